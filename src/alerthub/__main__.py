@@ -1,0 +1,3 @@
+from alerthub.cli.main import main
+
+main()

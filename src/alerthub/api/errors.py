@@ -1,0 +1,66 @@
+"""Every error leaves as JSON that says what is wrong and where; never a bare 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from alerthub.api.responses import JSONResponse
+from alerthub.errors import InputError, Problem, StoreUnavailableError, UnknownRuleError
+from alerthub.ingest.validation import location
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(message: str, problems: list[Problem]) -> dict[str, object]:
+    return {"detail": message, "errors": [{"loc": p.location, "msg": p.message} for p in problems]}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(InputError, _input_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreUnavailableError, _store_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _request_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_exception)  # type: ignore[arg-type]
+
+
+async def _input_error(request: Request, exc: InputError) -> JSONResponse:
+    _count(request, exc.status)
+    body = error_body(exc.message, exc.problems)
+    if isinstance(exc, UnknownRuleError):
+        body["known_rules"] = exc.known
+    if request.url.path == "/v2/enqueue":
+        # PagerDuty clients read `status`, `message` and a list of strings.
+        body = {"status": "invalid event", "message": exc.message, "errors": [str(p) for p in exc.problems]}
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+async def _store_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+    logger.warning("database unavailable, answering 503: %s", exc)
+    return JSONResponse(
+        error_body("the database is unavailable; nothing was stored, retry later", []),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [Problem(location(str(e["loc"][0]), tuple(e["loc"][1:])), e["msg"]) for e in exc.errors()]
+    status = 422
+    _count(request, status)
+    return JSONResponse(error_body("invalid request: " + "; ".join(map(str, problems[:3])), problems), status)
+
+
+async def _http_exception(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code < 500:
+        _count(request, exc.status_code)
+    return JSONResponse(error_body(str(exc.detail), []), exc.status_code, headers=exc.headers)
+
+
+def _count(request: Request, status: int) -> None:
+    hub = getattr(request.app.state, "hub", None)
+    if hub is not None:
+        hub.metrics.rejected.labels(str(status)).inc()

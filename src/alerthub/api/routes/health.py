@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from alerthub.api.deps import HubDep
+from alerthub.api.responses import JSONResponse
+from alerthub.errors import StoreError
+from alerthub.store import alerts as alert_store
+from alerthub.store.migrate import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> JSONResponse:
+    """The process is up. Says nothing about the database: see /readyz."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+async def readyz(hub: HubDep) -> JSONResponse:
+    """Ready when the database answers and its schema is at the latest migration."""
+    try:
+        current = await current_revision(hub.db)
+    except StoreError as exc:
+        return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
+    head = head_revision()
+    if current != head:
+        body = {"status": "migrating", "database": "ok", "schema": current, "expected_schema": head}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "schema": current})
+
+
+@router.get("/metrics")
+async def metrics(hub: HubDep) -> Response:
+    async with hub.db.read() as conn:
+        by_state = await alert_store.count_by_state(conn)
+    return Response(hub.metrics.render(by_state), media_type="text/plain; version=0.0.4; charset=utf-8")

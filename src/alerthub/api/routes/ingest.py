@@ -1,0 +1,77 @@
+"""The ingest endpoints: the seed's own body, Alertmanager's and PagerDuty's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from alerthub.api.body import read_json
+from alerthub.api.deps import HubDep
+from alerthub.api.responses import JSONResponse
+from alerthub.domain.signal import Signal
+from alerthub.hub import Hub
+from alerthub.services.ingest import IngestResult
+from alerthub.sources import alertmanager, pagerduty, seed
+
+router = APIRouter(tags=["ingest"])
+
+_JSON_BODY: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+}
+_JSON_ARRAY: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "array"}}}}
+}
+
+
+async def _ingest(hub: Hub, signals: list[Signal], *, known_rules_only: bool) -> list[IngestResult]:
+    results = await hub.ingest.ingest(signals, known_rules_only=known_rules_only)
+    for signal in signals:
+        hub.metrics.signals.labels(signal.source).inc()
+    return results
+
+
+@router.post("/api/alerts/send", status_code=202, openapi_extra=_JSON_BODY)
+async def send_alert(request: Request, hub: HubDep) -> JSONResponse:
+    """The seed guide's body: `{"rule_name", "metric_data": {"metric_value", "additional_info", "<x>_data"}}`."""
+    data = await read_json(request, hub.config.server.max_body_bytes)
+    [result] = await _ingest(hub, [seed.parse_send(data)], known_rules_only=True)
+    return JSONResponse(
+        {
+            "alert_id": result.alert_id,
+            "fingerprint": result.fingerprint,
+            "state": result.state,
+            "severity": result.severity.value if result.severity else None,
+        },
+        status_code=202,
+    )
+
+
+@router.post("/api/v2/alerts", openapi_extra=_JSON_ARRAY)
+async def post_alertmanager_alerts(request: Request, hub: HubDep) -> JSONResponse:
+    """Prometheus Alertmanager's postable alerts: Prometheus, Grafana and amtool can send here."""
+    data = await read_json(request, hub.config.server.max_body_bytes)
+    signals = alertmanager.parse_postable(data, hub.clock(), max_alerts=hub.config.server.max_alerts_per_request)
+    results = await _ingest(hub, signals, known_rules_only=False)
+    return JSONResponse({"status": "success", "accepted": len(results)})
+
+
+@router.post("/webhooks/alertmanager", openapi_extra=_JSON_BODY)
+async def alertmanager_webhook(request: Request, hub: HubDep) -> JSONResponse:
+    """Alertmanager's webhook v4 body, for an existing Alertmanager or Grafana forwarding here."""
+    data = await read_json(request, hub.config.server.max_body_bytes)
+    signals = alertmanager.parse_webhook(data, hub.clock(), max_alerts=hub.config.server.max_alerts_per_request)
+    results = await _ingest(hub, signals, known_rules_only=False)
+    return JSONResponse({"status": "success", "accepted": len(results)})
+
+
+@router.post("/v2/enqueue", status_code=202, openapi_extra=_JSON_BODY)
+async def pagerduty_enqueue(request: Request, hub: HubDep) -> JSONResponse:
+    """PagerDuty Events API v2, with PagerDuty's own answer."""
+    data = await read_json(request, hub.config.server.max_body_bytes)
+    signal = pagerduty.parse_event(data)
+    await _ingest(hub, [signal], known_rules_only=False)
+    return JSONResponse(
+        {"status": "success", "message": "Event processed", "dedup_key": signal.labels["dedup_key"]},
+        status_code=202,
+    )

@@ -1,0 +1,1 @@
+"""The `alerthub` command: thin over services/."""

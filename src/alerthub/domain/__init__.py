@@ -1,0 +1,1 @@
+"""Plain data types every box shares. No I/O here."""

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message for one channel about one alert group, persisted in the outbox before any send."""
+
+    id: int | None
+    idempotency_key: str
+    group_key: str
+    receiver: str
+    channel: str
+    kind: str
+    status: NotificationStatus
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    alert_ids: tuple[int, ...] = ()
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    external_id: str | None = None
+    thread_key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSnapshot:
+    """An alert as a message shows it, frozen at the moment the notification was queued."""
+
+    id: int
+    fingerprint: str
+    rule_name: str
+    state: str
+    severity: str
+    value: float | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    source: str
+    first_seen: str
+    last_seen: str
+    count: int
+    episode: int = 1
+    threshold: float | None = None
+    comparison: str | None = None
+    acknowledged_by: str | None = None
+    resolved_at: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPayload:
+    """The contract between the pipeline (which writes the outbox) and delivery (which renders and sends).
+
+    Stored as JSON in `notification.payload`; `status` is the group's (`firing` while any alert fires),
+    `reason` is Alertmanager's notify reason (`first notification`, `new alerts added`,
+    `some alerts resolved`, `all alerts resolved`, `repeat interval elapsed`) or ours
+    (`acknowledged`, `test`, `digest`). `fallback_from` names the channel this one stands in for.
+    """
+
+    receiver: str
+    group_key: str
+    status: str
+    reason: str
+    group_labels: dict[str, str]
+    common_labels: dict[str, str]
+    common_annotations: dict[str, str]
+    alerts: tuple[AlertSnapshot, ...]
+    external_url: str | None = None
+    fallback_from: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NotificationPayload:
+        alerts = tuple(AlertSnapshot(**a) for a in data.get("alerts", ()))
+        return cls(**{**data, "alerts": alerts})

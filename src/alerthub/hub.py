@@ -1,0 +1,52 @@
+"""The composition root: builds every box from a validated Config. Nothing here runs at import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerthub.config.models import Config
+from alerthub.domain.clock import Clock, utc_now
+from alerthub.rules.build import build_ruleset
+from alerthub.rules.ruleset import RuleSet
+from alerthub.services.alerts import AlertService
+from alerthub.services.hooks import Hooks
+from alerthub.services.ingest import IngestService
+from alerthub.store.database import Database
+from alerthub.telemetry import Metrics
+
+logger = logging.getLogger(__name__)
+
+BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Hub:
+    config: Config
+    clock: Clock
+    db: Database
+    rules: RuleSet
+    hooks: Hooks
+    metrics: Metrics
+    ingest: IngestService
+    alerts: AlertService
+    background: dict[str, BackgroundTask] = field(default_factory=dict)
+
+
+def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = None) -> Hub:
+    database = db or Database(config.storage.url)
+    rules = build_ruleset(config.rules)
+    hooks = Hooks()
+    return Hub(
+        config=config,
+        clock=clock,
+        db=database,
+        rules=rules,
+        hooks=hooks,
+        metrics=Metrics(),
+        ingest=IngestService(database, rules, clock, hooks),
+        alerts=AlertService(database, clock, hooks),
+    )

@@ -1,0 +1,1 @@
+"""Parse, validate and bound what comes from outside before any rule sees it."""

@@ -1,0 +1,1 @@
+"""Use cases shared by api/, web/ and cli/."""

@@ -1,0 +1,79 @@
+"""What a person does to an alert, and what they read about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.domain.clock import Clock
+from alerthub.domain.notification import Notification
+from alerthub.errors import ConflictError, NotFoundError
+from alerthub.rules.lifecycle import acknowledge, resolve
+from alerthub.services.hooks import Hooks
+from alerthub.store import alert_queries, events, notifications
+from alerthub.store import alerts as alert_store
+from alerthub.store.database import Database
+
+
+@dataclass(frozen=True)
+class AlertDetail:
+    alert: Alert
+    history: list[AlertEvent]
+    notifications: list[Notification]
+
+
+class AlertService:
+    def __init__(self, db: Database, clock: Clock, hooks: Hooks | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.hooks = hooks or Hooks()
+
+    async def list(
+        self, flt: alert_queries.AlertFilter, *, limit: int, cursor: str | None
+    ) -> tuple[list[Alert], str | None]:
+        async with self.db.read() as conn:
+            return await alert_queries.list_alerts(conn, flt, limit=limit, cursor=cursor)
+
+    async def get(self, alert_id: int) -> AlertDetail:
+        async with self.db.read() as conn:
+            found = await alert_store.get(conn, alert_id)
+            if found is None:
+                raise NotFoundError(f"no alert with id {alert_id}")
+            history = await events.history(conn, alert_id)
+            sent = await notifications.for_alert(conn, alert_id)
+        return AlertDetail(found, history, sent)
+
+    async def trace(self, alert_id: int) -> AlertDetail:
+        return await self.get(alert_id)
+
+    async def acknowledge(self, alert_id: int, who: str, comment: str = "") -> Alert:
+        def act(a: Alert) -> AlertChange:
+            if a.state is not AlertState.FIRING:
+                raise ConflictError(f"alert {alert_id} is {a.state.value}; only a firing alert can be acknowledged")
+            change = acknowledge(a, f"user:{who}", comment or "acknowledged", self.clock())
+            assert change is not None
+            return change
+
+        return await self._act(alert_id, act)
+
+    async def resolve(self, alert_id: int, who: str, comment: str = "") -> Alert:
+        def act(a: Alert) -> AlertChange:
+            if a.state is AlertState.RESOLVED:
+                raise ConflictError(f"alert {alert_id} is already resolved")
+            return resolve(a, f"user:{who}", comment or "resolved by hand", self.clock())
+
+        return await self._act(alert_id, act)
+
+    async def _act(self, alert_id: int, act: Callable[[Alert], AlertChange]) -> Alert:
+        async with self.db.write() as conn:
+            found = await alert_store.get(conn, alert_id, for_update=True)
+            if found is None:
+                raise NotFoundError(f"no alert with id {alert_id}")
+            saved = await alert_store.save_changes(conn, [act(found)])
+            await self.hooks.run_in_transaction(conn, saved, self.clock())
+        self.hooks.run_after_commit(saved)
+        return saved[0].after
+
+
+__all__ = ["AlertDetail", "AlertService", "EventKind"]

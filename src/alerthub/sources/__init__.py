@@ -1,0 +1,1 @@
+"""Outside formats in, Signals out. A source knows nothing about rules or channels."""

@@ -1,0 +1,105 @@
+"""The seed guide's body for `POST /api/alerts/send`, accepted byte for byte:
+
+    {"rule_name": ..., "metric_data": {"metric_value": n, "additional_info": "...", "<x>_data": {...}}}
+
+Identifying labels come out of the `<x>_data` objects, so two HetrixTools services down are two alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+
+from alerthub.domain.severity import Severity
+from alerthub.domain.signal import Signal, SignalStatus
+from alerthub.errors import InputError, Problem
+from alerthub.ingest.validation import validate
+
+# Keys of `<x>_data` that name the thing an alert is about; the rest is human text.
+IDENTIFYING = {
+    "project": "project",
+    "service_name": "service",
+    "service": "service",
+    "monitor_id": "monitor_id",
+    "url": "url",
+    "host": "host",
+    "hostname": "host",
+    "mount": "mount",
+    "nic": "nic",
+    "environment": "environment",
+}
+
+Number = StrictInt | StrictFloat
+
+
+class MetricData(BaseModel):
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
+    metric_value: Number
+    additional_info: StrictStr | None = None
+
+
+class SendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    rule_name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    metric_data: MetricData
+    severity: Severity | None = None
+    labels: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    status: SignalStatus | None = None
+
+
+def parse_send(data: Any) -> Signal:
+    body = validate(SendBody, data)
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    if body.metric_data.additional_info:
+        annotations["summary"] = body.metric_data.additional_info
+    extras = body.metric_data.model_extra or {}
+    for key, value in extras.items():
+        if key.endswith("_data"):
+            _split_data(key, value, labels, annotations)
+        elif value is not None:
+            annotations[key] = _text(value)
+    labels.update(body.labels)
+    return Signal(
+        rule_name=body.rule_name,
+        source="api",
+        value=float(body.metric_data.metric_value),
+        labels=labels,
+        annotations=annotations,
+        status=body.status,
+        severity=body.severity or _severity_hint(extras),
+        raw=data,
+    )
+
+
+def _split_data(key: str, value: Any, labels: dict[str, str], annotations: dict[str, str]) -> None:
+    if not isinstance(value, dict):
+        raise InputError(
+            f"metric_data.{key} must be an object", [Problem(f"body.metric_data.{key}", "must be an object")]
+        )
+    for name, item in value.items():
+        if item is None:
+            continue
+        label = IDENTIFYING.get(name)
+        if label and isinstance(item, str | int) and not isinstance(item, bool):
+            labels[label] = str(item)
+        else:
+            annotations[name] = _text(item)
+
+
+def _severity_hint(extras: dict[str, Any]) -> Severity | None:
+    # The seed's HetrixTools monitor computes "critical when down" but never sends it; honour the intent.
+    data = extras.get("hetrixtools_data")
+    if isinstance(data, dict) and data.get("status") == "down":
+        return Severity.CRITICAL
+    return None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.domain.alert import Alert, AlertChange, AlertState
+from alerthub.domain.severity import Severity
+from alerthub.store.events import append_events
+from alerthub.store.tables import alert
+
+_COLUMNS = {
+    "first_seen": "first_seen_at",
+    "last_seen": "last_seen_at",
+}
+
+
+async def load_by_fingerprints(
+    conn: AsyncConnection, fingerprints: Iterable[str], *, for_update: bool = False
+) -> dict[str, Alert]:
+    wanted = sorted(set(fingerprints))
+    if not wanted:
+        return {}
+    query = select(alert).where(alert.c.fingerprint.in_(wanted))
+    if for_update and conn.dialect.name == "postgresql":
+        # Sorted locking order: two requests touching the same alerts cannot deadlock.
+        query = query.order_by(alert.c.fingerprint).with_for_update()
+    rows = (await conn.execute(query)).all()
+    return {row.fingerprint: to_alert(row) for row in rows}
+
+
+async def get(conn: AsyncConnection, alert_id: int, *, for_update: bool = False) -> Alert | None:
+    query = select(alert).where(alert.c.id == alert_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return to_alert(row) if row else None
+
+
+async def save_changes(conn: AsyncConnection, changes: Sequence[AlertChange]) -> list[AlertChange]:
+    """Insert new alerts and update known ones in bulk, then append their events; returns the
+    changes with database ids filled in."""
+    new = [c for c in changes if c.after.id is None]
+    known = [c for c in changes if c.after.id is not None]
+    ids: dict[str, int] = {}
+    if new:
+        result = await conn.execute(
+            insert(alert).returning(alert.c.id, alert.c.fingerprint, sort_by_parameter_order=True),
+            [_row(c.after) for c in new],
+        )
+        ids = {r.fingerprint: r.id for r in result}
+    if known:
+        await conn.execute(
+            update(alert).where(alert.c.id == bindparam("b_id")),
+            [{"b_id": c.after.id, **_row(c.after)} for c in known],
+        )
+    saved = [c if c.after.id is not None else _with_id(c, ids[c.after.fingerprint]) for c in changes]
+    await append_events(conn, [(c.after.id or 0, e) for c in saved for e in c.events])
+    return saved
+
+
+def _with_id(change: AlertChange, alert_id: int) -> AlertChange:
+    return replace(change, after=replace(change.after, id=alert_id))
+
+
+async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(select(alert.c.state, func.count()).group_by(alert.c.state))
+    return {state: n for state, n in rows.tuples()}
+
+
+def _row(a: Alert) -> dict[str, Any]:
+    data = asdict(a)
+    data.pop("id")
+    for field, column in _COLUMNS.items():
+        data[column] = data.pop(field)
+    data["state"] = a.state.value
+    data["severity"] = a.severity.value
+    return data
+
+
+def to_alert(row: Row[Any]) -> Alert:
+    m = row._mapping
+    return Alert(
+        id=m["id"],
+        fingerprint=m["fingerprint"],
+        rule_name=m["rule_name"],
+        source=m["source"],
+        state=AlertState(m["state"]),
+        severity=Severity(m["severity"]),
+        value=m["value"],
+        peak_value=m["peak_value"],
+        labels=m["labels"],
+        annotations=m["annotations"],
+        episode=m["episode"],
+        count=m["count"],
+        first_seen=m["first_seen_at"],
+        last_seen=m["last_seen_at"],
+        state_changed_at=m["state_changed_at"],
+        pending_since=m["pending_since"],
+        clear_since=m["clear_since"],
+        ends_at=m["ends_at"],
+        acknowledged_by=m["acknowledged_by"],
+        acknowledged_at=m["acknowledged_at"],
+        resolved_at=m["resolved_at"],
+        raw=m["raw"],
+    )

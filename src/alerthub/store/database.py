@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from alerthub.errors import StoreUnavailableError
+
+logger = logging.getLogger(__name__)
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people write (`sqlite:///x.db`, `postgresql://...`) and pick the async driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Database:
+    """The engine plus the one rule that matters for SQLite: a single writer at a time.
+
+    SQLite allows one writer; serialising writers in-process means no transaction ever waits on
+    `database is locked`, and readers keep going in parallel thanks to WAL.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        self._prepare_sqlite_dir()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "postgresql":
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def _prepare_sqlite_dir(self) -> None:
+        if self.dialect != "sqlite":
+            return
+        database = make_url(self.url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        if self._write_lock is None:
+            async with _unavailable_as_503(), self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, _unavailable_as_503(), self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with _unavailable_as_503(), self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.read() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _unavailable_as_503() -> AsyncIterator[None]:
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        if _is_connection_loss(exc):
+            raise StoreUnavailableError(f"database unavailable: {type(exc.orig).__name__}") from exc
+        raise
+    except (OSError, ConnectionError) as exc:
+        raise StoreUnavailableError(f"database unavailable: {exc}") from exc
+
+
+def _is_connection_loss(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text_ = str(exc.orig).lower()
+    markers = ("connect", "closed", "terminat", "shutdown", "refused", "unavailable", "no such host")
+    return any(m in text_ for m in markers)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # NORMAL under WAL loses nothing when the process dies (even by SIGKILL); only an OS crash or
+    # power cut can drop the last transactions. The README states this trade.
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()

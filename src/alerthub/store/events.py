@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.domain.alert import AlertEvent, AlertState, EventKind
+from alerthub.domain.severity import Severity
+from alerthub.store.tables import alert_event
+
+
+async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, AlertEvent]]) -> None:
+    """Append-only: history rows are never updated or deleted."""
+    if not events:
+        return
+    await conn.execute(insert(alert_event), [_row(alert_id, e) for alert_id, e in events])
+
+
+async def history(conn: AsyncConnection, alert_id: int, kinds: Sequence[EventKind] | None = None) -> list[AlertEvent]:
+    query = select(alert_event).where(alert_event.c.alert_id == alert_id).order_by(alert_event.c.id)
+    if kinds:
+        query = query.where(alert_event.c.kind.in_([k.value for k in kinds]))
+    return [_event(row) for row in (await conn.execute(query)).all()]
+
+
+def _row(alert_id: int, e: AlertEvent) -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "episode": e.episode,
+        "kind": e.kind.value,
+        "at": e.at,
+        "actor": e.actor,
+        "from_state": e.from_state.value if e.from_state else None,
+        "to_state": e.to_state.value if e.to_state else None,
+        "from_severity": e.from_severity.value if e.from_severity else None,
+        "to_severity": e.to_severity.value if e.to_severity else None,
+        "value": e.value,
+        "reason": e.reason,
+        "detail": e.detail or None,
+    }
+
+
+def _event(row: Row[Any]) -> AlertEvent:
+    m = row._mapping
+    return AlertEvent(
+        id=m["id"],
+        alert_id=m["alert_id"],
+        kind=EventKind(m["kind"]),
+        at=m["at"],
+        actor=m["actor"],
+        episode=m["episode"],
+        from_state=AlertState(m["from_state"]) if m["from_state"] else None,
+        to_state=AlertState(m["to_state"]) if m["to_state"] else None,
+        from_severity=Severity(m["from_severity"]) if m["from_severity"] else None,
+        to_severity=Severity(m["to_severity"]) if m["to_severity"] else None,
+        value=m["value"],
+        reason=m["reason"],
+        detail=m["detail"] or {},
+    )

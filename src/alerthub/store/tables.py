@@ -1,0 +1,221 @@
+"""Every table. Singular snake_case names; timestamps end in `_at` and are UTC."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from alerthub.store.types import Id, Json, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("rule_name", String(200), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("value", Float),
+    Column("peak_value", Float),
+    Column("labels", Json, nullable=False),
+    Column("annotations", Json, nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("state_changed_at", UtcDateTime, nullable=False),
+    Column("pending_since", UtcDateTime),
+    Column("clear_since", UtcDateTime),
+    Column("ends_at", UtcDateTime),
+    Column("acknowledged_by", String(200)),
+    Column("acknowledged_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
+    Column("raw", Json),
+    Index("ix_alert_state_last_seen_at", "state", "last_seen_at"),
+    Index("ix_alert_rule_name", "rule_name"),
+    Index("ix_alert_last_seen_at", "last_seen_at"),
+)
+
+alert_event = Table(
+    "alert_event",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("from_state", String(16)),
+    Column("to_state", String(16)),
+    Column("from_severity", String(16)),
+    Column("to_severity", String(16)),
+    Column("value", Float),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("detail", Json),
+    Index("ix_alert_event_alert_id_id", "alert_id", "id"),
+    Index("ix_alert_event_at", "at"),
+)
+
+silence = Table(
+    "silence",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("matchers", Json, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_silence_ends_at", "ends_at"),
+)
+
+# One row per (route, group labels): the aggregation group's timers, owned through a lease so that
+# with several instances exactly one flushes it.
+alert_group = Table(
+    "alert_group",
+    metadata,
+    Column("group_key", String(500), primary_key=True),
+    Column("receiver", String(200), nullable=False),
+    Column("route_path", String(500), nullable=False),
+    Column("group_labels", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("flush_at", UtcDateTime),
+    Column("last_flush_at", UtcDateTime),
+    Column("last_notified", Json),
+    Column("lease_owner", String(100)),
+    Column("lease_until", UtcDateTime),
+    Index("ix_alert_group_flush_at", "flush_at"),
+)
+
+# The outbox: a notification is written in the transaction that caused it, before any send.
+notification = Table(
+    "notification",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(100), nullable=False, unique=True),
+    Column("group_key", String(500), nullable=False),
+    Column("receiver", String(200), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UtcDateTime),
+    Column("external_id", String(300)),
+    Column("thread_key", String(300)),
+    Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_notification_created_at", "created_at"),
+)
+
+notification_alert = Table(
+    "notification_alert",
+    metadata,
+    Column("notification_id", Id, ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True),
+    Column("alert_id", Id, ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_notification_alert_alert_id", "alert_id"),
+)
+
+# Provider message ids per (alert, channel), so an update edits or threads instead of posting anew.
+message_thread = Table(
+    "message_thread",
+    metadata,
+    Column("thread_key", String(300), primary_key=True),
+    Column("channel", String(100), nullable=False),
+    Column("external_id", String(300), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+channel_state = Table(
+    "channel_state",
+    metadata,
+    Column("channel", String(100), primary_key=True),
+    Column("last_success_at", UtcDateTime),
+    Column("last_failure_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("failing_since", UtcDateTime),
+    Column("paused_until", UtcDateTime),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("scope", String(16), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+)
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("is_admin", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+monitor_state = Table(
+    "monitor_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("last_run_at", UtcDateTime),
+    Column("last_success_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UtcDateTime),
+    Column("next_run_at", UtcDateTime),
+    Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
+    Column("cursor", Json),
+)
+
+heartbeat = Table(
+    "heartbeat",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("expect_every_s", Float, nullable=False),
+    Column("grace_s", Float, nullable=False, server_default=text("0")),
+    Column("labels", Json, nullable=False),
+    Column("last_ping_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Generic expiring ownership (a poller, the group flusher, an instance): PostgreSQL is the coordinator.
+lease = Table(
+    "lease",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("owner", String(100), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)

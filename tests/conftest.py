@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from support.clock import FakeClock
+from support.databases import create_session_database, drop_session_database, postgres_url, truncate_all
+
+from alerthub.api.app import create_app
+from alerthub.config.models import Config
+from alerthub.hub import Hub, build_hub
+from alerthub.store.database import Database
+from alerthub.store.migrate import upgrade
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def postgres_session_url() -> Iterator[str | None]:
+    base = postgres_url()
+    if base is None:
+        yield None
+        return
+    url = create_session_database(base)
+    yield url
+    drop_session_database(base, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path, postgres_session_url: str | None) -> AsyncIterator[Database]:
+    """The store on both back ends; every test that takes it runs twice."""
+    if request.param == "postgres":
+        if postgres_session_url is None:
+            pytest.skip("ALERTHUB_TEST_POSTGRES_URL is not set (CI sets it)")
+        database = Database(postgres_session_url)
+        await truncate_all(database)
+    else:
+        database = Database(f"sqlite:///{tmp_path / 'alerthub.db'}")
+        await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config()
+
+
+@pytest.fixture
+def hub(config: Config, clock: FakeClock, db: Database) -> Hub:
+    return build_hub(config, clock=clock, db=db)
+
+
+@pytest.fixture
+async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(hub, migrate=False, run_background=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http
