@@ -34,6 +34,9 @@ class Hub:
     ingest: IngestService
     alerts: AlertService
     background: dict[str, BackgroundTask] = field(default_factory=dict)
+    # Set after a commit that may have made work due, so loops wake at once instead of at their next poll.
+    wake_dispatch: asyncio.Event = field(default_factory=asyncio.Event)
+    wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = None) -> Hub:
