@@ -12,13 +12,15 @@ from alerthub import __version__
 from alerthub.api import errors
 from alerthub.api.responses import JSONResponse
 from alerthub.api.routes import alerts, health, ingest, rules
+from alerthub.http_protocol import install_disconnect_handler
 from alerthub.hub import Hub
+from alerthub.roles import Role, routes_for
 from alerthub.store.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True) -> FastAPI:
+def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, role: Role = Role.ALL) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate:
@@ -26,7 +28,7 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True) -
         stop = asyncio.Event()
         tasks = (
             [asyncio.create_task(run(stop), name=name) for name, run in hub.background.items()]
-            if run_background
+            if run_background and role.runs_background
             else []
         )
         try:
@@ -48,9 +50,11 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True) -
     )
     app.state.hub = hub
     errors.install(app)
+    install_disconnect_handler(app)
     app.middleware("http")(_timed(hub))
     for module in (ingest, alerts, rules, health):
         app.include_router(module.router)
+    app.router.routes = routes_for(role, app.router.routes)
     return app
 
 
