@@ -110,6 +110,20 @@ alert_group = Table(
     Index("ix_alert_group_flush_at", "flush_at"),
 )
 
+# Which alerts a group holds, and what its last notification said about each: dedup compares against it.
+alert_group_member = Table(
+    "alert_group_member",
+    metadata,
+    Column("group_key", String(500), primary_key=True),
+    Column("alert_id", Id, ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True),
+    Column("joined_at", UtcDateTime, nullable=False),
+    Column("notified_state", String(16)),
+    Column("notified_severity", String(16)),
+    Column("notified_at", UtcDateTime),
+    Column("muted_by", Text),
+    Index("ix_alert_group_member_alert_id", "alert_id"),
+)
+
 # The outbox: a notification is written in the transaction that caused it, before any send.
 notification = Table(
     "notification",

@@ -262,8 +262,30 @@ def upgrade() -> None:
     with op.batch_alter_table("notification_alert", schema=None) as batch_op:
         batch_op.create_index("ix_notification_alert_alert_id", ["alert_id"], unique=False)
 
+    op.create_table(
+        "alert_group_member",
+        sa.Column("group_key", sa.String(length=500), nullable=False),
+        sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("notified_state", sa.String(length=16), nullable=True),
+        sa.Column("notified_severity", sa.String(length=16), nullable=True),
+        sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("muted_by", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alert.id"], name=op.f("fk_alert_group_member_alert_id_alert"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("group_key", "alert_id", name=op.f("pk_alert_group_member")),
+    )
+    with op.batch_alter_table("alert_group_member", schema=None) as batch_op:
+        batch_op.create_index("ix_alert_group_member_alert_id", ["alert_id"], unique=False)
+
 
 def downgrade() -> None:
+
+    with op.batch_alter_table("alert_group_member", schema=None) as batch_op:
+        batch_op.drop_index("ix_alert_group_member_alert_id")
+
+    op.drop_table("alert_group_member")
 
     with op.batch_alter_table("notification_alert", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_alert_alert_id")
