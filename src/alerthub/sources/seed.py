@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
@@ -31,13 +31,11 @@ IDENTIFYING = {
     "environment": "environment",
 }
 
-Number = StrictInt | StrictFloat
-
 
 class MetricData(BaseModel):
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
-    metric_value: Number
+    metric_value: StrictFloat
     additional_info: StrictStr | None = None
 
 

@@ -48,7 +48,7 @@ async def save_changes(conn: AsyncConnection, changes: Sequence[AlertChange]) ->
     ids: dict[str, int] = {}
     if new:
         result = await conn.execute(
-            insert(alert).returning(alert.c.id, alert.c.fingerprint, sort_by_parameter_order=True),
+            insert(alert).returning(alert.c.id, alert.c.fingerprint),
             [_row(c.after) for c in new],
         )
         ids = {r.fingerprint: r.id for r in result}
@@ -68,7 +68,7 @@ def _with_id(change: AlertChange, alert_id: int) -> AlertChange:
 
 async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(select(alert.c.state, func.count()).group_by(alert.c.state))
-    return {state: n for state, n in rows.tuples()}
+    return {state: n for state, n in rows}
 
 
 def _row(a: Alert) -> dict[str, Any]:

@@ -1,0 +1,157 @@
+from pathlib import Path
+
+import pytest
+
+from alerthub.config.loader import load_config
+from alerthub.config.models import DiscordChannelConfig, EmailChannelConfig
+from alerthub.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "alerthub.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env=env or {})
+    return [str(p) for p in caught.value.problems]
+
+
+def test_variables_expand_with_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+server: {port: "${PORT:-9000}"}
+storage: {url: "${DB}"}
+channels:
+  - {name: ops, type: discord, url: "${HOOK}"}
+""",
+    )
+    config = load_config(path, env={"DB": "sqlite:///x.db", "HOOK": "https://discord.test/api/webhooks/1/t"})
+    assert config.server.port == 9000
+    assert config.storage.url == "sqlite:///x.db"
+    [channel] = config.channels
+    assert isinstance(channel, DiscordChannelConfig)
+    assert channel.url.get_secret_value() == "https://discord.test/api/webhooks/1/t"
+
+
+def test_a_variable_cannot_change_the_yaml_structure(tmp_path: Path) -> None:
+    path = write(tmp_path, 'server: {public_url: "${EVIL}"}\n')
+    config = load_config(path, env={"EVIL": "x}\nstorage: {url: bad"})
+    assert config.server.public_url == "x}\nstorage: {url: bad"
+    assert config.storage.url.startswith("sqlite")
+
+
+def test_every_error_is_reported_with_its_location(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+server: {port: 70000}
+rules:
+  - {name: ok_rule, thresholds: {high: 5}}
+  - {name: r2, thresholds: {high: 5}}
+  - {name: r3, thresholds: {high: lots}}
+  - {name: r4, for: soon}
+channels:
+  - {name: mail, type: email, smtp_host: smtp.test}
+  - {name: x, type: pager}
+route: {receiver: nobody, colour: blue}
+""",
+    )
+    found = problems(path)
+    expected = [
+        "server.port: ",
+        "rules[2].thresholds.high: ",
+        "rules[3].for: ",
+        "channels[0].to: ",
+        "channels[1]: ",
+        "route.colour: unknown key",
+    ]
+    for prefix in expected:
+        assert any(p.startswith(prefix) for p in found), (prefix, found)
+
+
+def test_cross_references_are_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+channels:
+  - {name: ops, type: slack, url: "https://hooks.slack.test/x"}
+  - {name: ops, type: slack, url: "https://hooks.slack.test/y"}
+receivers:
+  - {name: team, channels: [ops, missing]}
+route:
+  receiver: team
+  routes:
+    - {receiver: ghost, match_re: {service: "(unclosed"}}
+""",
+    )
+    found = problems(path)
+    assert "channels: the name 'ops' is used 2 times" in found
+    assert "receivers[0].channels[1]: no channel named 'missing'" in found
+    assert "route.routes[0].receiver: no receiver or channel named 'ghost'" in found
+    assert any(p.startswith("route.routes[0].match_re.service: not a valid regular expression") for p in found)
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "server:\n  port: [1, 2\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:")
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    [problem] = problems(tmp_path / "nope.yaml")
+    assert "cannot read" in problem
+
+
+def test_seed_environment_alone_configures_channels_and_integrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "SMTP_SERVER": "smtp.gmail.com",
+        "SMTP_PORT": "587",
+        "SMTP_USERNAME": "ops@example.com",
+        "SMTP_PASSWORD": "app-password",
+        "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/1/abc",
+        "SENTRY_TOKEN": "sntrys_x",
+        "SENTRY_ORG": "acme",
+        "HETRIXTOOLS_API_KEY": "ht",
+        "GA4_PROPERTY_ID": "123",
+        "GOOGLE_APPLICATION_CREDENTIALS": "/etc/sa.json",
+        "ALERTHUB_DATABASE_URL": "postgresql://u@db/alerthub",
+    }
+    config = load_config(None, env=env)
+    email, discord = config.channels
+    assert isinstance(email, EmailChannelConfig) and email.to == ["ops@example.com"] and email.tls == "starttls"
+    assert isinstance(discord, DiscordChannelConfig)
+    assert config.route.receiver == "default"
+    assert config.integrations.sentry.org == "acme"
+    assert config.integrations.hetrixtools.api_key is not None
+    assert config.integrations.ga4.property_id == "123"
+    assert config.storage.url == "postgresql://u@db/alerthub"
+
+
+def test_alert_email_to_takes_a_comma_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {"SMTP_SERVER": "smtp.test", "SMTP_PORT": "465", "ALERT_EMAIL_TO": "a@x.test, b@x.test"}
+    [email] = load_config(None, env=env).channels
+    assert isinstance(email, EmailChannelConfig)
+    assert email.to == ["a@x.test", "b@x.test"] and email.tls == "ssl"
+
+
+def test_no_file_and_no_environment_gives_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, env={})
+    assert (config.server.host, config.server.port) == ("127.0.0.1", 8000)
+    assert config.storage.url == "sqlite:///./data/alerthub.db"
+    assert config.channels == []
+
+
+def test_alerthub_config_variable_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text("server: {port: 8123}\n", encoding="utf-8")
+    assert load_config(None, env={"ALERTHUB_CONFIG": str(other)}).server.port == 8123
