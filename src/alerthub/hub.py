@@ -15,6 +15,7 @@ from alerthub.rules.ruleset import RuleSet
 from alerthub.services.alerts import AlertService
 from alerthub.services.hooks import Hooks
 from alerthub.services.ingest import IngestService
+from alerthub.services.sweeper import Sweeper
 from alerthub.store.database import Database
 from alerthub.telemetry import Metrics
 
@@ -43,13 +44,16 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
     database = db or Database(config.storage.url)
     rules = build_ruleset(config.rules)
     hooks = Hooks()
-    return Hub(
+    metrics = Metrics()
+    hub = Hub(
         config=config,
         clock=clock,
         db=database,
         rules=rules,
         hooks=hooks,
-        metrics=Metrics(),
+        metrics=metrics,
         ingest=IngestService(database, rules, clock, hooks),
         alerts=AlertService(database, clock, hooks),
     )
+    hub.background["sweeper"] = Sweeper(database, clock, hooks, metrics).run
+    return hub

@@ -6,7 +6,7 @@ Identity is the whole label set, as in Alertmanager; `endsAt` in the past means 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, model_validator
@@ -19,6 +19,8 @@ from alerthub.ingest.validation import validate
 LabelName = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 # Alertmanager's zero time marks "no end" in webhook bodies.
 _ZERO_YEAR = 1
+# Alertmanager's default `resolve_timeout`: an alert posted without endsAt that is not re-sent resolves.
+RESOLVE_TIMEOUT = timedelta(minutes=5)
 
 
 class PostableAlert(BaseModel):
@@ -55,7 +57,10 @@ def parse_postable(data: Any, now: datetime, *, max_alerts: int) -> list[Signal]
         raise InputError("the body must be a JSON array of alerts", [Problem("body", "must be an array")])
     _check_count(len(data), max_alerts)
     alerts = [validate(PostableAlert, item, root=f"body[{i}]") for i, item in enumerate(data)]
-    return [to_signal(a, raw, now, "alertmanager") for a, raw in zip(alerts, data, strict=True)]
+    return [
+        to_signal(a, raw, now, "alertmanager", default_end=now + RESOLVE_TIMEOUT)
+        for a, raw in zip(alerts, data, strict=True)
+    ]
 
 
 def parse_webhook(data: Any, now: datetime, *, max_alerts: int) -> list[Signal]:
@@ -65,8 +70,10 @@ def parse_webhook(data: Any, now: datetime, *, max_alerts: int) -> list[Signal]:
     return [to_signal(a, raw, now, "alertmanager-webhook") for a, raw in zip(body.alerts, raws, strict=True)]
 
 
-def to_signal(alert: PostableAlert, raw: Any, now: datetime, source: str) -> Signal:
-    ends_at = alert.endsAt if alert.endsAt and alert.endsAt.year > _ZERO_YEAR else None
+def to_signal(
+    alert: PostableAlert, raw: Any, now: datetime, source: str, default_end: datetime | None = None
+) -> Signal:
+    ends_at = alert.endsAt if alert.endsAt and alert.endsAt.year > _ZERO_YEAR else default_end
     resolved = alert.status == "resolved" or (ends_at is not None and ends_at <= now)
     annotations = dict(alert.annotations)
     if alert.generatorURL:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
@@ -107,3 +108,16 @@ def to_alert(row: Row[Any]) -> Alert:
         resolved_at=m["resolved_at"],
         raw=m["raw"],
     )
+
+
+async def expired(conn: AsyncConnection, now: datetime, *, limit: int = 500) -> list[Alert]:
+    """Open alerts whose sender promised a re-send by `ends_at` and did not send one."""
+    query = (
+        select(alert)
+        .where(alert.c.ends_at.is_not(None), alert.c.ends_at <= now, alert.c.state != AlertState.RESOLVED.value)
+        .order_by(alert.c.ends_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [to_alert(row) for row in (await conn.execute(query)).all()]
