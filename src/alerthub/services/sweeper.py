@@ -7,6 +7,7 @@ the alert must resolve by itself, or a crashed Prometheus would leave alerts fir
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -46,7 +47,5 @@ class Sweeper:
             except Exception:
                 logger.exception("sweeping expired alerts failed")
                 self.metrics.loop_errors.labels("sweeper").inc()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SWEEP_EVERY.total_seconds())
-            except TimeoutError:
-                pass
