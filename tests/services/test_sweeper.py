@@ -21,7 +21,9 @@ async def test_alert_not_resent_before_ends_at_resolves(client: httpx.AsyncClien
     assert trace[-1]["actor"] == "rule:ends_at"
 
 
-async def test_seed_alerts_without_ends_at_are_left_alone(client: httpx.AsyncClient, hub: Hub, clock: FakeClock) -> None:
+async def test_seed_alerts_without_ends_at_are_left_alone(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
     await client.post("/api/alerts/send", json={"rule_name": "system_disk_high", "metric_data": {"metric_value": 95}})
     clock.advance(days=1)
     assert await Sweeper(hub.db, clock, hub.hooks, hub.metrics).sweep_once() == 0
