@@ -1,0 +1,140 @@
+"""`make bench`: alerthub side by side with Prometheus Alertmanager, on loopback, in one run.
+
+Every workload starts both servers afresh, sends them the same alerts through the same endpoint
+(`POST /api/v2/alerts`) and reads their CPU seconds and peak RSS from /proc. The table is printed
+and appended to bench/RESULTS.md. Set ALERTHUB_BENCH_POSTGRES_URL to run alerthub again on a fresh
+PostgreSQL database. BENCH_ONLY=a,b limits the run to workloads whose names contain a or b.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from phases import Result, end_to_end, listing, storm, throughput
+from report import render, save
+from servers import END_TO_END, THROUGHPUT, Routing, Server, start_alerthub, start_alertmanager, start_receiver
+
+AM_BINARY = "prometheus-alertmanager"
+
+
+def ensure_tools() -> str:
+    """wrk and Alertmanager come from Debian; install them when missing (CI does the same)."""
+    missing = [
+        pkg for pkg, binary in (("wrk", "wrk"), ("prometheus-alertmanager", AM_BINARY)) if not shutil.which(binary)
+    ]
+    if missing:
+        print(f"installing {' '.join(missing)} with apt-get", flush=True)
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True)
+    binary = shutil.which(AM_BINARY)
+    assert binary is not None
+    return binary
+
+
+Workload = tuple[str, Routing, Callable[[Server], Result]]
+
+
+def workloads(receiver_port: int, *, with_listing: bool) -> list[Workload]:
+    out: list[Workload] = []
+    for dedup in (False, True):
+        for per in (1, 100):
+            for conns in (16, 64):
+                name = f"{'dedup' if dedup else 'new'} {per}/req c{conns}"
+                out.append((name, THROUGHPUT, _bind(throughput, name, per_request=per, conns=conns, dedup=dedup)))
+    for rate in (200, 1000):
+        name = f"e2e {rate}/s"
+        out.append((name, END_TO_END, _bind(end_to_end, name, receiver_port=receiver_port, rate=rate)))
+    out.append(("storm 10k/100 svc", END_TO_END, _bind(storm, "storm 10k/100 svc", receiver_port=receiver_port)))
+    if with_listing:
+        out.append(("list 100k open", THROUGHPUT, _bind(listing, "list 100k open")))
+    return out
+
+
+def _bind(fn: Callable[..., Result], name: str, **kwargs: object) -> Callable[[Server], Result]:
+    return lambda server: fn(server, name, **kwargs)
+
+
+def run_one(start: Callable[[], Server], phase: Callable[[Server], Result], idle: dict[str, float]) -> Result:
+    server = start()
+    try:
+        time.sleep(0.5)
+        idle.setdefault(server.name, server.rss_mb())
+        return phase(server)
+    finally:
+        server.stop()
+
+
+def fresh_postgres(base: str) -> tuple[str, Callable[[], None]]:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from alerthub.store.database import async_url
+
+    admin = async_url(base)
+
+    async def execute(sql: str) -> None:
+        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    name = f"alerthub_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    return url, lambda: asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def main() -> None:
+    only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
+    am_binary = ensure_tools()
+    receiver, receiver_port = start_receiver()
+    started = time.monotonic()
+    results: list[Result] = []
+    idle: dict[str, float] = {}
+    try:
+        for name, routing, phase in workloads(receiver_port, with_listing=True):
+            if only and not any(o in name for o in only):
+                continue
+            print(f"-- {name}", flush=True)
+            r = run_one(lambda rt=routing: start_alerthub(rt, receiver_port), phase, idle)
+            results.append(r)
+            if name.startswith("list"):
+                continue
+            results.append(run_one(lambda rt=routing: start_alertmanager(am_binary, rt, receiver_port), phase, idle))
+        postgres = os.environ.get("ALERTHUB_BENCH_POSTGRES_URL")
+        if postgres:
+            for name, routing, phase in workloads(receiver_port, with_listing=False):
+                if only and not any(o in name for o in only):
+                    continue
+                print(f"-- {name} (alerthub on PostgreSQL)", flush=True)
+                url, drop = fresh_postgres(postgres)
+                try:
+                    r = run_one(lambda rt=routing, u=url: start_alerthub(rt, receiver_port, u), phase, {})
+                finally:
+                    drop()
+                r.server = "alerthub-pg"
+                results.append(r)
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    elapsed = time.monotonic() - started
+    text = render(results, idle, elapsed, am_binary)
+    print(text)
+    if not only:
+        save(text)
+
+
+if __name__ == "__main__":
+    main()
