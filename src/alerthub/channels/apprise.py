@@ -1,0 +1,58 @@
+"""Any service Apprise reaches, from a list of Apprise URLs. Apprise's notify is synchronous and
+does its own HTTP, so it runs in a worker thread; it reports only success or failure, which we
+treat as retryable (Apprise cannot tell us whether the cause was permanent)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+import apprise
+import httpx
+
+from alerthub.channels.base import SendResult, ThreadStyle
+from alerthub.channels.message import RenderedMessage
+from alerthub.config.models import AppriseChannelConfig
+from alerthub.errors import ConfigError, DeliveryError, Problem
+
+_TYPES = {"critical": "failure", "high": "failure", "warning": "warning", "info": "info"}
+
+
+class AppriseChannel:
+    kind: ClassVar[str] = "apprise"
+    threads: ClassVar[ThreadStyle] = "none"
+
+    def __init__(self, config: AppriseChannelConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self._apprise = apprise.Apprise()
+        self._shown: list[str] = []
+        problems = []
+        for i, secret in enumerate(config.urls):
+            plugin = apprise.Apprise.instantiate(secret.get_secret_value())
+            if plugin is None:
+                problems.append(Problem(f"channels.{config.name}.urls[{i}]", "not a URL Apprise understands"))
+                continue
+            self._apprise.add(plugin)
+            self._shown.append(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
+        if problems:
+            raise ConfigError(problems)
+
+    def describe(self) -> dict[str, str]:
+        return {"urls": ", ".join(self._shown)}
+
+    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+        notify_type = "success" if message.status == "resolved" else _TYPES[message.severity.value]
+        result = await asyncio.to_thread(
+            self._apprise.notify,
+            body=message.body,
+            title=message.title,
+            notify_type=notify_type,
+            timeout=self.config.timeout.total_seconds(),
+        )
+        if not result:
+            raise DeliveryError(
+                f"apprise could not deliver to {getattr(result, 'failed_count', '?')} of {len(self._shown)} URL(s)",
+                retryable=True,
+            )
+        return SendResult(None)

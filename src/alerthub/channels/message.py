@@ -1,0 +1,59 @@
+"""What delivery hands a channel: text already rendered by the channel's templates, plus the
+display-ready facts a channel lays out in its own way (Discord fields, Slack blocks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alerthub.domain.notification import NotificationPayload
+from alerthub.domain.severity import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """One alert as a responder reads it: what, where, how bad, since when, how often."""
+
+    id: int
+    fingerprint: str
+    state: str
+    severity: Severity
+    what: str
+    where: str
+    headline: str
+    facts: tuple[tuple[str, str], ...]
+    labels: dict[str, str]
+    description: str
+    source_url: str | None
+    alert_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """One message for one channel. `status` is `firing`, `acknowledged` or `resolved`."""
+
+    title: str
+    body: str
+    html: str | None
+    status: str
+    severity: Severity
+    alerts: tuple[AlertView, ...]
+    links: tuple[Link, ...]
+    payload: NotificationPayload
+    idempotency_key: str
+    language: str = "en"
+    footer: str = "alerthub"
+
+    @property
+    def is_follow_up(self) -> bool:
+        """An acknowledgement or a resolution: it changes what an earlier message said."""
+        return self.status in ("acknowledged", "resolved") or self.payload.reason in (
+            "acknowledged",
+            "some alerts resolved",
+            "all alerts resolved",
+        )

@@ -1,0 +1,70 @@
+"""Telegram Bot API sendMessage in HTML parse mode. The body template autoescapes, and a message
+over 4096 characters is cut without leaving a broken tag or entity."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import httpx
+
+from alerthub.channels.base import SendResult, ThreadStyle, request
+from alerthub.channels.message import RenderedMessage
+from alerthub.config.models import TelegramChannelConfig
+
+LIMIT = 4096
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
+
+
+class TelegramChannel:
+    kind: ClassVar[str] = "telegram"
+    threads: ClassVar[ThreadStyle] = "reply"
+
+    def __init__(self, config: TelegramChannelConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self._token = config.bot_token.get_secret_value()
+
+    def describe(self) -> dict[str, str]:
+        return {"base_url": self.config.base_url, "chat_id": self.config.chat_id, "bot_token": "***"}
+
+    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+        return await self._post(self.body(message), http)
+
+    async def update(self, message: RenderedMessage, external_id: str, http: httpx.AsyncClient) -> SendResult:
+        body = self.body(message)
+        # A reply keeps the alert's story in one place; if the first message is gone, send anyway.
+        body["reply_parameters"] = {"message_id": int(external_id), "allow_sending_without_reply": True}
+        return await self._post(body, http)
+
+    async def _post(self, body: dict[str, object], http: httpx.AsyncClient) -> SendResult:
+        url = f"{self.config.base_url.rstrip('/')}/bot{self._token}/sendMessage"
+        response = await request(http, "POST", url, json_body=body, timeout=self.config.timeout.total_seconds())
+        result = response.json().get("result") if "json" in response.headers.get("Content-Type", "") else None
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return SendResult(str(message_id) if message_id is not None else None)
+
+    def body(self, message: RenderedMessage) -> dict[str, object]:
+        return {
+            "chat_id": self.config.chat_id,
+            "text": truncate_html(message.body, LIMIT),
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+
+
+def truncate_html(text: str, limit: int) -> str:
+    """Cut HTML to `limit` characters, dropping a half-written tag or entity and closing open tags.
+    The raw length is at least the visible length Telegram counts, so the result always fits."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 40]
+    cut = re.sub(r"<[^>]*$", "", cut)
+    cut = re.sub(r"&[#a-zA-Z0-9]*$", "", cut)
+    open_tags: list[str] = []
+    for closing, name in _TAG.findall(cut):
+        if closing and open_tags and open_tags[-1] == name.lower():
+            open_tags.pop()
+        elif not closing:
+            open_tags.append(name.lower())
+    return cut + "…" + "".join(f"</{name}>" for name in reversed(open_tags))
