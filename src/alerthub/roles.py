@@ -14,7 +14,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from starlette.routing import BaseRoute
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
+
+from alerthub.api.responses import JSONResponse
 
 WORKER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -33,8 +37,21 @@ class Role(StrEnum):
         return self is not Role.API
 
 
-def routes_for(role: Role, routes: list[BaseRoute]) -> list[BaseRoute]:
-    """The routes a process of this role answers; a worker keeps only its health and metrics."""
-    if role.serves_api:
-        return routes
-    return [route for route in routes if getattr(route, "path", None) in WORKER_PATHS]
+def restrict_to_role(app: FastAPI, role: Role) -> None:
+    """A worker answers only its health and metrics paths, whatever routers the app includes."""
+    if not role.serves_api:
+        app.add_middleware(_WorkerPathsOnly)
+
+
+class _WorkerPathsOnly:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in WORKER_PATHS:
+            body = {"detail": "this alerthub instance runs the worker role; send API requests to an api instance"}
+            await JSONResponse(body | {"errors": []}, status_code=404)(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await WebSocketClose(code=1008)(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

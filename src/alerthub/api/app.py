@@ -14,7 +14,7 @@ from alerthub.api.responses import JSONResponse
 from alerthub.api.routes import alerts, health, ingest, rules
 from alerthub.http_protocol import install_disconnect_handler
 from alerthub.hub import Hub
-from alerthub.roles import Role, routes_for
+from alerthub.roles import Role, restrict_to_role
 from alerthub.store.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
     app.middleware("http")(_timed(hub))
     for module in (ingest, alerts, rules, health):
         app.include_router(module.router)
-    app.router.routes = routes_for(role, app.router.routes)
+    restrict_to_role(app, role)
     return app
 
 

@@ -12,6 +12,7 @@ import typer
 from alerthub.config import load_config
 from alerthub.config.models import Config
 from alerthub.errors import ConfigError
+from alerthub.roles import Role
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="alerthub: a self-hosted, unified alerting hub.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -37,24 +38,21 @@ def serve(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="listen address (default: server.host)")] = None,
     port: Annotated[int | None, typer.Option(help="listen port (default: server.port)")] = None,
+    role: Annotated[
+        Role, typer.Option(help="all: API and background loops; api: HTTP only; worker: loops and health")
+    ] = Role.ALL,
 ) -> None:
     """Run the hub: HTTP API, web page and background workers."""
-    import uvicorn
-
-    from alerthub.api.app import create_app
-    from alerthub.hub import build_hub
+    from alerthub.serving import serve as run_server
+    from alerthub.store.instance_lock import InstanceLockedError
 
     cfg = load_or_exit(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    hub = build_hub(cfg)
-    uvicorn.run(
-        create_app(hub),
-        host=host or cfg.server.host,
-        port=port if port is not None else cfg.server.port,
-        log_level="info",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    try:
+        run_server(cfg, host=host or cfg.server.host, port=port if port is not None else cfg.server.port, role=role)
+    except InstanceLockedError as exc:
+        typer.echo(f"alerthub: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("check-config")

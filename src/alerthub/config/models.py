@@ -23,6 +23,12 @@ class ServerConfig(Strict):
     public_url: str | None = None
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_alerts_per_request: int = Field(1000, ge=1)
+    # A request must arrive whole within this; slow or silent clients get 408 (see http_protocol.py).
+    request_read_timeout: Duration = timedelta(seconds=30)
+    keep_alive_timeout: Duration = timedelta(seconds=5)
+    max_header_bytes: int = Field(64 * 1024, ge=1024)
+    # On SIGTERM: how long in-flight requests may take before connections are cut.
+    shutdown_timeout: Duration = timedelta(seconds=20)
 
 
 class StorageConfig(Strict):

@@ -1,0 +1,48 @@
+"""`alerthub serve`: one process of a given role, with the HTTP limits and shutdown behaviour we promise.
+
+On SIGTERM (or Ctrl-C) uvicorn stops accepting connections at once, closes idle ones, lets requests in
+flight finish for up to `server.shutdown_timeout`, then the app's lifespan stops the background loops
+(each finishes the item in hand: a claimed notification is sent or its lease simply expires) and
+closes the database pool. docs/operations.md states the bound; tests/faults/test_sigterm.py holds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+
+import uvicorn
+
+from alerthub.api.app import create_app
+from alerthub.config.models import Config
+from alerthub.http_protocol import guarded_protocol
+from alerthub.hub import build_hub
+from alerthub.roles import Role
+from alerthub.store.instance_lock import InstanceLock, sqlite_file
+
+logger = logging.getLogger(__name__)
+
+
+def uvicorn_config(cfg: Config, *, host: str, port: int, role: Role) -> uvicorn.Config:
+    server = cfg.server
+    hub = build_hub(cfg)
+    return uvicorn.Config(
+        create_app(hub, role=role),
+        host=host,
+        port=port,
+        http=guarded_protocol(server.request_read_timeout.total_seconds(), server.max_header_bytes),
+        log_level="info",
+        access_log=False,
+        timeout_keep_alive=max(1, math.ceil(server.keep_alive_timeout.total_seconds())),
+        timeout_graceful_shutdown=max(1, math.ceil(server.shutdown_timeout.total_seconds())),
+    )
+
+
+def serve(cfg: Config, *, host: str, port: int, role: Role) -> None:
+    """Run until SIGTERM/SIGINT. Raises InstanceLockedError when a SQLite file is already served."""
+    database = sqlite_file(cfg.storage.url)
+    lock = InstanceLock(database) if database is not None else contextlib.nullcontext()
+    with lock:
+        logger.info("alerthub starting: role=%s listen=%s:%d", role.value, host, port)
+        uvicorn.Server(uvicorn_config(cfg, host=host, port=port, role=role)).run()
