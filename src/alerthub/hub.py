@@ -13,6 +13,7 @@ from alerthub.domain.clock import Clock, utc_now
 from alerthub.rules.build import build_ruleset
 from alerthub.rules.ruleset import RuleSet
 from alerthub.services.alerts import AlertService
+from alerthub.services.heartbeats import wire_heartbeats
 from alerthub.services.hooks import Hooks
 from alerthub.services.ingest import IngestService
 from alerthub.services.sweeper import Sweeper
@@ -56,4 +57,5 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
         alerts=AlertService(database, clock, hooks),
     )
     hub.background["sweeper"] = Sweeper(database, clock, hooks, metrics).run
+    wire_heartbeats(hub)
     return hub
