@@ -16,6 +16,7 @@ from alerthub.services.alerts import AlertService
 from alerthub.services.heartbeats import wire_heartbeats
 from alerthub.services.hooks import Hooks
 from alerthub.services.ingest import IngestService
+from alerthub.services.monitoring import wire_pollers
 from alerthub.services.sweeper import Sweeper
 from alerthub.store.database import Database
 from alerthub.telemetry import Metrics
@@ -58,4 +59,5 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
     )
     hub.background["sweeper"] = Sweeper(database, clock, hooks, metrics).run
     wire_heartbeats(hub)
+    wire_pollers(hub)
     return hub

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from alerthub.api.deps import HubDep
+from alerthub.api.responses import JSONResponse
+from alerthub.services.monitoring import MonitorStatus, monitoring_status
+
+router = APIRouter(tags=["monitoring"])
+
+
+@router.get("/api/monitoring/status")
+async def status(hub: HubDep) -> JSONResponse:
+    """The seed's shape (`active_monitors`, `monitor_types`, `status`) plus each poller's last run,
+    last success, last error and next run, so a broken API key shows here."""
+    specs, monitors = await monitoring_status(hub)
+    return JSONResponse(
+        {
+            "active_monitors": len(specs),
+            "monitor_types": [s.kind for s in specs],
+            "status": "running",
+            "failing_monitors": sum(1 for m in monitors if not m.healthy),
+            "monitors": [_monitor_json(m) for m in monitors],
+        }
+    )
+
+
+def _monitor_json(m: MonitorStatus) -> dict[str, object]:
+    return {
+        "name": m.name,
+        "kind": m.kind,
+        "interval_seconds": m.interval_seconds,
+        "last_run": _iso(m.last_run),
+        "last_success": _iso(m.last_success),
+        "last_error": m.last_error,
+        "last_error_at": _iso(m.last_error_at),
+        "next_run": _iso(m.next_run),
+        "consecutive_failures": m.consecutive_failures,
+        "healthy": m.healthy,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -1,0 +1,95 @@
+"""One GET against a JSON REST API, with its failures classified the way a poller needs them.
+
+2xx is the answer; 429 and 5xx and network trouble are retryable (with the wait the API asked
+for); 401/403 and other 4xx are not, and carry the API's own message so a broken key is obvious.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from alerthub.errors import SourceError
+
+# Reads a service's own rate-limit headers: seconds to wait, or None.
+ResetReader = Callable[[httpx.Headers, datetime], float | None]
+
+
+async def get_json(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    service: str,
+    now: datetime,
+    params: Mapping[str, str | list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    reset: ResetReader | None = None,
+) -> tuple[Any, httpx.Response]:
+    try:
+        response = await http.get(url, params=params, headers=headers)
+    except httpx.TimeoutException as exc:
+        raise SourceError(f"{service}: no answer in time ({type(exc).__name__})", retryable=True) from exc
+    except httpx.HTTPError as exc:
+        raise SourceError(f"{service}: cannot reach {url}: {exc or type(exc).__name__}", retryable=True) from exc
+    if response.status_code >= 300:
+        raise _status_error(response, service, now, reset)
+    try:
+        return response.json(), response
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{service}: answer is not JSON ({response.status_code})", retryable=True) from exc
+
+
+def _status_error(response: httpx.Response, service: str, now: datetime, reset: ResetReader | None) -> SourceError:
+    status = response.status_code
+    detail = _detail(response)
+    if status == 429:
+        waits = [w for w in (retry_after_seconds(response.headers, now), reset and reset(response.headers, now)) if w]
+        wait = max(waits) if waits else None
+        hint = f"; retry in {wait:.0f}s" if wait else ""
+        return SourceError(f"{service}: rate limited (429): {detail}{hint}", retryable=True, retry_after=wait)
+    if status in (401, 403):
+        return SourceError(f"{service}: credentials rejected ({status}): {detail}", retryable=False)
+    if status >= 500:
+        return SourceError(f"{service}: server error ({status}): {detail}", retryable=True)
+    return SourceError(f"{service}: request refused ({status}): {detail}", retryable=False)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300].strip() or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("detail", "message", "error"):
+            if isinstance(body.get(key), str):
+                return str(body[key])[:300]
+    return json.dumps(body)[:300]
+
+
+def retry_after_seconds(headers: httpx.Headers, now: datetime) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max((parsedate_to_datetime(value) - now).total_seconds(), 0.0)
+    except (TypeError, ValueError):
+        return None
+
+
+def seconds_until_epoch(value: str | None, now: datetime) -> float | None:
+    """A reset header holding UNIX seconds, as seconds from `now` (None when absent or garbled)."""
+    if not value:
+        return None
+    try:
+        return max(float(value) - now.timestamp(), 0.0)
+    except ValueError:
+        return None

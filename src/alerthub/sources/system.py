@@ -1,0 +1,129 @@
+"""The host's own CPU, memory, disks, network errors and load, read with psutil.
+
+CPU is `cpu_percent(interval=None)`: the busy share since the previous call, so sampling never blocks
+(the seed slept a second inside the event loop). Network errors are the errors counted since the
+previous run, per NIC (the seed compared the counters since boot with 100, so one old burst paged
+forever). Every real disk partition is reported by mount point; pseudo and snap/loop file systems
+are not disks. A one-second spike does not page: the rules' `for` asks for it to hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from typing import Protocol
+
+import psutil
+
+from alerthub.config.models import SystemConfig
+from alerthub.domain.signal import Signal
+
+logger = logging.getLogger(__name__)
+
+PSEUDO_FILESYSTEMS = frozenset(
+    {
+        "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devfs", "devpts",
+        "devtmpfs", "efivarfs", "fuse.lxcfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc",
+        "pstore", "ramfs", "securityfs", "squashfs", "sysfs", "tmpfs", "tracefs",
+    }
+)  # fmt: skip
+
+
+class Probe(Protocol):
+    """The readings, behind a seam so the arithmetic is testable with chosen numbers."""
+
+    def cpu_percent(self) -> float: ...
+    def memory_percent(self) -> float: ...
+    def disks(self) -> dict[str, float]: ...
+    def network_errors(self) -> dict[str, int]: ...
+    def load_per_cpu(self) -> float | None: ...
+
+
+class PsutilProbe:
+    def __init__(self) -> None:
+        psutil.cpu_percent(interval=None)  # the first call only starts the measurement
+
+    def cpu_percent(self) -> float:
+        return float(psutil.cpu_percent(interval=None))
+
+    def memory_percent(self) -> float:
+        return float(psutil.virtual_memory().percent)
+
+    def disks(self) -> dict[str, float]:
+        usage: dict[str, float] = {}
+        seen_devices: set[str] = set()
+        for part in psutil.disk_partitions(all=False):
+            if not _is_real_disk(part.device, part.mountpoint, part.fstype) or part.device in seen_devices:
+                continue
+            try:
+                usage[part.mountpoint] = float(psutil.disk_usage(part.mountpoint).percent)
+            except OSError as exc:  # a vanished or unreadable mount is skipped, not fatal
+                logger.info("disk not readable", extra={"mount": part.mountpoint, "error": str(exc)})
+                continue
+            seen_devices.add(part.device)
+        return usage
+
+    def network_errors(self) -> dict[str, int]:
+        counters = psutil.net_io_counters(pernic=True)
+        return {nic: int(c.errin + c.errout) for nic, c in counters.items() if nic != "lo"}
+
+    def load_per_cpu(self) -> float | None:
+        try:
+            one_minute = os.getloadavg()[0]
+        except OSError:
+            return None
+        return one_minute / (psutil.cpu_count() or 1)
+
+
+def _is_real_disk(device: str, mount: str, fstype: str) -> bool:
+    if fstype in PSEUDO_FILESYSTEMS or device.startswith("/dev/loop") or mount.startswith("/snap/"):
+        return False
+    # In a container the host's files are bind-mounted one by one (/etc/hosts): not disks.
+    return os.path.isdir(mount)
+
+
+class SystemPoller:
+    name = "system"
+    kind = "system"
+
+    def __init__(self, config: SystemConfig, probe: Probe | None = None) -> None:
+        self.host = config.host or socket.gethostname()
+        self.probe = probe or PsutilProbe()
+        # The first run counts network errors from here, not since boot.
+        self._errors = self.probe.network_errors()
+
+    async def poll(self) -> list[Signal]:
+        # psutil reads /proc and statfs; a hung network mount must not stall the event loop.
+        return await asyncio.to_thread(self._read)
+
+    def _read(self) -> list[Signal]:
+        host = {"host": self.host}
+        signals = [
+            self._signal("system_cpu_high", self.probe.cpu_percent(), host, "CPU {:.1f}%"),
+            self._signal("system_memory_high", self.probe.memory_percent(), host, "memory {:.1f}% used"),
+        ]
+        for mount, percent in sorted(self.probe.disks().items()):
+            signals.append(self._signal("system_disk_high", percent, {**host, "mount": mount}, "disk {:.1f}% used"))
+        signals.extend(self._network(host))
+        load = self.probe.load_per_cpu()
+        if load is not None:
+            signals.append(self._signal("system_load_high", round(load, 2), host, "load {:.2f} per CPU"))
+        return signals
+
+    def _network(self, host: dict[str, str]) -> list[Signal]:
+        current = self.probe.network_errors()
+        previous, self._errors = self._errors, current
+        signals = []
+        for nic, total in sorted(current.items()):
+            before = previous.get(nic)
+            if before is None or total < before:
+                continue  # a new NIC, or its counters were reset: nothing to compare with yet
+            text = "{:.0f} network errors since the last check"
+            signals.append(self._signal("system_network_error", float(total - before), {**host, "nic": nic}, text))
+        return signals
+
+    def _signal(self, rule: str, value: float, labels: dict[str, str], text: str) -> Signal:
+        summary = f"{self.host}: {text.format(value)}"
+        return Signal(rule_name=rule, source="system", value=value, labels=labels, annotations={"summary": summary})
