@@ -5,14 +5,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.clock import FakeClock
-from support.databases import create_session_database, drop_session_database, postgres_url, truncate_all
 
 from alerthub.api.app import create_app
 from alerthub.config.models import Config
 from alerthub.hub import Hub, build_hub
 from alerthub.store.database import Database
 from alerthub.store.migrate import upgrade
+from support.clock import FakeClock
+from support.databases import (
+    create_session_database,
+    drop_session_database,
+    postgres_url,
+    skip_or_fail_without_postgres,
+    truncate_all,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,11 +35,13 @@ def postgres_session_url() -> Iterator[str | None]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path, postgres_session_url: str | None) -> AsyncIterator[Database]:
+async def db(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_session_url: str | None
+) -> AsyncIterator[Database]:
     """The store on both back ends; every test that takes it runs twice."""
     if request.param == "postgres":
         if postgres_session_url is None:
-            pytest.skip("ALERTHUB_TEST_POSTGRES_URL is not set (CI sets it)")
+            skip_or_fail_without_postgres()
         database = Database(postgres_session_url)
         await truncate_all(database)
     else:

@@ -12,7 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.databases import create_session_database, drop_session_database, postgres_url
+from support.databases import (
+    create_session_database,
+    drop_session_database,
+    postgres_url,
+    skip_or_fail_without_postgres,
+)
 from support.processes import ServerProcess, free_port, running, write_config
 from support.seed import seed_payloads
 
@@ -64,7 +69,7 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         return
     base = postgres_url()
     if base is None:
-        pytest.skip("ALERTHUB_TEST_POSTGRES_URL is not set (CI sets it)")
+        skip_or_fail_without_postgres()
     url = create_session_database(base)
     yield url
     drop_session_database(base, url)

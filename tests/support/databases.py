@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from typing import NoReturn
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -20,6 +22,13 @@ POSTGRES_ENV = "ALERTHUB_TEST_POSTGRES_URL"
 
 def postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
+
+
+def skip_or_fail_without_postgres() -> NoReturn:
+    """Locally a missing server skips; in CI (`ALERTHUB_REQUIRE_POSTGRES=1`) the PostgreSQL half must run."""
+    if os.environ.get("ALERTHUB_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{POSTGRES_ENV} is not set but ALERTHUB_REQUIRE_POSTGRES=1: the PostgreSQL tests must run")
+    pytest.skip(f"{POSTGRES_ENV} is not set (CI sets it)")
 
 
 def create_session_database(base_url: str) -> str:
