@@ -95,6 +95,12 @@ route:
     assert any(p.startswith("route.routes[0].match_re.service: not a valid regular expression") for p in found)
 
 
+def test_rule_template_syntax_is_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, 'rules:\n  - {name: q, summary: "{{ broken"}\n')
+    [problem] = problems(path)
+    assert problem.startswith("rules[0].summary: template error")
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "server:\n  port: [1, 2\n")
     [problem] = problems(path)

@@ -7,6 +7,7 @@ from collections import Counter
 
 from alerthub.config.models import Config, RouteConfig
 from alerthub.errors import Problem
+from alerthub.rules.templates import check_template
 
 
 def cross_check(config: Config) -> list[Problem]:
@@ -25,6 +26,11 @@ def cross_check(config: Config) -> list[Problem]:
     interval_names = {t.name for t in config.time_intervals}
     problems += _check_route(config.route, "route", targets, interval_names)
     for i, rule in enumerate(config.rules):
+        for field in ("summary", "description"):
+            text = getattr(rule, field)
+            error = check_template(text) if text is not None else None
+            if error:
+                problems.append(Problem(f"rules[{i}].{field}", f"template error: {error}"))
         for severity in rule.thresholds:
             if rule.comparison in ("==", "!=") and len(rule.thresholds) > 1:
                 problems.append(Problem(f"rules[{i}].thresholds.{severity}", "== and != take one threshold"))

@@ -13,6 +13,7 @@ from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, Ev
 from alerthub.domain.rule import Comparison, Rule
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal
+from alerthub.rules.templates import annotate
 from alerthub.rules.verdict import Outcome, Verdict
 
 
@@ -22,6 +23,7 @@ def apply_signal(
     """The change a signal makes, or None when it touches nothing (a clear value with no open alert)."""
     actor = f"signal:{signal.source}"
     if verdict.outcome is Outcome.FIRE:
+        signal = annotate(signal, rule)
         severity = verdict.severity or rule.severity
         if before is None or before.state is AlertState.RESOLVED:
             return _open(before, signal, rule, severity, fingerprint, now, actor)
