@@ -33,7 +33,7 @@ def check_template(text: str) -> str | None:
 def annotate(signal: Signal, rule: Rule) -> Signal:
     if rule.summary is None and rule.description is None:
         return signal
-    context = {
+    context: dict[str, object] = {
         "value": signal.value,
         "labels": {**rule.labels, **signal.labels},
         "annotations": signal.annotations,
