@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alerthub.config.models import Config
+from alerthub.delivery.wiring import wire_delivery
 from alerthub.domain.clock import Clock, utc_now
 from alerthub.rules.build import build_ruleset
 from alerthub.rules.ruleset import RuleSet
@@ -60,4 +61,5 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
     hub.background["sweeper"] = Sweeper(database, clock, hooks, metrics).run
     wire_heartbeats(hub)
     wire_pollers(hub)
+    wire_delivery(hub)
     return hub

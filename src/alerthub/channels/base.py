@@ -94,7 +94,7 @@ async def request(
     method: str,
     url: str,
     *,
-    timeout: float,
+    seconds: float,
     json_body: object | None = None,
     content: bytes | None = None,
     headers: dict[str, str] | None = None,
@@ -103,10 +103,10 @@ async def request(
     """One HTTP call; a network failure or timeout is retryable, since nothing may have arrived."""
     try:
         response = await http.request(
-            method, url, json=json_body, content=content, headers=headers, params=params, timeout=timeout
+            method, url, json=json_body, content=content, headers=headers, params=params, timeout=seconds
         )
     except httpx.TimeoutException as exc:
-        raise DeliveryError(f"timed out after {timeout:g}s: {type(exc).__name__}", retryable=True) from exc
+        raise DeliveryError(f"timed out after {seconds:g}s: {type(exc).__name__}", retryable=True) from exc
     except httpx.TransportError as exc:
         raise DeliveryError(f"cannot connect: {type(exc).__name__}: {exc}", retryable=True) from exc
     classify_http(response)

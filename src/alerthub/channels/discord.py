@@ -46,7 +46,8 @@ class DiscordChannel:
         self._url = config.url.get_secret_value()
 
     def describe(self) -> dict[str, str]:
-        return {"url": redact_url(self._url), "mentions": str(len(self.config.mention_roles + self.config.mention_users))}
+        pinged = len(self.config.mention_roles) + len(self.config.mention_users)
+        return {"url": redact_url(self._url), "mentions": str(pinged)}
 
     async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
         # wait=true makes Discord answer with the saved message (its id lets us edit it later);
@@ -69,7 +70,7 @@ class DiscordChannel:
         self, http: httpx.AsyncClient, method: str, url: str, body: dict[str, object], params: dict[str, str] | None
     ) -> httpx.Response:
         try:
-            return await request(http, method, url, json_body=body, params=params, timeout=self._timeout)
+            return await request(http, method, url, json_body=body, params=params, seconds=self._timeout)
         except DeliveryError as exc:
             if exc.status == 404 and method == "POST":
                 raise DeliveryError(

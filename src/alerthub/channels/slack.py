@@ -37,7 +37,7 @@ class SlackChannel:
 
     async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
         timeout = self.config.timeout.total_seconds()
-        await request(http, "POST", self._url, json_body=self.body(message), timeout=timeout)
+        await request(http, "POST", self._url, json_body=self.body(message), seconds=timeout)
         return SendResult(None)
 
     def body(self, message: RenderedMessage) -> dict[str, object]:

@@ -39,7 +39,7 @@ class TelegramChannel:
 
     async def _post(self, body: dict[str, object], http: httpx.AsyncClient) -> SendResult:
         url = f"{self.config.base_url.rstrip('/')}/bot{self._token}/sendMessage"
-        response = await request(http, "POST", url, json_body=body, timeout=self.config.timeout.total_seconds())
+        response = await request(http, "POST", url, json_body=body, seconds=self.config.timeout.total_seconds())
         result = response.json().get("result") if "json" in response.headers.get("Content-Type", "") else None
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return SendResult(str(message_id) if message_id is not None else None)

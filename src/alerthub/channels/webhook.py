@@ -44,7 +44,7 @@ class WebhookChannel:
         }
         if self.config.secret is not None:
             headers[SIGNATURE_HEADER] = "sha256=" + sign(self.config.secret.get_secret_value(), content)
-        await request(http, "POST", self._url, content=content, headers=headers, timeout=self._timeout)
+        await request(http, "POST", self._url, content=content, headers=headers, seconds=self._timeout)
         return SendResult(None)
 
     @property

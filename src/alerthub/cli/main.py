@@ -9,6 +9,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from alerthub.cli.channels import channels_app
 from alerthub.config import load_config
 from alerthub.config.models import Config
 from alerthub.errors import ConfigError
@@ -17,6 +18,7 @@ from alerthub.roles import Role
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="alerthub: a self-hosted, unified alerting hub.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
+app.add_typer(channels_app, name="channels")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")

@@ -151,4 +151,3 @@ def _subject(payload: NotificationPayload, alerts: tuple[AlertView, ...], t: dic
         return alerts[0].what + (f" — {alerts[0].where}" if alerts[0].where else "")
     group = ", ".join(f"{k}={v}" for k, v in sorted(payload.group_labels.items()))
     return t["alerts"].format(n=len(alerts)) + (f" — {group}" if group else "")
-

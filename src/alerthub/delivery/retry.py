@@ -38,7 +38,7 @@ class RetryDecision:
 def backoff(policy: RetryPolicy, attempt: int, rand: Callable[[], float] = random.random) -> timedelta:
     """Attempt 1 failed -> about initial_backoff; doubling up to max_backoff; "equal jitter" keeps
     at least half of the delay so retries never collapse to zero."""
-    base = min(policy.max_backoff, policy.initial_backoff * (2 ** max(0, attempt - 1)))
+    base = min(policy.max_backoff, policy.initial_backoff * (1 << min(30, max(0, attempt - 1))))
     return base / 2 + base / 2 * rand()
 
 
@@ -55,10 +55,9 @@ def decide(
         return RetryDecision(None, "permanent")
     if attempt >= policy.max_attempts:
         return RetryDecision(None, "attempts_exhausted")
-    if error.retry_after is not None:
-        delay = timedelta(seconds=error.retry_after)
-    else:
-        delay = backoff(policy, attempt, rand)
+    # The service's own word on when to come back beats our guess, to the millisecond.
+    exact = error.retry_after is not None
+    delay = timedelta(seconds=error.retry_after or 0) if exact else backoff(policy, attempt, rand)
     retry_at = now + delay
     if retry_at - created_at > policy.max_age:
         return RetryDecision(None, "too_old")

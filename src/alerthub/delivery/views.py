@@ -14,8 +14,10 @@ LINK_ANNOTATIONS = ("url", "permalink", "web_url", "generatorURL", "generator_ur
 
 
 def message_status(payload: NotificationPayload) -> str:
-    if payload.reason == "acknowledged" or (
-        payload.alerts and all(a.state == "acknowledged" for a in payload.alerts)
+    if (
+        payload.status == "acknowledged"
+        or payload.reason == "acknowledged"
+        or (payload.alerts and all(a.state == "acknowledged" for a in payload.alerts))
     ):
         return "acknowledged"
     return "resolved" if payload.status == "resolved" else "firing"

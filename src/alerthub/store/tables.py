@@ -145,6 +145,8 @@ notification = Table(
     Column("sent_at", UtcDateTime),
     Column("external_id", String(300)),
     Column("thread_key", String(300)),
+    # Set on rows merged into a digest: the digest row's id; their outcome follows the digest's.
+    Column("merged_into", Id),
     Index("ix_notification_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_notification_created_at", "created_at"),
 )

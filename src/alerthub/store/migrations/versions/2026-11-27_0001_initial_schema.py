@@ -190,6 +190,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("external_id", sa.String(length=300), nullable=True),
         sa.Column("thread_key", sa.String(length=300), nullable=True),
+        sa.Column("merged_into", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_notification_idempotency_key")),
     )

@@ -1,0 +1,276 @@
+"""The outbox worker: claims due notifications under a lease, paces each channel with a token
+bucket, merges what the budget cannot carry into a digest, sends, and records every outcome.
+
+Its loop runs as `hub.background["delivery"]` and wakes on `hub.wake_delivery`, at the next due
+row, or every `POLL` seconds, whichever comes first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import httpx
+
+from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
+from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
+from alerthub.delivery import digest, outcome
+from alerthub.delivery.metrics import DeliveryMetrics
+from alerthub.delivery.pacing import TokenBucket, bucket_for
+from alerthub.delivery.render import Renderer
+from alerthub.delivery.retry import RetryPolicy, decide
+from alerthub.domain.clock import Clock
+from alerthub.domain.notification import Notification, NotificationPayload
+from alerthub.errors import DeliveryError
+from alerthub.store import channel_state, deliveries
+from alerthub.store.database import Database
+
+logger = logging.getLogger(__name__)
+
+POLL = 1.0  # seconds between looks at the outbox when nothing wakes the worker
+DIGEST_MAX = 500  # rows merged into one digest at most; more wait for the next one
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        clock: Clock,
+        metrics: DeliveryMetrics,
+        *,
+        wake: asyncio.Event | None = None,
+        rand: Callable[[], float] = random.random,
+        on_error: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self.metrics = metrics
+        self.wake = wake or asyncio.Event()
+        self.rand = rand
+        self.on_error = on_error
+        self.policy = RetryPolicy.from_config(config.delivery)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:100]
+        self.configs: dict[str, ChannelConfig] = {c.name: c for c in config.channels}
+        self.channels: dict[str, Channel] = {c.name: build_channel(c) for c in config.channels}
+        self.renderers = {c.name: Renderer(c) for c in config.channels}
+        self.receivers: dict[str, ReceiverConfig] = {r.name: r for r in config.receivers}
+        self.buckets: dict[str, TokenBucket] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(follow_redirects=False) as http:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    await self.tick(http)
+                    delay = await self.idle_delay()
+                except Exception:
+                    # The loop boundary: one bad pass must not stop delivery for good.
+                    logger.exception("delivery pass failed; trying again shortly")
+                    self.on_error()
+                    delay = POLL
+                await _wait_any(stop, self.wake, delay)
+
+    async def idle_delay(self) -> float:
+        async with self.db.read() as conn:
+            due = await deliveries.next_due_at(conn)
+        if due is None:
+            return POLL
+        return min(POLL, max(0.05, (due - self.clock()).total_seconds()))
+
+    async def tick(self, http: httpx.AsyncClient) -> int:
+        """One pass over every channel with due rows; returns how many rows were handled."""
+        now = self.clock()
+        async with self.db.read() as conn:
+            waiting = await deliveries.due_counts(conn, now)
+            states = await channel_state.all_states(conn)
+        handled = 0
+        for name, count in sorted(waiting.items()):
+            paused = states[name].paused_until if name in states else None
+            handled += await self._drain(name, count, paused, http)
+        return handled
+
+    def bucket(self, name: str) -> TokenBucket:
+        if name not in self.buckets:
+            cfg = self.configs[name]
+            self.buckets[name] = bucket_for(cfg.type, cfg.rate_per_second, cfg.burst, self.clock())
+        return self.buckets[name]
+
+    async def _drain(self, name: str, waiting: int, paused_until: datetime | None, http: httpx.AsyncClient) -> int:
+        now = self.clock()
+        if name not in self.channels:
+            rows = await self._claim(name, min(waiting, DIGEST_MAX))
+            for row in rows:
+                await self._failed(
+                    row, None, DeliveryError(f"no channel named {name!r} is configured", retryable=False)
+                )
+            return len(rows)
+        bucket = self.bucket(name)
+        if paused_until is not None and paused_until > now:
+            bucket.pause(paused_until)  # another instance saw the 429
+        tokens = bucket.available(now)
+        if tokens == 0:
+            return 0  # paced: the rows wait in the outbox, nothing is lost
+        rows = await self._claim(name, waiting if waiting <= tokens else min(waiting, DIGEST_MAX + tokens))
+        singles, merged = (rows, []) if len(rows) <= tokens else (rows[: tokens - 1], rows[tokens - 1 :])
+        if len(merged) == 1:
+            singles, merged = rows, []
+        queue: list[Notification] = list(singles)
+        if merged:
+            queue.append(await self._merge(name, merged))
+        for index, row in enumerate(queue):
+            if not bucket.take(self.clock()):
+                await self._release(queue[index:])
+                break
+            if not await self._deliver(row, http):
+                await self._release(queue[index + 1 :])  # a 429 paused the channel
+                break
+        return len(rows)
+
+    async def _claim(self, name: str, limit: int) -> list[Notification]:
+        now = self.clock()
+        lease_until = now + self.config.delivery.lease
+        async with self.db.write() as conn:
+            return await deliveries.claim(
+                conn, channel=name, now=now, worker=self.worker_id, lease_until=lease_until, limit=limit
+            )
+
+    async def _release(self, rows: Sequence[Notification]) -> None:
+        if not rows:
+            return
+        name = rows[0].channel
+        resume = self.bucket(name).next_token_at(self.clock())
+        async with self.db.write() as conn:
+            await deliveries.release(conn, [r.id for r in rows if r.id is not None], resume)
+
+    async def _merge(self, name: str, rows: Sequence[Notification]) -> Notification:
+        now = self.clock()
+        payloads = [_payload(r) for r in rows]
+        merged = digest.digest_payload(name, [p for p in payloads if p is not None])
+        values = digest.digest_row(
+            name, rows, merged, now=now, worker=self.worker_id, lease_until=now + self.config.delivery.lease
+        )
+        alert_ids = sorted({a for r in rows for a in r.alert_ids})
+        async with self.db.write() as conn:
+            digest_id = await deliveries.insert_row(conn, values, alert_ids)
+            assert digest_id is not None
+            await deliveries.merge_into(conn, digest_id, [r.id for r in rows if r.id is not None])
+            for row in rows:
+                note = f"merged into digest notification {digest_id} (channel budget spent)"
+                await outcome.append_delivery_events(conn, outcome.Attempt(row, now, "merged", note))
+            found = await deliveries.get(conn, digest_id)
+        self.metrics.notifications.labels(name, "merged").inc(len(rows))
+        assert found is not None
+        return found
+
+    async def _deliver(self, row: Notification, http: httpx.AsyncClient) -> bool:
+        """Send one row and record the outcome; False when the channel is now paused by a 429."""
+        payload = _payload(row)
+        if payload is None:
+            await self._failed(row, None, DeliveryError("payload is not a notification payload", retryable=False))
+            return True
+        cfg = self.configs[row.channel]
+        if payload.status == "resolved" and not cfg.send_resolved and payload.reason != "test":
+            await self._record_suppressed(row)
+            return True
+        message = self.renderers[row.channel].render(payload, row.idempotency_key)
+        try:
+            result = await self._send(row, message, http)
+        except DeliveryError as exc:
+            return await self._failed(row, payload, exc)
+        except Exception as exc:
+            # A channel bug is a boundary too: log it, count it, and let the row retry.
+            logger.exception("channel %s raised unexpectedly for notification %s", row.channel, row.id)
+            self.on_error()
+            return await self._failed(row, payload, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
+        await self._succeeded(row, result)
+        return True
+
+    async def _send(self, row: Notification, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+        channel = self.channels[row.channel]
+        thread = None
+        if row.thread_key and isinstance(channel, Editable):
+            async with self.db.read() as conn:
+                thread = await deliveries.thread_for(conn, row.thread_key, row.channel)
+        if thread and isinstance(channel, Editable) and (channel.threads == "reply" or message.is_follow_up):
+            return await channel.update(message, thread, http)
+        return await channel.send(message, http)
+
+    async def _succeeded(self, row: Notification, result: SendResult) -> None:
+        now = self.clock()
+        async with self.db.write() as conn:
+            await deliveries.mark_sent(conn, row.id or 0, now, result.external_id)
+            if row.thread_key and result.external_id:
+                await deliveries.save_thread(conn, row.thread_key, row.channel, result.external_id, now)
+            await channel_state.record_success(conn, row.channel, now)
+            await outcome.append_delivery_events(
+                conn, outcome.Attempt(row, now, "sent", external_id=result.external_id)
+            )
+        self.metrics.notifications.labels(row.channel, "sent").inc()
+
+    async def _failed(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> bool:
+        now = self.clock()
+        decision = decide(self.policy, error, attempt=row.attempts, created_at=row.created_at, now=now, rand=self.rand)
+        text = outcome.failure_text(decision, str(error))
+        paused = now + timedelta(seconds=error.retry_after) if error.status == 429 and error.retry_after else None
+        receiver = self.receivers.get(row.receiver)
+        async with self.db.write() as conn:
+            if decision.retry_at is not None:
+                await deliveries.mark_retry(conn, row.id or 0, decision.retry_at, text)
+            else:
+                await deliveries.mark_failed(conn, row.id or 0, text)
+            state = await channel_state.record_failure(conn, row.channel, now, text, paused)
+            attempt = outcome.Attempt(
+                row,
+                now,
+                "retry" if decision.retry_at else "failed",
+                text,
+                retry_at=decision.retry_at,
+                status=error.status,
+            )
+            await outcome.append_delivery_events(conn, attempt)
+            fallbacks: list[str] = []
+            if payload is not None and receiver and outcome.needs_fallback(receiver, state, decision, now):
+                fallbacks = await outcome.enqueue_fallbacks(conn, row, payload, receiver, now)
+        logger.warning(
+            "notification %s to %s attempt %s: %s (%s)", row.id, row.channel, row.attempts, text, decision.reason
+        )
+        self.metrics.failures.labels(row.channel, decision.reason).inc()
+        self.metrics.notifications.labels(row.channel, "retry" if decision.retry_at else "failed").inc()
+        if fallbacks:
+            logger.warning("channel %s failing; notification %s also goes to %s", row.channel, row.id, fallbacks)
+            self.wake.set()
+        if paused is not None and row.channel in self.configs:
+            self.bucket(row.channel).pause(paused)
+            return False
+        return True
+
+    async def _record_suppressed(self, row: Notification) -> None:
+        now = self.clock()
+        async with self.db.write() as conn:
+            note = "not sent: send_resolved is false for this channel"
+            await deliveries.mark_suppressed(conn, row.id or 0, note)
+            await outcome.append_delivery_events(conn, outcome.Attempt(row, now, "suppressed", note))
+        self.metrics.notifications.labels(row.channel, "suppressed").inc()
+
+
+def _payload(row: Notification) -> NotificationPayload | None:
+    try:
+        return NotificationPayload.from_json(row.payload)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

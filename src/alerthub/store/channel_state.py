@@ -1,0 +1,67 @@
+"""Per-channel health: last success and failure, since when it has been failing (for fallback),
+and until when the service asked us to pause (a 429 seen by any instance pauses all of them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.store.tables import channel_state
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    channel: str
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_error: str | None = None
+    failing_since: datetime | None = None
+    paused_until: datetime | None = None
+
+
+async def all_states(conn: AsyncConnection) -> dict[str, ChannelState]:
+    rows = (await conn.execute(select(channel_state))).all()
+    return {row.channel: ChannelState(**row._mapping) for row in rows}
+
+
+async def get(conn: AsyncConnection, channel: str) -> ChannelState:
+    row = (await conn.execute(select(channel_state).where(channel_state.c.channel == channel))).first()
+    return ChannelState(**row._mapping) if row else ChannelState(channel)
+
+
+async def record_success(conn: AsyncConnection, channel: str, now: datetime) -> None:
+    await _ensure(conn, channel)
+    await conn.execute(
+        update(channel_state).where(channel_state.c.channel == channel).values(last_success_at=now, failing_since=None)
+    )
+
+
+async def record_failure(
+    conn: AsyncConnection, channel: str, now: datetime, error: str, paused_until: datetime | None = None
+) -> ChannelState:
+    """Returns the state after the failure; `failing_since` is kept from the first failure of a run."""
+    before = await get(conn, channel)
+    await _ensure(conn, channel)
+    values: dict[str, Any] = {
+        "last_failure_at": now,
+        "last_error": error[:2000],
+        "failing_since": before.failing_since or now,
+    }
+    if paused_until is not None:
+        values["paused_until"] = max(paused_until, before.paused_until or paused_until)
+    await conn.execute(update(channel_state).where(channel_state.c.channel == channel).values(**values))
+    return await get(conn, channel)
+
+
+async def _ensure(conn: AsyncConnection, channel: str) -> None:
+    statement: Any
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(channel_state).values(channel=channel).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(channel_state).values(channel=channel).on_conflict_do_nothing()
+    await conn.execute(statement)

@@ -1,0 +1,254 @@
+"""The delivery side of the outbox: claim due rows under a lease, record each outcome, keep the
+provider's message ids per thread, and insert the rows delivery itself creates (digests,
+fallback copies). The pipeline writes the rows; this module never creates a first notification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from alerthub.domain.notification import Notification, NotificationStatus
+from alerthub.store.notifications import to_notification
+from alerthub.store.tables import alert, message_thread, notification, notification_alert
+
+n = notification
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    # A `sending` row whose lease ran out belongs to a worker that died between claim and outcome:
+    # it is due again (at-least-once; the idempotency key lets the receiver spot a repeat).
+    # Rows merged into a digest have no lease of their own and follow the digest instead.
+    return or_(
+        and_(n.c.status == NotificationStatus.PENDING.value, n.c.next_attempt_at <= now),
+        and_(n.c.status == NotificationStatus.SENDING.value, n.c.claimed_until < now, n.c.merged_into.is_(None)),
+    )
+
+
+async def due_counts(conn: AsyncConnection, now: datetime) -> dict[str, int]:
+    query = select(n.c.channel, func.count()).where(_due(now)).group_by(n.c.channel)
+    return {row[0]: int(row[1]) for row in (await conn.execute(query)).all()}
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    query = select(func.min(n.c.next_attempt_at)).where(n.c.status == NotificationStatus.PENDING.value)
+    value: datetime | None = (await conn.execute(query)).scalar()
+    return value
+
+
+async def claim(
+    conn: AsyncConnection, *, channel: str, now: datetime, worker: str, lease_until: datetime, limit: int
+) -> list[Notification]:
+    """Oldest due rows of one channel, marked `sending` under this worker's lease. On PostgreSQL
+    `FOR UPDATE SKIP LOCKED` lets several instances claim side by side without waiting or
+    double-sending; SQLite has a single writer, so the same statement is already exclusive."""
+    ids = select(n.c.id).where(_due(now), n.c.channel == channel).order_by(n.c.next_attempt_at, n.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    statement = (
+        update(n)
+        .where(n.c.id.in_(ids.scalar_subquery()))
+        .values(
+            status=NotificationStatus.SENDING.value,
+            claimed_by=worker,
+            claimed_until=lease_until,
+            attempts=n.c.attempts + 1,
+        )
+        .returning(*n.c)
+    )
+    rows = [to_notification(row) for row in (await conn.execute(statement)).all()]
+    links = await alert_ids(conn, [r.id for r in rows if r.id is not None])
+    claimed = [_with_alerts(r, links.get(r.id or 0, ())) for r in rows]
+    return sorted(claimed, key=lambda r: (r.next_attempt_at, r.id or 0))
+
+
+async def release(conn: AsyncConnection, ids: Sequence[int], next_attempt_at: datetime) -> None:
+    """Give claimed rows back unsent (their channel is paused): not an attempt."""
+    if ids:
+        await conn.execute(
+            update(n)
+            .where(n.c.id.in_(list(ids)))
+            .values(
+                status=NotificationStatus.PENDING.value,
+                next_attempt_at=next_attempt_at,
+                claimed_by=None,
+                claimed_until=None,
+                attempts=n.c.attempts - 1,
+            )
+        )
+
+
+async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime, external_id: str | None) -> None:
+    values = {
+        "status": NotificationStatus.SENT.value,
+        "sent_at": now,
+        "external_id": external_id,
+        "last_error": None,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    await conn.execute(update(n).where(n.c.id == row_id).values(**values))
+    await conn.execute(update(n).where(n.c.merged_into == row_id).values(**values))
+
+
+async def mark_retry(conn: AsyncConnection, row_id: int, next_attempt_at: datetime, error: str) -> None:
+    await conn.execute(
+        update(n)
+        .where(n.c.id == row_id)
+        .values(
+            status=NotificationStatus.PENDING.value,
+            next_attempt_at=next_attempt_at,
+            last_error=error,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+async def mark_failed(conn: AsyncConnection, row_id: int, error: str) -> None:
+    values = {"status": NotificationStatus.FAILED.value, "last_error": error, "claimed_by": None, "claimed_until": None}
+    await conn.execute(update(n).where(n.c.id == row_id).values(**values))
+    await conn.execute(update(n).where(n.c.merged_into == row_id).values(**values))
+
+
+async def mark_suppressed(conn: AsyncConnection, row_id: int, note: str) -> None:
+    values = {
+        "status": NotificationStatus.SUPPRESSED.value,
+        "last_error": note,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    await conn.execute(update(n).where(n.c.id == row_id).values(**values))
+
+
+async def insert_row(
+    conn: AsyncConnection, row: dict[str, Any], alert_ids_: Sequence[int], *, if_absent: bool = False
+) -> int | None:
+    """A row delivery creates itself (digest, fallback copy). With `if_absent` an existing
+    idempotency key wins, so a fallback copy is made once however often the primary fails."""
+    if if_absent:
+        found = await conn.execute(select(n.c.id).where(n.c.idempotency_key == row["idempotency_key"]))
+        if found.first() is not None:
+            return None
+    new_id: int = (await conn.execute(insert(n).returning(n.c.id), [row])).scalar_one()
+    if alert_ids_:
+        await conn.execute(
+            insert(notification_alert), [{"notification_id": new_id, "alert_id": a} for a in sorted(set(alert_ids_))]
+        )
+    return new_id
+
+
+async def merge_into(conn: AsyncConnection, digest_id: int, ids: Sequence[int]) -> None:
+    await conn.execute(
+        update(n).where(n.c.id.in_(list(ids))).values(merged_into=digest_id, claimed_by=None, claimed_until=None)
+    )
+
+
+async def alert_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+    if not ids:
+        return {}
+    query = (
+        select(notification_alert.c.notification_id, notification_alert.c.alert_id)
+        .where(notification_alert.c.notification_id.in_(list(ids)))
+        .order_by(notification_alert.c.alert_id)
+    )
+    found: dict[int, list[int]] = {}
+    for notification_id, alert_id in (await conn.execute(query)).all():
+        found.setdefault(notification_id, []).append(alert_id)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+async def episodes(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    query = select(alert.c.id, alert.c.episode).where(alert.c.id.in_(list(ids)))
+    return {row[0]: row[1] for row in (await conn.execute(query)).all()}
+
+
+async def thread_for(conn: AsyncConnection, thread_key: str, channel: str) -> str | None:
+    query = select(message_thread.c.external_id).where(
+        message_thread.c.thread_key == thread_key, message_thread.c.channel == channel
+    )
+    value: str | None = (await conn.execute(query)).scalar()
+    return value
+
+
+async def save_thread(conn: AsyncConnection, thread_key: str, channel: str, external_id: str, now: datetime) -> None:
+    """The first message of a thread is kept; later ones edit or reply to it."""
+    values = {"thread_key": thread_key, "channel": channel, "external_id": external_id, "created_at": now}
+    statement: Any
+    if conn.dialect.name == "postgresql":
+        statement = postgresql.insert(message_thread).values(values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(message_thread).values(values).on_conflict_do_nothing()
+    await conn.execute(statement)
+
+
+def _with_alerts(row: Notification, ids: tuple[int, ...]) -> Notification:
+    return replace(row, alert_ids=ids)
+
+
+# The delivery log (GET /api/notifications).
+
+
+async def get(conn: AsyncConnection, row_id: int) -> Notification | None:
+    row = (await conn.execute(select(n).where(n.c.id == row_id))).first()
+    if row is None:
+        return None
+    links = await alert_ids(conn, [row_id])
+    return replace(to_notification(row), alert_ids=links.get(row_id, ()), extra={"merged_into": row.merged_into})
+
+
+async def log(
+    conn: AsyncConnection,
+    *,
+    statuses: Sequence[str],
+    channels: Sequence[str],
+    failures_first: bool,
+    limit: int,
+    after: tuple[int, int] | None,
+) -> list[Notification]:
+    """Newest first; with `failures_first`, failed rows lead. `after` is the (rank, id) of the last
+    row of the previous page, the keyset cursor."""
+    rank = case((n.c.status == NotificationStatus.FAILED.value, 0), else_=1) if failures_first else literal(0)
+    query = select(n, rank.label("rank"))
+    if statuses:
+        query = query.where(n.c.status.in_(list(statuses)))
+    if channels:
+        query = query.where(n.c.channel.in_(list(channels)))
+    if after is not None:
+        last_rank, last_id = after
+        query = query.where(or_(rank > last_rank, and_(rank == last_rank, n.c.id < last_id)))
+    query = query.order_by(rank, n.c.id.desc()).limit(limit)
+    rows = (await conn.execute(query)).all()
+    links = await alert_ids(conn, [row.id for row in rows])
+    return [
+        replace(
+            to_notification(row),
+            alert_ids=links.get(row.id, ()),
+            extra={"merged_into": row.merged_into, "rank": int(row.rank)},
+        )
+        for row in rows
+    ]
+
+
+async def retry_failed(conn: AsyncConnection, row_id: int, now: datetime) -> bool:
+    """A failed row goes back to pending with a fresh attempt budget; False when it is not failed."""
+    result = await conn.execute(
+        update(n)
+        .where(n.c.id == row_id, n.c.status == NotificationStatus.FAILED.value)
+        .values(
+            status=NotificationStatus.PENDING.value,
+            next_attempt_at=now,
+            attempts=0,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    return bool(result.rowcount)
