@@ -11,6 +11,7 @@ from typing import Any
 from alerthub.config.models import Config
 from alerthub.delivery.wiring import wire_delivery
 from alerthub.domain.clock import Clock, utc_now
+from alerthub.pipeline.wiring import wire_pipeline
 from alerthub.rules.build import build_ruleset
 from alerthub.rules.ruleset import RuleSet
 from alerthub.services.alerts import AlertService
@@ -61,5 +62,6 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
     hub.background["sweeper"] = Sweeper(database, clock, hooks, metrics).run
     wire_heartbeats(hub)
     wire_pollers(hub)
+    wire_pipeline(hub)
     wire_delivery(hub)
     return hub

@@ -1,0 +1,97 @@
+"""What travels between stages: a frozen batch of one group's alerts, and what each stage muted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from alerthub.domain.alert import Alert, AlertState
+from alerthub.pipeline.routing import Route
+
+NOTIFIED_FIRING = "firing"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One alert of the group, with what the group's last notification said about it."""
+
+    alert: Alert
+    labels: dict[str, str]
+    notified_state: str | None = None
+    notified_severity: str | None = None
+    notified_at: datetime | None = None
+    muted_by: str | None = None
+    cooldown: timedelta = timedelta(0)
+    last_notified_at: datetime | None = None  # by any group: what the cooldown counts from
+
+    @property
+    def id(self) -> int:
+        assert self.alert.id is not None
+        return self.alert.id
+
+    @property
+    def firing(self) -> bool:
+        """Open and past `for`; an acknowledged alert still fires, it just stops repeating."""
+        return self.alert.state in (AlertState.FIRING, AlertState.ACKNOWLEDGED)
+
+    @property
+    def was_notified_firing(self) -> bool:
+        return self.notified_state == NOTIFIED_FIRING
+
+    def cooling(self, now: datetime) -> bool:
+        """The rule's cooldown since this alert's last notification has not run out."""
+        last = self.last_notified_at or self.notified_at
+        return bool(self.cooldown) and last is not None and now - last < self.cooldown
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    key: str
+    receiver: str
+    route: Route
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    group: Group
+    now: datetime
+    members: tuple[Member, ...]
+
+    def keep(self, members: tuple[Member, ...]) -> Batch:
+        return replace(self, members=members)
+
+
+@dataclass(frozen=True, slots=True)
+class Muted:
+    """An alert a stage held back: `by` names what (`silence:<id>`, `inhibit:<alert id>`, `time:<name>`)."""
+
+    member: Member
+    by: str
+    reason: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageResult:
+    batch: Batch
+    muted: tuple[Muted, ...] = ()
+
+
+class Stage(Protocol):
+    name: str
+
+    def run(self, batch: Batch) -> StageResult: ...
+
+
+def run_stages(stages: list[Stage], batch: Batch) -> StageResult:
+    """Run stages in order; each sees only what the previous let through. Stops early when nothing is left."""
+    muted: tuple[Muted, ...] = ()
+    for stage in stages:
+        if not batch.members:
+            break
+        result = stage.run(batch)
+        batch = result.batch
+        muted += result.muted
+    return StageResult(batch, muted)

@@ -1,0 +1,114 @@
+"""Grouping, inside the transaction that saved the alert changes: route each changed alert, put it in
+its groups and mark those groups due. Sending waits for the dispatcher; nothing here is per-alert SQL.
+
+When a group is due follows Alertmanager: a new group waits `group_wait`; a change to a group that has
+already flushed goes out no sooner than `group_interval` after that flush. An alert that is only seen
+again (no transition, no severity change) touches nothing, so a steady stream of repeats stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.domain.alert import AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.pipeline.matchers import alert_labels
+from alerthub.pipeline.routing import Route
+from alerthub.store import groups
+from alerthub.store.events import append_events
+from alerthub.store.groups import GroupRow, NewGroup
+
+
+def is_acknowledgement(change: AlertChange) -> bool:
+    before = change.before
+    return change.after.state is AlertState.ACKNOWLEDGED and before is not None and before.state is AlertState.FIRING
+
+
+class Grouper:
+    """The in-transaction hook that keeps `alert_group` and `alert_group_member` up to date."""
+
+    def __init__(self, root: Route) -> None:
+        self.root = root
+        self.by_path = {r.path: r for r in root.walk()}
+
+    async def __call__(self, conn: AsyncConnection, changes: Sequence[AlertChange], now: datetime) -> None:
+        relevant = [c for c in changes if c.events and c.after.id is not None and not is_acknowledgement(c)]
+        if not relevant:
+            return
+        targets: dict[str, tuple[Route, dict[str, str]]] = {}
+        wanted: list[tuple[str, int]] = []
+        decisions: list[tuple[int, AlertEvent]] = []
+        resolved: list[int] = []
+        for change in relevant:
+            a = change.after
+            assert a.id is not None
+            if a.state is AlertState.RESOLVED:
+                resolved.append(a.id)
+                continue
+            if a.state is AlertState.PENDING:
+                continue
+            labels = alert_labels(a.labels, a.rule_name, a.severity.value)
+            for route in self.root.match(labels):
+                if not route.channels:
+                    if change.transitioned:
+                        decisions.append((a.id, _no_channels(change, route, now)))
+                    continue
+                group_labels = route.group_labels(labels)
+                key = route.group_key(group_labels)
+                targets[key] = (route, group_labels)
+                wanted.append((key, a.id))
+        member_of = await groups.groups_of(conn, resolved)
+        due = set(targets) | {k for keys in member_of.values() for k in keys}
+        existing = await groups.lock(conn, due)
+        new = [
+            NewGroup(key, route.receiver, route.path, labels, now + route.group_wait)
+            for key, (route, labels) in sorted(targets.items())
+            if key not in existing
+        ]
+        await groups.create(conn, new, now)
+        await groups.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
+        added = await groups.add_members(conn, wanted, now)
+        by_id = changes_by_id(relevant)
+        decisions += [(aid, self._grouped(key, targets[key][0], by_id[aid], now)) for key, aid in added]
+        await append_events(conn, decisions)
+
+    def _due(self, group: GroupRow, now: datetime) -> datetime:
+        if group.last_flush_at is None:
+            # Never flushed: still inside group_wait (or overdue), keep its time.
+            return group.flush_at or now
+        route = self.by_path.get(group.route_path, self.root)
+        return max(now, group.last_flush_at + route.group_interval)
+
+    @staticmethod
+    def _grouped(key: str, route: Route, change: AlertChange, now: datetime) -> AlertEvent:
+        channels = ", ".join(route.channels)
+        return AlertEvent(
+            kind=EventKind.DECISION,
+            at=now,
+            actor="pipeline:route",
+            episode=change.after.episode,
+            reason=f"matched route {route.path}: receiver {route.receiver!r} ({channels}); grouped into {key}",
+            detail={
+                "route": route.path,
+                "receiver": route.receiver,
+                "channels": list(route.channels),
+                "group_key": key,
+            },
+        )
+
+
+def changes_by_id(changes: Sequence[AlertChange]) -> dict[int, AlertChange]:
+    return {c.after.id: c for c in changes if c.after.id is not None}
+
+
+def _no_channels(change: AlertChange, route: Route, now: datetime) -> AlertEvent:
+    return AlertEvent(
+        kind=EventKind.DECISION,
+        at=now,
+        actor="pipeline:route",
+        episode=change.after.episode,
+        reason=f"matched route {route.path}, but receiver {route.receiver!r} has no channel: nothing is sent",
+        detail={"route": route.path, "receiver": route.receiver, "channels": []},
+    )

@@ -1,0 +1,74 @@
+"""Silences. A silence's state (pending, active, expired) is read from its times and the clock, so a
+silence expires by itself: nothing has to run at its end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.domain.silence import LabelMatcher, Silence
+from alerthub.store.tables import silence
+
+
+async def add(conn: AsyncConnection, s: Silence) -> None:
+    await conn.execute(insert(silence).values(**_row(s)))
+
+
+async def replace(conn: AsyncConnection, s: Silence) -> None:
+    values = _row(s)
+    values.pop("id")
+    values.pop("created_at")
+    await conn.execute(update(silence).where(silence.c.id == s.id).values(**values))
+
+
+async def get(conn: AsyncConnection, silence_id: str, *, for_update: bool = False) -> Silence | None:
+    query = select(silence).where(silence.c.id == silence_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return _silence(row) if row else None
+
+
+async def list_all(conn: AsyncConnection, *, limit: int = 1000) -> list[Silence]:
+    query = select(silence).order_by(silence.c.ends_at.desc(), silence.c.id).limit(limit)
+    return [_silence(row) for row in (await conn.execute(query)).all()]
+
+
+async def active(conn: AsyncConnection, now: datetime) -> list[Silence]:
+    query = select(silence).where(silence.c.starts_at <= now, silence.c.ends_at > now).order_by(silence.c.id)
+    return [_silence(row) for row in (await conn.execute(query)).all()]
+
+
+def _row(s: Silence) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "matchers": [
+            {"name": m.name, "value": m.value, "isRegex": m.is_regex, "isEqual": m.is_equal} for m in s.matchers
+        ],
+        "starts_at": s.starts_at,
+        "ends_at": s.ends_at,
+        "created_by": s.created_by,
+        "comment": s.comment,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+    }
+
+
+def _silence(row: Any) -> Silence:
+    m = row._mapping
+    return Silence(
+        id=m["id"],
+        matchers=tuple(
+            LabelMatcher(x["name"], x["value"], bool(x.get("isRegex")), bool(x.get("isEqual", True)))
+            for x in m["matchers"]
+        ),
+        starts_at=m["starts_at"],
+        ends_at=m["ends_at"],
+        created_by=m["created_by"],
+        comment=m["comment"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
