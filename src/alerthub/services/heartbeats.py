@@ -108,8 +108,11 @@ class HeartbeatService:
     async def overview(self) -> list[HeartbeatView]:
         now = self.clock()
         async with self.db.read() as conn:
-            beats = await store.list_all(conn)
-        return [self._view(b, now) for b in beats]
+            beats = {b.name: b for b in await store.list_all(conn)}
+        # Configured but not yet written by the checker: listed as waiting all the same.
+        for name, (spec, _) in self.specs.items():
+            beats.setdefault(name, spec)
+        return [self._view(beats[name], now) for name in sorted(beats)]
 
     async def delete(self, name: str) -> None:
         if name in self.specs:
