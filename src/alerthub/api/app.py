@@ -11,7 +11,18 @@ from fastapi import FastAPI, Request, Response
 from alerthub import __version__
 from alerthub.api import errors
 from alerthub.api.responses import JSONResponse
-from alerthub.api.routes import alerts, channels, health, heartbeats, ingest, monitoring, notifications, rules, webhooks
+from alerthub.api.routes import (
+    alerts,
+    channels,
+    health,
+    heartbeats,
+    ingest,
+    monitoring,
+    notifications,
+    rules,
+    silences,
+    webhooks,
+)
 from alerthub.http_protocol import install_disconnect_handler
 from alerthub.hub import Hub
 from alerthub.roles import Role, restrict_to_role
@@ -52,7 +63,7 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
     errors.install(app)
     install_disconnect_handler(app)
     app.middleware("http")(_timed(hub))
-    for module in (ingest, alerts, rules, health, webhooks, heartbeats, monitoring, channels, notifications):
+    for module in (ingest, alerts, rules, health, webhooks, heartbeats, monitoring, channels, notifications, silences):
         app.include_router(module.router)
     restrict_to_role(app, role)
     return app

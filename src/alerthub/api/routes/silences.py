@@ -1,0 +1,126 @@
+"""Silences over HTTP. The body is Alertmanager's postableSilence, and `/api/v2/silences` and
+`/api/v2/silence/{id}` answer as Alertmanager does, so amtool and Grafana can manage them too."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from alerthub.api.body import read_json
+from alerthub.api.deps import HubDep
+from alerthub.api.responses import JSONResponse
+from alerthub.domain.silence import LabelMatcher, Silence, SilenceState
+from alerthub.hub import Hub
+from alerthub.ingest.validation import validate
+from alerthub.services.silences import SilenceDraft, SilenceService
+
+router = APIRouter(tags=["silences"])
+
+_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
+
+
+class MatcherBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    value: Annotated[str, Field(max_length=1000)]
+    isRegex: bool = False  # Alertmanager's field names
+    isEqual: bool = True
+
+
+class PostableSilence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(min_length=1, max_length=36)] | None = None
+    matchers: Annotated[list[MatcherBody], Field(min_length=1, max_length=50)]
+    startsAt: AwareDatetime
+    endsAt: AwareDatetime
+    createdBy: Annotated[str, Field(min_length=1, max_length=200)]
+    comment: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+def _service(hub: Hub) -> SilenceService:
+    return SilenceService(hub.db, hub.clock)
+
+
+def _ts(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def silence_json(s: Silence, hub: Hub) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "status": {"state": s.state(hub.clock()).value},
+        "updatedAt": _ts(s.updated_at),
+        "matchers": [
+            {"name": m.name, "value": m.value, "isRegex": m.is_regex, "isEqual": m.is_equal} for m in s.matchers
+        ],
+        "startsAt": _ts(s.starts_at),
+        "endsAt": _ts(s.ends_at),
+        "createdBy": s.created_by,
+        "comment": s.comment,
+    }
+
+
+async def _save(request: Request, hub: Hub) -> Silence:
+    body = validate(PostableSilence, await read_json(request, hub.config.server.max_body_bytes))
+    draft = SilenceDraft(
+        matchers=tuple(LabelMatcher(m.name, m.value, m.isRegex, m.isEqual) for m in body.matchers),
+        starts_at=body.startsAt,
+        ends_at=body.endsAt,
+        created_by=body.createdBy,
+        comment=body.comment,
+        id=body.id,
+    )
+    return await _service(hub).save(draft)
+
+
+StateQuery = Annotated[list[SilenceState] | None, Query(description="pending, active or expired; repeatable")]
+
+
+@router.get("/api/silences")
+async def list_silences(hub: HubDep, state: StateQuery = None) -> JSONResponse:
+    found = await _service(hub).list(state or ())
+    return JSONResponse({"silences": [silence_json(s, hub) for s in found]})
+
+
+@router.post("/api/silences", openapi_extra=_BODY)
+async def post_silence(request: Request, hub: HubDep) -> JSONResponse:
+    """Create a silence (or change the one `id` names). Answers Alertmanager's `{"silenceID"}` plus the silence."""
+    saved = await _save(request, hub)
+    return JSONResponse({"silenceID": saved.id, "silence": silence_json(saved, hub)})
+
+
+@router.get("/api/silences/{silence_id}")
+async def get_silence(silence_id: str, hub: HubDep) -> JSONResponse:
+    return JSONResponse(silence_json(await _service(hub).get(silence_id), hub))
+
+
+@router.delete("/api/silences/{silence_id}")
+async def expire_silence(silence_id: str, hub: HubDep) -> JSONResponse:
+    """Expire the silence now; it stays listed as expired."""
+    return JSONResponse(silence_json(await _service(hub).expire(silence_id), hub))
+
+
+@router.get("/api/v2/silences", tags=["alertmanager"])
+async def am_list_silences(hub: HubDep) -> JSONResponse:
+    return JSONResponse([silence_json(s, hub) for s in await _service(hub).list()])
+
+
+@router.post("/api/v2/silences", tags=["alertmanager"], openapi_extra=_BODY)
+async def am_post_silence(request: Request, hub: HubDep) -> JSONResponse:
+    saved = await _save(request, hub)
+    return JSONResponse({"silenceID": saved.id})
+
+
+@router.get("/api/v2/silence/{silence_id}", tags=["alertmanager"])
+async def am_get_silence(silence_id: str, hub: HubDep) -> JSONResponse:
+    return JSONResponse(silence_json(await _service(hub).get(silence_id), hub))
+
+
+@router.delete("/api/v2/silence/{silence_id}", tags=["alertmanager"])
+async def am_expire_silence(silence_id: str, hub: HubDep) -> JSONResponse:
+    await _service(hub).expire(silence_id)
+    return JSONResponse({})

@@ -1,0 +1,110 @@
+"""Silences over HTTP: Alertmanager's body and answers, states from the clock, bad bodies refused with
+their location and nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from support.clock import FakeClock
+
+BODY: dict[str, Any] = {
+    "matchers": [{"name": "service", "value": "api", "isRegex": False, "isEqual": True}],
+    "startsAt": "2026-11-27T09:00:00Z",
+    "endsAt": "2026-11-27T11:00:00Z",
+    "createdBy": "ops",
+    "comment": "deploy",
+}
+
+
+async def test_create_read_list_and_expire(client: httpx.AsyncClient, clock: FakeClock) -> None:
+    answer = await client.post("/api/silences", json=BODY)
+    assert answer.status_code == 200, answer.text
+    silence_id = answer.json()["silenceID"]
+    assert answer.json()["silence"]["status"] == {"state": "active"}
+    got = (await client.get(f"/api/silences/{silence_id}")).json()
+    assert got["matchers"] == BODY["matchers"]
+    assert (got["createdBy"], got["comment"], got["endsAt"]) == ("ops", "deploy", "2026-11-27T11:00:00Z")
+    assert [s["id"] for s in (await client.get("/api/silences", params={"state": "active"})).json()["silences"]] == [
+        silence_id
+    ]
+    clock.advance(60)
+    expired = await client.delete(f"/api/silences/{silence_id}")
+    assert expired.status_code == 200
+    assert expired.json()["status"]["state"] == "expired"
+    assert expired.json()["endsAt"] == "2026-11-27T09:01:00Z"
+    assert (await client.get("/api/silences", params={"state": "active"})).json()["silences"] == []
+    again = await client.delete(f"/api/silences/{silence_id}")
+    assert again.status_code == 409
+
+
+async def test_a_silence_expires_by_itself(client: httpx.AsyncClient, clock: FakeClock) -> None:
+    body = {**BODY, "startsAt": "2026-11-27T10:00:00Z"}
+    silence_id = (await client.post("/api/silences", json=body)).json()["silenceID"]
+    states = []
+    for _ in range(3):
+        states.append((await client.get(f"/api/silences/{silence_id}")).json()["status"]["state"])
+        clock.advance(3600)
+    assert states == ["pending", "active", "expired"]
+
+
+async def test_a_start_in_the_past_means_now(client: httpx.AsyncClient, clock: FakeClock) -> None:
+    body = {**BODY, "startsAt": "2026-11-01T00:00:00Z"}
+    saved = (await client.post("/api/silences", json=body)).json()["silence"]
+    assert saved["startsAt"] == "2026-11-27T09:00:00Z"
+
+
+async def test_update_by_id_keeps_the_id(client: httpx.AsyncClient) -> None:
+    silence_id = (await client.post("/api/silences", json=BODY)).json()["silenceID"]
+    changed = await client.post("/api/silences", json={**BODY, "id": silence_id, "comment": "longer deploy"})
+    assert changed.json()["silenceID"] == silence_id
+    assert (await client.get(f"/api/silences/{silence_id}")).json()["comment"] == "longer deploy"
+    missing = await client.post("/api/silences", json={**BODY, "id": "no-such-silence"})
+    assert missing.status_code == 404
+
+
+async def test_alertmanager_paths_answer_like_alertmanager(client: httpx.AsyncClient) -> None:
+    answer = await client.post("/api/v2/silences", json=BODY)
+    assert answer.status_code == 200 and list(answer.json()) == ["silenceID"]
+    silence_id = answer.json()["silenceID"]
+    listed = (await client.get("/api/v2/silences")).json()
+    assert isinstance(listed, list) and listed[0]["id"] == silence_id
+    assert (await client.delete(f"/api/v2/silence/{silence_id}")).status_code == 200
+    assert (await client.get(f"/api/v2/silence/{silence_id}")).json()["status"]["state"] == "expired"
+
+
+@pytest.mark.parametrize(
+    ("change", "location"),
+    [
+        ({"matchers": []}, "body.matchers"),
+        ({"matchers": [{"name": "", "value": "x"}]}, "body.matchers[0].name"),
+        ({"matchers": [{"name": "a", "value": "(", "isRegex": True}]}, "body.matchers[0].value"),
+        ({"matchers": [{"name": "a", "value": ".*", "isRegex": True}]}, "body.matchers"),
+        ({"matchers": [{"name": "a", "value": "", "isEqual": True}]}, "body.matchers"),
+        ({"endsAt": "2026-11-27T08:00:00Z", "startsAt": "2026-11-27T08:30:00Z"}, "body.endsAt"),
+        ({"startsAt": "2026-11-27T07:00:00Z", "endsAt": "2026-11-27T08:00:00Z"}, "body.endsAt"),
+        ({"endsAt": "2026-11-27T11:00:00"}, "body.endsAt"),
+        ({"createdBy": ""}, "body.createdBy"),
+        ({"comment": ""}, "body.comment"),
+        ({"unknown": 1}, "body.unknown"),
+    ],
+)
+async def test_bad_bodies_are_refused_with_their_location(
+    client: httpx.AsyncClient, change: dict[str, Any], location: str
+) -> None:
+    answer = await client.post("/api/silences", json={**BODY, **change})
+    assert answer.status_code == 422, answer.text
+    assert location in [e["loc"] for e in answer.json()["errors"]]
+    assert (await client.get("/api/silences")).json()["silences"] == []
+
+
+async def test_malformed_and_unknown(client: httpx.AsyncClient) -> None:
+    assert (
+        await client.post("/api/silences", content=b"{", headers={"content-type": "application/json"})
+    ).status_code == 400
+    assert (await client.post("/api/silences", content=b"x", headers={"content-type": "text/plain"})).status_code == 415
+    assert (await client.get("/api/silences/nope")).status_code == 404
+    assert (await client.delete("/api/silences/nope")).status_code == 404
+    assert (await client.get("/api/silences", params={"state": "sleeping"})).status_code == 422
