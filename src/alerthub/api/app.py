@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from alerthub import __version__
+from alerthub.api import auth as access
 from alerthub.api import errors
 from alerthub.api.responses import JSONResponse
 from alerthub.api.routes import (
@@ -23,10 +24,12 @@ from alerthub.api.routes import (
     silences,
     webhooks,
 )
+from alerthub.api.routes import events as live_events
 from alerthub.http_protocol import install_disconnect_handler
 from alerthub.hub import Hub
 from alerthub.roles import Role, restrict_to_role
 from alerthub.store.migrate import upgrade
+from alerthub.web import views as web
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
     app.middleware("http")(_timed(hub))
     for module in (ingest, alerts, rules, health, webhooks, heartbeats, monitoring, channels, notifications, silences):
         app.include_router(module.router)
+    live_events.install(app, hub)
+    web.install(app, hub, access.install(app, hub))
     restrict_to_role(app, role)
     return app
 

@@ -258,6 +258,7 @@ class DeliveryConfig(Strict):
 class AuthConfig(Strict):
     session_secret: SecretStr | None = None
     cookie_secure: bool | None = None
+    session_max_age: Duration = timedelta(days=7)
 
 
 class Config(Strict):

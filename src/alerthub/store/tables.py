@@ -202,6 +202,16 @@ app_user = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+# Small named values the hub generates once per database, e.g. the session-signing secret when
+# `auth.session_secret` is not configured (so every instance sharing the database signs alike).
+app_setting = Table(
+    "app_setting",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 monitor_state = Table(
     "monitor_state",
     metadata,

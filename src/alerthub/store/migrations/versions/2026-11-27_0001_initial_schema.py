@@ -112,6 +112,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_app_user_name")),
     )
     op.create_table(
+        "app_setting",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_app_setting")),
+    )
+    op.create_table(
         "channel_state",
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
@@ -312,6 +319,7 @@ def downgrade() -> None:
     op.drop_table("heartbeat")
     op.drop_table("channel_state")
     op.drop_table("app_user")
+    op.drop_table("app_setting")
     op.drop_table("api_token")
     with op.batch_alter_table("alert_group", schema=None) as batch_op:
         batch_op.drop_index("ix_alert_group_flush_at")

@@ -1,0 +1,271 @@
+"""Access control use cases: tokens, users, logins, and the cached view the request path checks.
+
+The request path never touches the database: `AuthService.snapshot()` is refreshed at most every
+`REFRESH_SECONDS` (tokens created or revoked by the CLI, another process, take effect within that),
+and at once after a change made through this service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from alerthub.config.models import Config
+from alerthub.domain.clock import Clock
+from alerthub.errors import ConflictError, InputError, NotFoundError, Problem, StoreUnavailableError
+from alerthub.services.credentials import (
+    Principal,
+    Scope,
+    SessionCodec,
+    dummy_hash,
+    hash_password,
+    new_token,
+    same_secret,
+    token_hash,
+    verify_password,
+)
+from alerthub.store import app_settings, tokens, users
+from alerthub.store.database import Database
+
+REFRESH_SECONDS = 5.0
+# A bearer token we do not know may be brand new (created by the CLI a moment ago): reload, but not
+# more often than this, so a stream of bad tokens cannot turn into a stream of queries.
+MISS_RELOAD_SECONDS = 1.0
+SESSION_SECRET_NAME = "session_secret"  # noqa: S105 - the name of the stored setting
+NAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,100}$"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    tokens: dict[str, tuple[str, Principal]]  # sha256 hex -> (the stored hash, principal)
+    users: dict[str, Scope]
+    loaded_at: float
+
+    @property
+    def enabled(self) -> bool:
+        """Credentials are required as soon as any token or user exists."""
+        return bool(self.tokens or self.users)
+
+
+@dataclass
+class LoginLimiter:
+    """At most `per_key` failed logins per (client, user) and `per_client` per client in `window`."""
+
+    per_key: int = 5
+    per_client: int = 20
+    window: float = 300.0
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+
+    def retry_after(self, client: str, user: str, now: float) -> float | None:
+        keyed = self._wait(f"{client}|{user}", self.per_key, now)
+        worst = max(keyed, self._wait(client, self.per_client, now))
+        return worst if worst > 0 else None
+
+    def failed(self, client: str, user: str, now: float) -> None:
+        for key in (f"{client}|{user}", client):
+            self._failures.setdefault(key, deque()).append(now)
+        if len(self._failures) > 10_000:  # bounded memory under a spray of client addresses
+            self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - self.window}
+
+    def succeeded(self, client: str, user: str) -> None:
+        self._failures.pop(f"{client}|{user}", None)
+
+    def _wait(self, key: str, limit: int, now: float) -> float:
+        times = self._failures.get(key)
+        if not times:
+            return 0.0
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times[0] + self.window - now if len(times) >= limit else 0.0
+
+
+class AuthService:
+    def __init__(
+        self, db: Database, config: Config, clock: Clock, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self._monotonic = monotonic
+        self._snapshot: Snapshot | None = None
+        self._last_miss_reload = 0.0
+        self._lock = asyncio.Lock()
+        self._codec: SessionCodec | None = None
+        self.limiter = LoginLimiter()
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return self.config.auth.session_max_age
+
+    # --- the request path -------------------------------------------------------------------
+
+    async def snapshot(self) -> Snapshot:
+        current = self._snapshot
+        if current is not None and self._monotonic() - current.loaded_at < REFRESH_SECONDS:
+            return current
+        try:
+            return await self.reload(current)
+        except StoreUnavailableError:
+            if current is None:
+                raise
+            return current  # the database is away: the last known credentials still hold
+
+    async def reload(self, seen: Snapshot | None = None) -> Snapshot:
+        async with self._lock:
+            if self._snapshot is not seen and self._snapshot is not None:
+                return self._snapshot  # another request reloaded while we waited
+            async with self.db.read() as conn:
+                active = await tokens.active(conn)
+                people = await users.list_all(conn)
+            self._snapshot = Snapshot(
+                tokens={t.token_hash: (t.token_hash, Principal(t.name, Scope(t.scope), "token")) for t in active},
+                users={u.name: Scope.ADMIN if u.is_admin else Scope.READ for u in people},
+                loaded_at=self._monotonic(),
+            )
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        self._snapshot = None
+
+    async def authenticate_token(self, token: str) -> Principal | None:
+        digest = token_hash(token)
+        snap = await self.snapshot()
+        found = _lookup(snap, digest)
+        if found is None and self._monotonic() - self._last_miss_reload > MISS_RELOAD_SECONDS:
+            self._last_miss_reload = self._monotonic()
+            found = _lookup(await self.reload(snap), digest)
+        return found
+
+    async def session_codec(self) -> SessionCodec:
+        if self._codec is None:
+            configured = self.config.auth.session_secret
+            if configured is not None:
+                secret = configured.get_secret_value()
+            else:
+                async with self.db.write() as conn:
+                    secret = await app_settings.get_or_create(
+                        conn, SESSION_SECRET_NAME, lambda: secrets.token_urlsafe(48), self.clock()
+                    )
+            self._codec = SessionCodec(secret)
+        return self._codec
+
+    # --- logins -----------------------------------------------------------------------------
+
+    async def login(self, name: str, password: str, client: str) -> Principal:
+        """The user, or AuthenticationError; TooManyAttempts while the limiter holds the client back."""
+        now = self._monotonic()
+        wait = self.limiter.retry_after(client, name, now)
+        if wait is not None:
+            raise TooManyAttempts(wait)
+        async with self.db.read() as conn:
+            found = await users.get(conn, name)
+        stored = found.password_hash if found else dummy_hash()
+        ok = await asyncio.to_thread(verify_password, password, stored)
+        if found is None or not ok:
+            self.limiter.failed(client, name, now)
+            raise LoginFailed()
+        self.limiter.succeeded(client, name)
+        return Principal(found.name, Scope.ADMIN if found.is_admin else Scope.READ, "user")
+
+    # --- management (CLI) -------------------------------------------------------------------
+
+    async def create_token(self, name: str, scope: Scope) -> str:
+        _check_name(name, "name")
+        token = new_token()
+        async with self.db.write() as conn:
+            if not await tokens.create(conn, name, scope.value, token_hash(token), self.clock()):
+                raise ConflictError(f"a token named {name!r} already exists; revoke it first")
+        self.invalidate()
+        return token
+
+    async def revoke_token(self, name: str) -> None:
+        async with self.db.write() as conn:
+            if not await tokens.revoke(conn, name, self.clock()):
+                raise NotFoundError(f"no active token named {name!r}")
+        self.invalidate()
+
+    async def list_tokens(self) -> list[tokens.TokenRecord]:
+        async with self.db.read() as conn:
+            return await tokens.list_all(conn)
+
+    async def add_user(self, name: str, password: str, *, admin: bool = True) -> None:
+        _check_name(name, "name")
+        if len(password) < 8:
+            raise InputError("the password is too short", [Problem("password", "at least 8 characters")])
+        hashed = await asyncio.to_thread(hash_password, password)
+        async with self.db.write() as conn:
+            if not await users.add(conn, name, hashed, admin, self.clock()):
+                raise ConflictError(f"a user named {name!r} already exists")
+        self.invalidate()
+
+    async def remove_user(self, name: str) -> None:
+        async with self.db.write() as conn:
+            if not await users.remove(conn, name):
+                raise NotFoundError(f"no user named {name!r}")
+        self.invalidate()
+
+    async def list_users(self) -> list[users.UserRecord]:
+        async with self.db.read() as conn:
+            return await users.list_all(conn)
+
+    async def has_credentials(self) -> bool:
+        return (await self.reload(self._snapshot)).enabled
+
+
+class LoginFailed(InputError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("wrong user name or password")
+
+
+class TooManyAttempts(InputError):
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed logins; try again in {int(retry_after) + 1} s")
+        self.retry_after = retry_after
+
+
+def _lookup(snap: Snapshot, digest: str) -> Principal | None:
+    # Found by the hash of a 256-bit token, so a lookup's timing tells an attacker nothing usable; the
+    # final comparison is constant-time all the same.
+    entry = snap.tokens.get(digest)
+    if entry is None:
+        return None
+    stored, principal = entry
+    return principal if same_secret(stored, digest) else None
+
+
+def _check_name(name: str, where: str) -> None:
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise InputError(f"invalid {where} {name!r}", [Problem(where, "1-100 characters: letters, digits, _ . @ -")])
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_problem(host: str, has_credentials: bool) -> str | None:
+    """Why serving on `host` would be unsafe, or None. Open access is only allowed on loopback."""
+    if has_credentials or is_loopback(host):
+        return None
+    return (
+        f"refusing to listen on {host}: no API token or user exists, so anyone who can reach it could read and "
+        "change alerts.\nAdd credentials first, then start again:\n"
+        "  alerthub users add NAME                          # a login for the web dashboard\n"
+        "  alerthub tokens create --scope ingest --name N   # a token for senders (Authorization: Bearer)\n"
+        "or listen on 127.0.0.1 only (--host 127.0.0.1)."
+    )

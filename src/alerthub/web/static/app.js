@@ -1,0 +1,425 @@
+// alerthub dashboard script. Plain JS, no build step. Data from outside is only ever set with
+// textContent or as attribute values; never innerHTML.
+"use strict";
+
+const body = document.body;
+const CSRF = body.dataset.csrf || "";
+const USER = body.dataset.user || "";
+const M = JSON.parse(document.getElementById("i18n").textContent || "{}");
+const t = (key) => M[key] || key;
+const $ = (sel, root) => (root || document).querySelector(sel);
+const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+const SEV_RANK = { info: 0, warning: 1, high: 2, critical: 3 };
+const OPEN = ["pending", "firing", "acknowledged"];
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "data") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(method, url, payload) {
+  const headers = { Accept: "application/json", "X-CSRF-Token": CSRF };
+  const init = { method, headers, credentials: "same-origin" };
+  if (payload !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(payload);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (err) {
+    return { ok: false, status: 0, data: { detail: String(err) } };
+  }
+  if (response.status === 401) {
+    location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function errorText(result) {
+  const d = result.data || {};
+  return d.detail || d.error || d.message || (result.status ? "HTTP " + result.status : t("js.error"));
+}
+
+let toastTimer = null;
+function toast(message, isError) {
+  const box = $("#toast");
+  if (!box) return;
+  box.textContent = message;
+  box.className = isError ? "error" : "";
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.hidden = true; }, isError ? 7000 : 3500);
+}
+
+// ---- time -------------------------------------------------------------------------------------
+
+function shortDuration(seconds) {
+  const units = body.dataset.lang === "ko" ? ["초", "분", "시간", "일"] : ["s", "m", "h", "d"];
+  const s = Math.round(Math.abs(seconds));
+  if (s < 60) return s + units[0];
+  if (s < 3600) return Math.floor(s / 60) + units[1];
+  if (s < 86400) return Math.floor(s / 3600) + units[2];
+  return Math.floor(s / 86400) + units[3];
+}
+
+function relative(iso) {
+  if (!iso) return t("js.never");
+  const seconds = (Date.now() - Date.parse(iso)) / 1000;
+  if (Math.abs(seconds) < 5) return t("js.now");
+  return t(seconds >= 0 ? "js.ago" : "js.in").replace("{n}", shortDuration(seconds));
+}
+
+function timeEl(iso) {
+  if (!iso) return el("span", { class: "muted" }, "—");
+  return el("time", { datetime: iso, title: new Date(iso).toLocaleString() }, relative(iso));
+}
+
+function refreshTimes() {
+  for (const node of $$("time[datetime]")) {
+    node.textContent = relative(node.getAttribute("datetime"));
+    if (!node.dataset.local) {
+      node.title = new Date(node.getAttribute("datetime")).toLocaleString();
+      node.dataset.local = "1";
+    }
+  }
+}
+
+// ---- shared pieces ----------------------------------------------------------------------------
+
+const sevEl = (s) => el("span", { class: "sev sev-" + s }, t("sev." + s));
+const stateEl = (s) => el("span", { class: "state state-" + s }, t("state." + s));
+const chips = (labels) => el("span", { class: "chips" },
+  Object.keys(labels || {}).sort().map((k) => el("span", { class: "chip" }, el("b", null, k), "=" + labels[k])));
+const SUMMARY_KEYS = ["summary", "title", "description", "message", "additional_info"];
+const summaryOf = (a) => { for (const k of SUMMARY_KEYS) if (a.annotations && a.annotations[k]) return a.annotations[k]; return ""; };
+
+function fmtNum(v) {
+  if (v === null || v === undefined) return "—";
+  if (Number.isInteger(v)) return v.toLocaleString("en-US");
+  return Number(v.toFixed(3)).toLocaleString("en-US", { maximumFractionDigits: 3 });
+}
+
+function showUnavailable(result) {
+  const note = $("[data-unavailable]");
+  if (!note) return;
+  note.hidden = false;
+  if (result.status !== 404) note.textContent = errorText(result);
+}
+
+function listOf(data, key) {
+  if (Array.isArray(data)) return data;
+  if (data && Array.isArray(data[key])) return data[key];
+  return [];
+}
+
+// ---- alert actions (list and detail) -----------------------------------------------------------
+
+async function alertAction(button) {
+  const { action, id } = button.dataset;
+  button.disabled = true;
+  const result = await api("POST", `/api/alerts/${encodeURIComponent(id)}/${action}`, {});
+  button.disabled = false;
+  if (!result.ok) { toast(errorText(result), true); return; }
+  toast(t(action === "ack" ? "js.done_ack" : "js.done_resolve") + ": " + result.data.rule_name);
+  if (body.dataset.page === "alerts" && $("#alerts")) Board.upsert(result.data);
+  else location.reload();
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (button) { event.preventDefault(); alertAction(button); }
+});
+
+// ---- alerts board ------------------------------------------------------------------------------
+
+const Board = {
+  filter: {},
+  init() {
+    const raw = $("#filter-state");
+    this.filter = raw ? JSON.parse(raw.textContent) : {};
+    this.tbody = $("#alerts tbody");
+    for (const select of $$("#filters select")) select.addEventListener("change", () => $("#filters").submit());
+    this.connect();
+  },
+  matches(a) {
+    const f = this.filter;
+    if (f.state === "open" ? !OPEN.includes(a.state) : f.state && a.state !== f.state) return false;
+    if (f.severity && a.severity !== f.severity) return false;
+    if (f.source && a.source !== f.source) return false;
+    if (f.rule && a.rule_name !== f.rule) return false;
+    if (f.label) {
+      const i = f.label.indexOf(":");
+      if ((a.labels || {})[f.label.slice(0, i)] !== f.label.slice(i + 1)) return false;
+    }
+    if (f.q) {
+      const hay = (a.rule_name + " " + JSON.stringify(a.labels) + " " + JSON.stringify(a.annotations)).toLowerCase();
+      if (!hay.includes(f.q.toLowerCase())) return false;
+    }
+    return true;
+  },
+  row(a) {
+    const rank = (a.state === "resolved" ? 0 : 10) + (SEV_RANK[a.severity] || 0);
+    const actions = [];
+    if (a.state === "firing") actions.push(el("button", { data: { action: "ack", id: a.id } }, t("act.ack")));
+    if (a.state !== "resolved") actions.push(el("button", { class: "ghost", data: { action: "resolve", id: a.id } }, t("act.resolve")));
+    actions.push(el("a", { class: "button ghost", href: `/silences?alert=${encodeURIComponent(a.id)}#new` }, t("act.silence")));
+    const summary = summaryOf(a);
+    const what = el("td", { class: "what" }, el("a", { href: `/alerts/${encodeURIComponent(a.id)}` }, a.rule_name), " ", stateEl(a.state));
+    if (summary) what.append(el("div", { class: "summary-text" }, summary));
+    if (a.acknowledged_by && a.state === "acknowledged") what.append(el("div", { class: "muted small" }, t("acked_by") + " " + a.acknowledged_by));
+    return el("tr", { class: "row state-" + a.state, data: { id: a.id, state: a.state, rank, changed: a.state_changed_at || "" } },
+      el("td", null, sevEl(a.severity)), what,
+      el("td", { class: "hide-s" }, chips(a.labels)),
+      el("td", { class: "num" }, fmtNum(a.value)),
+      el("td", null, timeEl(a.state_changed_at)),
+      el("td", { class: "num hide-s" }, String(a.count)),
+      el("td", { class: "actions" }, actions));
+  },
+  upsert(a, flash) {
+    const old = this.tbody.querySelector(`tr[data-id="${CSS.escape(String(a.id))}"]`);
+    if (!this.matches(a)) { if (old) old.remove(); this.after(); return; }
+    const row = this.row(a);
+    if (flash) row.classList.add("flash");
+    if (old) old.replaceWith(row); else this.tbody.prepend(row);
+    this.after();
+  },
+  after() {
+    const rows = $$("tr", this.tbody);
+    rows.sort((x, y) => (y.dataset.rank - x.dataset.rank)
+      || (y.dataset.changed > x.dataset.changed ? 1 : y.dataset.changed < x.dataset.changed ? -1 : 0)
+      || (y.dataset.id - x.dataset.id));
+    for (const row of rows) this.tbody.append(row);
+    const counts = {};
+    for (const row of rows) if (row.dataset.state === "firing") {
+      const sev = row.querySelector(".sev").className.replace(/.*sev-/, "");
+      counts[sev] = (counts[sev] || 0) + 1;
+    }
+    for (const node of $$("[data-tally]")) node.textContent = counts[node.dataset.tally] || 0;
+    $("#empty").hidden = rows.length > 0;
+  },
+  async resync() {
+    const params = new URLSearchParams({ limit: "300" });
+    const f = this.filter;
+    for (const s of f.state === "open" ? OPEN : f.state ? [f.state] : []) params.append("state", s);
+    if (f.severity) params.append("severity", f.severity);
+    if (f.source) params.append("source", f.source);
+    if (f.rule) params.append("rule", f.rule);
+    if (f.label) params.append("label", f.label);
+    const result = await api("GET", "/api/alerts?" + params);
+    if (!result.ok) return;
+    const fresh = listOf(result.data, "alerts").filter((a) => this.matches(a));
+    this.tbody.replaceChildren(...fresh.map((a) => this.row(a)));
+    this.after();
+  },
+  connect() {
+    const live = $("#live");
+    let dropped = false;
+    const source = new EventSource("/api/events");
+    source.addEventListener("hello", () => {
+      live.dataset.state = "on";
+      if (dropped) { dropped = false; this.resync(); }
+    });
+    source.addEventListener("alert", (event) => this.upsert(JSON.parse(event.data), true));
+    source.addEventListener("resync", () => this.resync());
+    source.onerror = () => { live.dataset.state = "off"; dropped = true; };
+  },
+};
+
+// ---- silences -----------------------------------------------------------------------------------
+
+const Silences = {
+  async init() {
+    $("#add-matcher").addEventListener("click", () => this.addMatcher());
+    $("#matchers").addEventListener("click", (event) => {
+      const remove = event.target.closest("[data-remove]");
+      if (remove && $$(".matcher").length > 1) remove.closest(".matcher").remove();
+    });
+    $("#silence-form").addEventListener("submit", (event) => { event.preventDefault(); this.create(event.target); });
+    await this.load();
+  },
+  addMatcher() {
+    const copy = $(".matcher").cloneNode(true);
+    for (const input of $$("input", copy)) input.value = "";
+    $("select", copy).selectedIndex = 0;
+    $("#matchers").append(copy);
+    $("input", copy).focus();
+  },
+  async create(form) {
+    const matchers = $$(".matcher", form).map((row) => {
+      const op = $("select", row).value;
+      return { name: $("input[name=m_name]", row).value.trim(), value: $("input[name=m_value]", row).value,
+        isRegex: op.includes("~"), isEqual: !op.startsWith("!") };
+    }).filter((m) => m.name);
+    if (!matchers.length) { toast(t("js.matcher_needed"), true); return; }
+    const now = new Date();
+    const seconds = Number(form.elements.duration.value);
+    const payload = { matchers, startsAt: now.toISOString(), endsAt: new Date(now.getTime() + seconds * 1000).toISOString(),
+      createdBy: USER || "web", comment: form.elements.comment.value };
+    const button = $("button[type=submit]", form);
+    button.disabled = true;
+    const result = await api("POST", "/api/silences", payload);
+    button.disabled = false;
+    if (!result.ok) { toast(errorText(result), true); return; }
+    toast(t("js.silenced"));
+    await this.load();
+  },
+  async load() {
+    const result = await api("GET", "/api/silences");
+    if (!result.ok) { showUnavailable(result); return; }
+    const order = { active: 0, pending: 1, expired: 2 };
+    const items = listOf(result.data, "silences").slice().sort((x, y) =>
+      (order[stateOf(x)] - order[stateOf(y)]) || String(y.endsAt).localeCompare(String(x.endsAt)));
+    const tbody = $("#silences tbody");
+    tbody.replaceChildren(...items.map((s) => {
+      const state = stateOf(s);
+      const expire = state === "expired" ? null
+        : el("button", { class: "ghost", onclick: () => this.expire(s.id) }, t("js.expire"));
+      return el("tr", { data: { id: s.id }, class: "sil-" + state },
+        el("td", null, el("span", { class: "chips" }, (s.matchers || []).map((m) =>
+          el("span", { class: "chip" }, el("b", null, m.name), (m.isEqual === false ? "!" : "") + (m.isRegex ? "=~" : "=") + m.value)))),
+        el("td", null, el("span", { class: "nstatus nstatus-" + (state === "active" ? "sent" : state === "pending" ? "pending" : "suppressed") }, t("js.sil." + state))),
+        el("td", null, timeEl(s.startsAt)), el("td", null, timeEl(s.endsAt)),
+        el("td", null, s.createdBy || ""), el("td", null, s.comment || ""), el("td", null, expire));
+    }));
+    $("#empty").hidden = items.length > 0;
+  },
+  async expire(id) {
+    const result = await api("DELETE", "/api/silences/" + encodeURIComponent(id));
+    if (!result.ok) { toast(errorText(result), true); return; }
+    toast(t("js.expired"));
+    await this.load();
+  },
+};
+
+function stateOf(silence) {
+  if (silence.status && silence.status.state) return silence.status.state;
+  const now = Date.now();
+  if (Date.parse(silence.endsAt) <= now) return "expired";
+  return Date.parse(silence.startsAt) > now ? "pending" : "active";
+}
+
+// ---- channels -----------------------------------------------------------------------------------
+
+const Channels = {
+  async init() {
+    const result = await api("GET", "/api/channels");
+    if (!result.ok) { showUnavailable(result); return; }
+    const items = listOf(result.data, "channels");
+    $("#channels tbody").replaceChildren(...items.map((c) => {
+      const outcome = el("span", { class: "outcome small" });
+      const button = el("button", { class: "ghost", onclick: () => this.test(c.name, button, outcome) }, t("test"));
+      return el("tr", { data: { name: c.name } },
+        el("td", null, el("b", null, c.name), c.config ? el("div", { class: "muted small" }, c.config) : null),
+        el("td", null, c.type || ""),
+        el("td", null, timeEl(c.last_success_at)),
+        el("td", null, timeEl(c.last_failure_at)),
+        el("td", { class: "err" }, c.last_error || ""),
+        el("td", null, button, " ", outcome));
+    }));
+    $("#empty").hidden = items.length > 0;
+  },
+  async test(name, button, outcome) {
+    button.disabled = true;
+    outcome.className = "outcome small muted";
+    outcome.textContent = t("js.testing");
+    const result = await api("POST", `/api/channels/${encodeURIComponent(name)}/test`);
+    button.disabled = false;
+    const ok = result.ok && (!result.data || result.data.ok !== false);
+    outcome.className = "outcome small " + (ok ? "ok-text" : "err");
+    outcome.textContent = ok ? t("js.test_ok") : t("js.test_failed") + ": " + errorText(result);
+  },
+};
+
+// ---- monitors -----------------------------------------------------------------------------------
+
+async function initMonitors() {
+  const result = await api("GET", "/api/monitoring/status");
+  if (!result.ok) { showUnavailable(result); return; }
+  const data = result.data || {};
+  const items = listOf(data, "monitors");
+  const summary = [data.active_monitors !== undefined ? `${data.active_monitors}` : null, data.status || null].filter(Boolean);
+  $("#monitor-summary").textContent = summary.length ? "(" + summary.join(" · ") + ")" : "";
+  $("#monitors tbody").replaceChildren(...items.map((m) => {
+    const healthy = m.healthy !== false && !m.consecutive_failures;
+    return el("tr", null,
+      el("td", null, el("b", null, m.name || "")),
+      el("td", null, m.kind || m.type || ""),
+      el("td", null, el("span", { class: "nstatus nstatus-" + (healthy ? "sent" : "failed") }, healthy ? t("js.ok") : t("js.error"))),
+      el("td", null, timeEl(m.last_run)), el("td", null, timeEl(m.last_success)), el("td", null, timeEl(m.next_run)),
+      el("td", { class: "err" }, m.last_error || ""));
+  }));
+  $("#empty").hidden = items.length > 0;
+}
+
+// ---- notifications -------------------------------------------------------------------------------
+
+const Notifications = {
+  async init() {
+    const select = $("#nfilter select");
+    select.addEventListener("change", () => this.load(select.value));
+    await this.load("");
+  },
+  async load(status) {
+    const params = new URLSearchParams({ limit: "300", failures_first: "true" });
+    if (status) params.append("status", status);
+    const result = await api("GET", "/api/notifications?" + params);
+    if (!result.ok) { showUnavailable(result); return; }
+    const items = listOf(result.data, "notifications");
+    items.sort((x, y) => (x.status === "failed" ? 0 : 1) - (y.status === "failed" ? 0 : 1));
+    $("#notifications tbody").replaceChildren(...items.map((n) => this.row(n)));
+    $("#empty").hidden = items.length > 0;
+  },
+  row(n) {
+    const retry = n.status === "failed"
+      ? el("button", { class: "ghost", onclick: (e) => this.retry(n.id, e.target) }, t("js.retry")) : null;
+    const alerts = (n.alert_ids || []).map((id) => el("a", { href: `/alerts/${encodeURIComponent(id)}` }, "#" + id));
+    return el("tr", { data: { id: n.id }, class: "n-" + n.status },
+      el("td", null, String(n.id)),
+      el("td", null, el("span", { class: "nstatus nstatus-" + n.status }, t("nstatus." + n.status))),
+      el("td", null, n.channel || ""),
+      el("td", null, alerts.length ? alerts.flatMap((a, i) => (i ? [" ", a] : [a])) : (n.reason || "")),
+      el("td", { class: "num" }, String(n.attempts ?? "")),
+      el("td", null, timeEl(n.created_at)),
+      el("td", null, n.status === "pending" ? timeEl(n.next_attempt_at) : el("span", { class: "muted" }, "—")),
+      el("td", { class: "err" }, n.last_error || ""),
+      el("td", null, retry));
+  },
+  async retry(id, button) {
+    button.disabled = true;
+    const result = await api("POST", `/api/notifications/${encodeURIComponent(id)}/retry`);
+    if (!result.ok) { button.disabled = false; toast(errorText(result), true); return; }
+    toast(t("js.retried") + " (#" + id + ")");
+    await this.load($("#nfilter select").value);
+  },
+};
+
+// ---- start ----------------------------------------------------------------------------------------
+
+const PAGES = {
+  alerts: () => { if ($("#alerts")) Board.init(); },
+  silences: () => Silences.init(),
+  channels: () => Channels.init(),
+  monitors: () => initMonitors(),
+  notifications: () => Notifications.init(),
+};
+
+document.addEventListener("DOMContentLoaded", () => {
+  refreshTimes();
+  setInterval(refreshTimes, 30000);
+  const start = PAGES[body.dataset.page];
+  if (start) start();
+});
