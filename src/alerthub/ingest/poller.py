@@ -61,7 +61,7 @@ class Schedule:
         """Seconds until the next run: the interval when healthy, doubling per consecutive failure up to
         `max_backoff` (never below the interval), never sooner than the API's `retry_after`.
         Jitter spreads instances and pollers so they do not hit an API in step."""
-        base = self.interval.total_seconds()
+        base = max(self.interval.total_seconds(), 1.0)  # an interval of 0 must not hammer the API
         if failures:
             ceiling = max(base, self.max_backoff.total_seconds())
             base = min(base * 2 ** min(failures - 1, 30), ceiling)

@@ -1,0 +1,89 @@
+"""Which pollers a configuration enables, their background tasks, and their status."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from support.clock import FakeClock
+from support.fake_apis import HetrixToolsAPI
+
+from alerthub.config.models import Config
+from alerthub.hub import build_hub
+from alerthub.services.monitoring import monitoring_status, planned_monitors
+from alerthub.store.database import Database
+
+
+def test_nothing_is_polled_without_credentials() -> None:
+    config = Config.model_validate({"integrations": {"sentry": {"api_token": "t"}, "ga4": {"credentials_file": "x"}}})
+    assert planned_monitors(config) == []  # Sentry needs an org too; GA4 a property
+
+
+def test_each_integration_with_its_credentials_is_one_monitor() -> None:
+    config = Config.model_validate(
+        {
+            "integrations": {
+                "sentry": {"api_token": "t", "org": "acme", "poll_interval": "2m"},
+                "hetrixtools": {"api_key": "k"},
+                "ga4": {"property_id": 123456},
+                "system": {"enabled": True, "interval": "30s"},
+            }
+        }
+    )
+    specs = planned_monitors(config)
+    assert [(s.name, s.kind, s.interval) for s in specs] == [
+        ("sentry", "sentry", timedelta(minutes=2)),
+        ("hetrixtools", "hetrixtools", timedelta(minutes=5)),
+        ("ga4", "ga4", timedelta(minutes=5)),
+        ("system", "system", timedelta(seconds=30)),
+    ]
+    assert specs[0].timeout == timedelta(minutes=1)
+    assert specs[3].timeout == timedelta(seconds=15)
+
+
+def test_the_seed_environment_enables_its_pollers() -> None:
+    from alerthub.config.environment import config_from_environment
+
+    env = {"SENTRY_TOKEN": "t", "SENTRY_ORG": "acme", "HETRIXTOOLS_API_KEY": "k", "GA4_PROPERTY_ID": "42"}
+    specs = planned_monitors(Config.model_validate(config_from_environment(env)))
+    assert [s.name for s in specs] == ["sentry", "hetrixtools", "ga4"]
+
+
+@pytest.fixture
+def hetrix_api(clock: FakeClock) -> Iterator[HetrixToolsAPI]:
+    api = HetrixToolsAPI(now=clock)
+    api.start()
+    yield api
+    api.stop()
+
+
+async def test_the_background_task_polls_and_stops_cleanly(
+    db: Database, clock: FakeClock, hetrix_api: HetrixToolsAPI
+) -> None:
+    config = Config.model_validate(
+        {"integrations": {"hetrixtools": {"api_key": "hetrix-api-key", "base_url": hetrix_api.url, "poll_interval": 1}}}
+    )
+    hub = build_hub(config, clock=clock, db=db)
+    assert "poller:hetrixtools" in hub.background
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(hub.background["poller:hetrixtools"](stop))
+    for _ in range(100):  # bounded: the first run starts within a second
+        _, statuses = await monitoring_status(hub)
+        if statuses[0].last_success is not None:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=2)
+
+    assert statuses[0].last_success == clock.now and statuses[0].healthy
+    assert hetrix_api.requests[0].headers["user-agent"] == "alerthub"
+
+
+async def test_status_lists_configured_monitors_even_before_their_first_run(db: Database, clock: FakeClock) -> None:
+    hub = build_hub(Config.model_validate({"integrations": {"system": {"enabled": True}}}), clock=clock, db=db)
+    specs, statuses = await monitoring_status(hub)
+    assert [s.name for s in specs] == ["system"]
+    assert statuses[0].last_run is None and statuses[0].next_run is None and statuses[0].healthy

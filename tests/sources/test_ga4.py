@@ -1,0 +1,174 @@
+"""The GA4 poller: Google's real client (REST transport) against a loopback Data API stand-in.
+
+The FakeClock says Friday 2026-11-27 09:00 UTC = 10:00 in the property's zone (Europe/Paris); the
+realtime window's middle is 09:45, so the baseline is 09:00-10:00 on earlier Fridays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from google.auth.credentials import AnonymousCredentials
+from support.clock import FakeClock
+from support.fake_apis import GA4API, PageViews, alerts_of, load_fixture, supervisor_for
+
+from alerthub.config.models import GA4Config
+from alerthub.domain.signal import Signal
+from alerthub.errors import SourceError
+from alerthub.hub import Hub
+from alerthub.sources.ga4 import GA4Poller
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def ga4_api(clock: FakeClock) -> Iterator[GA4API]:
+    api = GA4API(property_id="123456", zone="Europe/Paris", now=clock)
+    api.start()
+    yield api
+    api.stop()
+
+
+def poller(api: GA4API, clock: FakeClock, *, timeout: float = 5, **config: object) -> GA4Poller:
+    settings = {"property_id": "123456", "api_endpoint": api.url, **config}
+    return GA4Poller(GA4Config.model_validate(settings), clock, credentials=AnonymousCredentials(), timeout=timeout)
+
+
+def local(clock: FakeClock, hour: int, weeks_ago: int = 0, days_ago: int = 0) -> datetime:
+    today = clock.now.astimezone(PARIS).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return today - timedelta(weeks=weeks_ago, days=days_ago)
+
+
+def usual_friday_mornings(api: GA4API, clock: FakeClock, views: int) -> None:
+    """Four earlier Fridays with `views` at 09:00, and traffic at other hours and days that must not count."""
+    for week in range(1, 5):
+        api.views.append(PageViews(local(clock, 9, weeks_ago=week), views))
+        api.views.append(PageViews(local(clock, 10, weeks_ago=week), views * 7))
+        api.views.append(PageViews(local(clock, 9, weeks_ago=week, days_ago=1), views * 13))
+
+
+def by_rule(signals: list[Signal]) -> dict[str, Signal]:
+    return {s.rule_name: s for s in signals}
+
+
+async def test_normal_traffic_is_judged_against_the_same_hour_of_earlier_fridays(
+    ga4_api: GA4API, clock: FakeClock
+) -> None:
+    usual_friday_mornings(ga4_api, clock, views=200)
+    ga4_api.realtime_users, ga4_api.realtime_views = 35, 110  # 220 views/hour
+    signals = by_rule(await poller(ga4_api, clock).poll())
+
+    assert signals["ga4_traffic_spike"].value == pytest.approx(1.1)
+    assert signals["ga4_traffic_drop"].value == pytest.approx(1.1)
+    assert signals["ga4_traffic_spike"].labels == {"property": "123456"}
+    assert signals["ga4_traffic_spike"].annotations["active_users"] == "35"
+    assert "usual for Friday 09:00 is 200" in signals["ga4_traffic_spike"].annotations["summary"]
+
+
+async def test_spike_and_drop_raise_and_resolve(hub: Hub, ga4_api: GA4API, clock: FakeClock) -> None:
+    usual_friday_mornings(ga4_api, clock, views=200)
+    supervisor = supervisor_for(hub, poller(ga4_api, clock))
+
+    ga4_api.realtime_views = 600  # 1200/hour: 6x the usual
+    await supervisor.run_once()
+    spike = (await alerts_of(hub, "ga4_traffic_spike"))["123456"]
+    assert (spike.state, spike.severity, spike.value) == ("firing", "high", 6.0)
+
+    ga4_api.realtime_views = 15  # 30/hour: 0.15x
+    clock.advance(300)
+    await supervisor.run_once()
+    assert (await alerts_of(hub, "ga4_traffic_spike"))["123456"].state == "resolved"
+    drop = (await alerts_of(hub, "ga4_traffic_drop"))["123456"]
+    assert (drop.state, drop.severity) == ("firing", "high")
+
+    ga4_api.realtime_views = 100
+    clock.advance(300)
+    await supervisor.run_once()
+    assert (await alerts_of(hub, "ga4_traffic_drop"))["123456"].state == "resolved"
+
+
+async def test_a_quiet_night_does_not_page(ga4_api: GA4API, clock: FakeClock) -> None:
+    usual_friday_mornings(ga4_api, clock, views=6)  # below min_volume (20) per hour
+    ga4_api.realtime_views = 0  # nobody at all right now: rows are absent from the answer
+    signals = by_rule(await poller(ga4_api, clock).poll())
+    assert signals["ga4_traffic_drop"].value == 1.0
+
+    ga4_api.realtime_views = 8  # 16/hour: 2.7x, but still a handful of views
+    signals = by_rule(await poller(ga4_api, clock).poll())
+    assert signals["ga4_traffic_spike"].value == 1.0
+
+
+async def test_a_new_property_is_compared_with_the_weeks_it_has(ga4_api: GA4API, clock: FakeClock) -> None:
+    ga4_api.views.append(PageViews(local(clock, 9, weeks_ago=1), 300))  # one week of history only
+    ga4_api.realtime_views = 150
+    signals = by_rule(await poller(ga4_api, clock).poll())
+    assert signals["ga4_traffic_drop"].value == pytest.approx(1.0)  # 300/300, not 300/75
+
+
+async def test_error_pages_by_title_or_path_in_the_last_hours(hub: Hub, ga4_api: GA4API, clock: FakeClock) -> None:
+    ga4_api.views += [
+        PageViews(local(clock, 10), 30, "/old-pricing", "Page not found - Example"),
+        PageViews(local(clock, 9), 5, "/404", "Example"),
+        PageViews(local(clock, 10), 4, "/search", "페이지를 찾을 수 없습니다"),
+        PageViews(local(clock, 10), 500, "/", "Home - Example"),
+        PageViews(local(clock, 7), 1000, "/gone", "404 | Example"),  # too long ago
+    ]
+    await supervisor_for(hub, poller(ga4_api, clock)).run_once()
+
+    alert = (await alerts_of(hub, "ga4_error_pages"))["123456"]
+    assert (alert.state, alert.severity, alert.value) == ("firing", "warning", 39)
+    assert alert.annotations["description"].startswith("/old-pricing (Page not found - Example): 30")
+
+    error_report = ga4_api.requests[-1]
+    assert error_report.query["$alt"] == ["json;enum-encoding=int"]
+    expressions = error_report.json()["dimensionFilter"]["andGroup"]["expressions"]
+    assert expressions[1]["orGroup"]["expressions"][0]["filter"]["stringFilter"]["matchType"] == 6  # PARTIAL_REGEXP
+
+
+async def test_no_data_at_all_reports_nothing_alarming(ga4_api: GA4API, clock: FakeClock) -> None:
+    signals = by_rule(await poller(ga4_api, clock).poll())
+    assert {r: s.value for r, s in signals.items()} == {
+        "ga4_traffic_spike": 1.0,
+        "ga4_traffic_drop": 1.0,
+        "ga4_error_pages": 0.0,
+    }
+
+
+async def test_quota_exhausted_is_retryable(ga4_api: GA4API, clock: FakeClock) -> None:
+    ga4_api.fail_with(429, load_fixture("ga4", "error_429.json"))
+    with pytest.raises(SourceError) as caught:
+        await poller(ga4_api, clock).poll()
+    assert caught.value.retryable and "Exhausted property tokens" in str(caught.value)
+
+
+async def test_a_property_the_account_cannot_read_is_permanent(ga4_api: GA4API, clock: FakeClock) -> None:
+    with pytest.raises(SourceError) as caught:
+        await poller(ga4_api, clock, property_id="999").poll()
+    assert not caught.value.retryable and "access refused (403)" in str(caught.value)
+
+
+async def test_server_errors_down_and_slow_apis_are_retryable(ga4_api: GA4API, clock: FakeClock) -> None:
+    ga4_api.fail_with(500, {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}})
+    with pytest.raises(SourceError) as caught:
+        await poller(ga4_api, clock).poll()
+    assert caught.value.retryable
+
+    ga4_api.failure, ga4_api.delay = None, 5
+    with pytest.raises(SourceError, match="cannot reach") as caught:
+        await poller(ga4_api, clock, timeout=0.3).poll()
+    assert caught.value.retryable
+
+    ga4_api.stop()
+    with pytest.raises(SourceError, match="cannot reach") as caught:
+        await poller(ga4_api, clock).poll()
+    assert caught.value.retryable
+
+
+async def test_a_missing_credentials_file_is_a_clear_permanent_error(clock: FakeClock, tmp_path: object) -> None:
+    config = GA4Config.model_validate({"property_id": "1", "credentials_file": "/nonexistent/sa.json"})
+    with pytest.raises(SourceError, match="credentials file /nonexistent/sa.json") as caught:
+        await GA4Poller(config, clock).poll()
+    assert not caught.value.retryable

@@ -1,0 +1,164 @@
+"""The Sentry poller against a loopback stand-in of Sentry's events API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from support.clock import FakeClock
+from support.fake_apis import SentryAPI, alerts_of, load_fixture, supervisor_for
+
+from alerthub.config.models import SentryConfig
+from alerthub.errors import SourceError
+from alerthub.hub import Hub
+from alerthub.sources.sentry_poller import SentryPoller
+
+
+@pytest.fixture
+def sentry_api(clock: FakeClock) -> Iterator[SentryAPI]:
+    api = SentryAPI(now=clock)
+    api.start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=2) as client:
+        yield client
+
+
+def poller(api: SentryAPI, http: httpx.AsyncClient, clock: FakeClock, **config: object) -> SentryPoller:
+    settings = {"api_token": "sentry-api-token", "org": "acme", "base_url": api.url, **config}
+    return SentryPoller(SentryConfig.model_validate(settings), http, clock)
+
+
+async def test_errors_and_slow_transactions_per_project_raise_and_resolve(
+    hub: Hub, clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.errors = {"backend": 73, "frontend": 12, "worker": 3}
+    sentry_api.slow = {"backend": 25}
+    supervisor = supervisor_for(hub, poller(sentry_api, http, clock))
+    await supervisor.run_once()
+
+    errors = await alerts_of(hub, "sentry_error_rate")
+    assert {p: (a.state, a.severity, a.value) for p, a in errors.items()} == {
+        "backend": ("firing", "critical", 73),
+        "frontend": ("firing", "high", 12),
+    }
+    assert "73 errors in Sentry project backend" in errors["backend"].annotations["summary"]
+    slow = await alerts_of(hub, "sentry_performance_issue")
+    assert (slow["backend"].state, slow["backend"].value) == ("firing", 25)
+
+    # An hour later: frontend is down to 2 errors, backend has none at all (no row for it).
+    sentry_api.errors, sentry_api.slow = {"frontend": 2}, {}
+    clock.advance(300)
+    await supervisor.run_once()
+    errors = await alerts_of(hub, "sentry_error_rate")
+    assert {p: a.state for p, a in errors.items()} == {"backend": "resolved", "frontend": "resolved"}
+    assert (await alerts_of(hub, "sentry_performance_issue"))["backend"].state == "resolved"
+
+
+async def test_asks_for_aggregates_with_the_documented_parameters(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.errors = {"backend": 5}
+    await poller(sentry_api, http, clock).poll()
+
+    errors, spans = sentry_api.requests
+    assert errors.headers["authorization"] == "Bearer sentry-api-token"
+    assert errors.query["dataset"] == ["errors"] and errors.query["field"] == ["project", "count()"]
+    assert errors.query["statsPeriod"] == ["1h"]
+    assert spans.query["dataset"] == ["spans"]
+    assert spans.query["query"] == ["is_transaction:true span.duration:>2000"]
+
+
+async def test_follows_link_pagination_while_results_is_true(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.page_size = 2
+    sentry_api.errors = {f"project-{i}": 10 + i for i in range(5)}
+    signals = await poller(sentry_api, http, clock).poll()
+
+    counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate"}
+    assert counts == {f"project-{i}": 10 + i for i in range(5)}
+    pages = [r for r in sentry_api.requests if r.query["dataset"] == ["errors"]]
+    assert [r.query.get("cursor") for r in pages] == [None, ["0:2:0"], ["0:4:0"]]
+
+
+async def test_counts_come_from_count_aggregate_not_the_number_of_rows(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    # Sentry's own documented example answer: three rows whose count() adds up to 70.
+    sentry_api.fail_with(200, load_fixture("sentry", "api_events_response.json"))
+    signals = await poller(sentry_api, http, clock).poll()
+    assert [(s.rule_name, s.value) for s in signals][0] == ("sentry_error_rate", 70.0)
+
+
+async def test_configured_projects_are_asked_one_by_one_and_quiet_ones_report_zero(
+    hub: Hub, clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.errors = {"backend": 60, "other": 999}
+    signals = await poller(sentry_api, http, clock, projects=["backend", "mobile"]).poll()
+
+    counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate"}
+    assert counts == {"backend": 60.0, "mobile": 0.0}
+    assert all(len(r.query["project"]) == 1 for r in sentry_api.requests)  # never "multiple projects"
+
+
+async def test_a_bad_token_is_a_permanent_error_with_sentrys_message(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.token = "rotated"
+    with pytest.raises(SourceError) as caught:
+        await poller(sentry_api, http, clock).poll()
+    assert not caught.value.retryable
+    assert "credentials rejected (401)" in str(caught.value) and "Invalid token" in str(caught.value)
+
+
+async def test_429_waits_until_the_rate_limit_reset(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.remaining = 0
+    with pytest.raises(SourceError) as caught:
+        await poller(sentry_api, http, clock).poll()
+    assert caught.value.retryable
+    assert caught.value.retry_after == pytest.approx(37, abs=1)  # X-Sentry-Rate-Limit-Reset, no Retry-After
+
+
+async def test_429_backs_the_supervisor_off_until_the_reset(
+    hub: Hub, clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    reset = 3600 - 1  # a long window: longer than the interval
+    sentry_api.fail_with(
+        429,
+        {"detail": "You are attempting to use this endpoint too frequently."},
+        {"X-Sentry-Rate-Limit-Reset": str(int(clock.now.timestamp()) + reset), "X-Sentry-Rate-Limit-Remaining": "0"},
+    )
+    state = await supervisor_for(hub, poller(sentry_api, http, clock), interval=300).run_once()
+    assert state is not None and state.next_run is not None
+    assert (state.next_run - clock.now).total_seconds() == pytest.approx(reset, abs=1)
+
+
+async def test_server_errors_are_retryable(clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient) -> None:
+    sentry_api.fail_with(502, {"detail": "Bad Gateway"})
+    with pytest.raises(SourceError) as caught:
+        await poller(sentry_api, http, clock).poll()
+    assert caught.value.retryable and "server error (502)" in str(caught.value)
+
+
+async def test_a_slow_api_times_out(clock: FakeClock, sentry_api: SentryAPI) -> None:
+    sentry_api.delay = 5
+    async with httpx.AsyncClient(timeout=0.2) as http:
+        with pytest.raises(SourceError) as caught:
+            await poller(sentry_api, http, clock).poll()
+    assert caught.value.retryable and "no answer in time" in str(caught.value)
+
+
+async def test_an_unexpected_answer_is_a_clear_error(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.fail_with(200, {"data": [{"project": "backend"}]})
+    with pytest.raises(SourceError, match="without a numeric count"):
+        await poller(sentry_api, http, clock).poll()
