@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from alerthub.config.durations import Duration
 from alerthub.domain.rule import Comparison
 from alerthub.domain.severity import Severity
+from alerthub.sources.generic import check_fields
 
 
 class Strict(BaseModel):
@@ -230,6 +231,14 @@ class GenericWebhookConfig(Strict):
     rule_name: str | None = None
     fields: dict[str, str] = Field(default_factory=dict)
     expect_every: Duration | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = check_fields(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class IntegrationsConfig(Strict):

@@ -40,6 +40,12 @@ def _whole_number(value: object) -> object:
     return value
 
 
+def _location_errors(value: object) -> object:
+    if value is None or isinstance(value, dict | list):
+        return value
+    raise ValueError("must be an object of location name to error")
+
+
 IdText = Annotated[StrictStr, BeforeValidator(_id_text), Field(min_length=1, max_length=200)]
 Count = Annotated[StrictInt, BeforeValidator(_whole_number), Field(ge=0)]
 
@@ -57,7 +63,7 @@ class UptimeBody(_Model):
     monitor_status: Literal["online", "offline"]
     timestamp: Annotated[StrictInt, BeforeValidator(_whole_number)] | None = None
     # An object {"New York": "timeout"}; PHP encodes an empty one as [], and `online` may omit it.
-    monitor_errors: dict[StrictStr, Any] | list[Any] | None = None
+    monitor_errors: Annotated[Any, BeforeValidator(_location_errors)] = None
 
 
 class Listing(_Model):
@@ -156,7 +162,7 @@ def _signal(
     )
 
 
-def _errors(errors: dict[str, Any] | list[Any] | None) -> str:
+def _errors(errors: Any) -> str:
     if isinstance(errors, dict):
         return "; ".join(f"{where}: {what}" for where, what in errors.items())
     return "; ".join(str(e) for e in errors or ())
