@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from support.clock import FakeClock
-from support.fake_apis import HetrixToolsAPI, supervisor_for
 
 from alerthub.config.models import Config, HetrixToolsConfig
 from alerthub.hub import Hub
 from alerthub.ingest.poller import Supervisor
 from alerthub.sources.hetrixtools_poller import HetrixToolsPoller
+from support.clock import FakeClock
+from support.fake_apis import HetrixToolsAPI, supervisor_for
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
-from support.clock import FakeClock
-from support.fake_apis import alerts_of, supervisor_for
 
 from alerthub.domain.signal import Signal
 from alerthub.errors import SourceError
 from alerthub.hub import Hub
 from alerthub.ingest.poller import Schedule
 from alerthub.store import monitors as monitor_store
+from support.clock import FakeClock
+from support.fake_apis import alerts_of, supervisor_for
 
 
 class ScriptedPoller:

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from support.clock import FakeClock
-from support.fake_apis import HetrixToolsAPI
 
 from alerthub.config.models import Config
 from alerthub.hub import build_hub
 from alerthub.services.monitoring import monitoring_status, planned_monitors
 from alerthub.store.database import Database
+from support.clock import FakeClock
+from support.fake_apis import HetrixToolsAPI
 
 
 def test_nothing_is_polled_without_credentials() -> None:

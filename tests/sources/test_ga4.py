@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from google.auth.credentials import AnonymousCredentials
-from support.clock import FakeClock
-from support.fake_apis import GA4API, PageViews, alerts_of, load_fixture, supervisor_for
 
 from alerthub.config.models import GA4Config
 from alerthub.domain.signal import Signal
 from alerthub.errors import SourceError
 from alerthub.hub import Hub
 from alerthub.sources.ga4 import GA4Poller
+from support.clock import FakeClock
+from support.fake_apis import GA4API, PageViews, alerts_of, load_fixture, supervisor_for
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from support.clock import FakeClock
-from support.fake_apis import HetrixToolsAPI, alerts_of, supervisor_for
 
 from alerthub.config.models import HetrixToolsConfig
 from alerthub.errors import SourceError
 from alerthub.hub import Hub
 from alerthub.sources.hetrixtools_poller import HetrixToolsPoller
+from support.clock import FakeClock
+from support.fake_apis import HetrixToolsAPI, alerts_of, supervisor_for
 
 WEBSITE, SSH, STAGING = (
     "3f9c2a7e5b1d4c8e9a0b6d2f4e8c1a7b",

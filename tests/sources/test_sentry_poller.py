@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from support.clock import FakeClock
-from support.fake_apis import SentryAPI, alerts_of, load_fixture, supervisor_for
 
 from alerthub.config.models import SentryConfig
 from alerthub.errors import SourceError
 from alerthub.hub import Hub
 from alerthub.sources.sentry_poller import SentryPoller
+from support.clock import FakeClock
+from support.fake_apis import SentryAPI, alerts_of, load_fixture, supervisor_for
 
 
 @pytest.fixture

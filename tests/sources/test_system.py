@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from support.clock import FakeClock
-from support.fake_apis import alerts_of, supervisor_for
 
 from alerthub.config.models import SystemConfig
 from alerthub.domain.signal import Signal
 from alerthub.hub import Hub
 from alerthub.sources.system import SystemPoller, _is_real_disk
+from support.clock import FakeClock
+from support.fake_apis import alerts_of, supervisor_for
 
 
 class ChosenProbe:
