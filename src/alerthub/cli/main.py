@@ -10,6 +10,8 @@ import httpx
 import typer
 
 from alerthub.cli.channels import channels_app
+from alerthub.cli.tokens import tokens_app
+from alerthub.cli.users import refuse_unprotected, users_app
 from alerthub.config import load_config
 from alerthub.config.models import Config
 from alerthub.errors import ConfigError
@@ -19,6 +21,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="alerthub: a 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(channels_app, name="channels")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")
@@ -49,6 +53,7 @@ def serve(
     from alerthub.store.instance_lock import InstanceLockedError
 
     cfg = load_or_exit(config)
+    refuse_unprotected(cfg, host or cfg.server.host, serves_api=role.serves_api)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         run_server(cfg, host=host or cfg.server.host, port=port if port is not None else cfg.server.port, role=role)
