@@ -19,7 +19,7 @@ from alerthub.errors import ConfigError, Problem
 from alerthub.pipeline.batch import Batch, Muted, StageResult
 
 # Go's numbering, as Alertmanager's config uses it: a range must not run backwards through it.
-_WEEKDAYS = {d: (i + 1) % 7 for i, d in enumerate(calendar.day_name)}
+_WEEKDAYS = {d.lower(): (i + 1) % 7 for i, d in enumerate(calendar.day_name)}
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 
 Range = tuple[int, int]

@@ -1,0 +1,65 @@
+"""Matchers with Alertmanager's semantics: operators, quoting, full anchoring, missing labels."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerthub.domain.silence import LabelMatcher
+from alerthub.pipeline.matchers import Matcher, MatcherError, MatchType, from_config, parse_matchers
+
+LABELS = {"severity": "critical", "service": "api", "path": "/a,b"}
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ('severity="critical"', True),
+        ("severity=critical", True),
+        ('severity!="critical"', False),
+        ('severity=~"high|critical"', True),
+        ('severity=~"crit"', False),  # anchored: a regex must match the whole value
+        ('severity=~"crit.*"', True),
+        ('severity!~"high|critical"', False),
+        ('team=""', True),  # a missing label reads as ""
+        ('team!=""', False),
+        ('team=~".*"', True),
+        ('path="/a,b"', True),  # a comma inside quotes is part of the value
+        ('{service="api", severity=~"warning|critical"}', True),
+        ('service="api",severity="warning"', False),
+        (r'service="a\"pi"', False),
+    ],
+)
+def test_parse_and_match(text: str, matches: bool) -> None:
+    assert all(m.matches(LABELS) for m in parse_matchers(text)) is matches
+
+
+def test_escapes_are_read() -> None:
+    [m] = parse_matchers(r'msg="say \"hi\"\n"')
+    assert m.value == 'say "hi"\n'
+    assert str(m) == r'msg="say \"hi\"\n"'
+
+
+@pytest.mark.parametrize("text", ["severity", "=x", 'a="x', 'a=~"("', "{a=b", 'a="x" b="y"', ""])
+def test_bad_matchers_say_why(text: str) -> None:
+    with pytest.raises(MatcherError):
+        parse_matchers(text)
+
+
+def test_config_forms_combine() -> None:
+    matchers = from_config({"service": "api"}, {"severity": "high|critical"}, ['path=~"/a.*"'])
+    assert matchers.matches(LABELS)
+    assert not matchers.matches({**LABELS, "service": "web"})
+    assert str(matchers) == '{service="api",severity=~"high|critical",path=~"/a.*"}'
+
+
+@pytest.mark.parametrize(
+    ("is_regex", "is_equal", "type_"),
+    [
+        (False, True, MatchType.EQUAL),
+        (False, False, MatchType.NOT_EQUAL),
+        (True, True, MatchType.REGEX),
+        (True, False, MatchType.NOT_REGEX),
+    ],
+)
+def test_silence_matcher_objects(is_regex: bool, is_equal: bool, type_: MatchType) -> None:
+    assert Matcher.from_label_matcher(LabelMatcher("a", "b", is_regex, is_equal)).type is type_
