@@ -1,0 +1,462 @@
+"""Loopback stand-ins for the services channels talk to: real servers on 127.0.0.1 that answer as
+the services document — Discord's size limits (400), its 429 body and headers, `?wait=true` and
+message edits; Slack's plain-text errors; Telegram's HTML parsing and `parameters.retry_after`;
+a plain webhook receiver; and an aiosmtpd SMTP server with AUTH and STARTTLS.
+
+Rate limits read an injectable clock (`now`, seconds), so a test on a FakeClock sees the same
+time as the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+Now = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+
+
+class StandIn:
+    """A threaded HTTP server; subclasses implement `answer(request) -> Reply`. `fail_next(reply, n)`
+    scripts the next n answers (a 500, a deleted webhook)."""
+
+    def __init__(self, now: Now | None = None) -> None:
+        import time
+
+        self.now: Now = now or time.monotonic
+        self.requests: list[Request] = []
+        self.replies: list[tuple[Request, Reply]] = []
+        self.scripted: list[Reply] = []
+        self.lock = threading.Lock()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                stand_in._serve(self, "POST")
+
+            def do_PATCH(self) -> None:
+                stand_in._serve(self, "PATCH")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, reply: Reply, times: int = 1) -> None:
+        self.scripted.extend([reply] * times)
+
+    def statuses(self) -> list[int]:
+        return [reply.status for _, reply in self.replies]
+
+    def answer(self, request: Request) -> Reply:
+        return Reply(200, {"ok": True})
+
+    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        url = urlsplit(handler.path)
+        request = Request(
+            method, url.path, parse_qs(url.query), dict(handler.headers.items()), handler.rfile.read(length)
+        )
+        with self.lock:
+            self.requests.append(request)
+            reply = self.scripted.pop(0) if self.scripted else self.answer(request)
+            self.replies.append((request, reply))
+        if reply.text is not None:
+            payload, kind = reply.text.encode(), "text/plain; charset=utf-8"
+        elif reply.body is None:
+            payload, kind = b"", ""
+        else:
+            payload, kind = json.dumps(reply.body).encode(), "application/json"
+        handler.send_response(reply.status)
+        if kind:
+            handler.send_header("Content-Type", kind)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+
+class Window:
+    """`limit` requests per `seconds`, per key: the sliding window the services describe."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self.seen: dict[str, list[float]] = {}
+
+    def admit(self, key: str, now: float) -> float | None:
+        """None if admitted, else seconds until a slot frees."""
+        recent = [t for t in self.seen.get(key, []) if now - t < self.seconds]
+        if len(recent) >= self.limit:
+            self.seen[key] = recent
+            return round(self.seconds - (now - recent[0]), 3)
+        self.seen[key] = [*recent, now]
+        return None
+
+
+# Discord's documented embed limits (Execute Webhook, Embed Limits).
+DISCORD_LIMITS = {"title": 256, "description": 4096, "fields": 25, "name": 256, "value": 1024, "footer": 2048}
+
+
+def discord_problems(body: dict[str, Any]) -> list[str]:
+    problems = []
+    if not (body.get("content") or body.get("embeds")):
+        problems.append("Cannot send an empty message")
+    if len(body.get("content") or "") > 2000:
+        problems.append("content: Must be 2000 or fewer in length.")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        problems.append("embeds: Must be 10 or fewer in length.")
+    total = 0
+    for i, e in enumerate(embeds):
+        footer = (e.get("footer") or {}).get("text", "")
+        sizes = {"title": len(e.get("title", "")), "description": len(e.get("description", "")), "footer": len(footer)}
+        fields = e.get("fields") or []
+        if len(fields) > DISCORD_LIMITS["fields"]:
+            problems.append(f"embeds.{i}.fields: Must be 25 or fewer in length.")
+        for j, f in enumerate(fields):
+            for key in ("name", "value"):
+                if len(f.get(key, "")) > DISCORD_LIMITS[key] or not f.get(key):
+                    problems.append(f"embeds.{i}.fields.{j}.{key}: bad length")
+                total += len(f.get(key, ""))
+        for key, size in sizes.items():
+            if size > DISCORD_LIMITS[key]:
+                problems.append(f"embeds.{i}.{key}: Must be {DISCORD_LIMITS[key]} or fewer in length.")
+            total += size
+        if not isinstance(e.get("color", 0), int):
+            problems.append(f"embeds.{i}.color: Value is not int.")
+    if total > 6000:
+        problems.append("embeds: Embed size exceeds maximum size of 6000")
+    return problems
+
+
+class DiscordStandIn(StandIn):
+    """Webhook `/api/webhooks/{id}/{token}`: 5 requests per 2 s per webhook, then 429 with the
+    documented body and headers; 400 on any size limit; 200 + message with `?wait=true`, else
+    204; PATCH `/messages/{id}` edits. `pings` lists who a message would really have pinged."""
+
+    def __init__(self, now: Now | None = None, limit: int = 5, per: float = 2.0) -> None:
+        super().__init__(now)
+        self.window = Window(limit, per)
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.pings: list[str] = []
+        self.deleted = False
+        self._next_id = 1_300_000_000_000_000_000
+
+    def url(self, webhook: str = "1234/secret-token") -> str:
+        return f"{self.base_url}/api/webhooks/{webhook}"
+
+    def answer(self, request: Request) -> Reply:
+        parts = request.path.strip("/").split("/")
+        if self.deleted or len(parts) < 4 or parts[:2] != ["api", "webhooks"]:
+            return Reply(404, {"message": "Unknown Webhook", "code": 10015})
+        wait = self.window.admit("/".join(parts[2:4]), self.now())
+        if wait is not None:
+            headers = {
+                "Retry-After": str(int(wait) + 1),
+                "X-RateLimit-Limit": str(self.window.limit),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(wait),
+                "X-RateLimit-Scope": "user",
+            }
+            return Reply(429, {"message": "You are being rate limited.", "retry_after": wait, "global": False}, headers)
+        try:
+            body = request.json()
+        except ValueError:
+            return Reply(400, {"message": "Cannot send an empty message", "code": 50006})
+        problems = discord_problems(body)
+        if problems:
+            return Reply(400, {"message": "Invalid Form Body", "code": 50035, "errors": problems})
+        if request.method == "PATCH":
+            message_id = parts[-1]
+            if message_id not in self.messages:
+                return Reply(404, {"message": "Unknown Message", "code": 10008})
+            self.messages[message_id] = body
+            return Reply(200, {"id": message_id, **body})
+        self._record_pings(body)
+        self._next_id += 1
+        self.messages[str(self._next_id)] = body
+        if request.query.get("wait") == ["true"]:
+            return Reply(200, {"id": str(self._next_id), "channel_id": "42", **body})
+        return Reply(204)
+
+    def _record_pings(self, body: dict[str, Any]) -> None:
+        allowed = body.get("allowed_mentions")
+        parse = ["everyone", "roles", "users"] if allowed is None else allowed.get("parse", [])
+        text = json.dumps([body.get("content"), body.get("embeds")])
+        # Discord pings only from `content`; we are stricter and look everywhere.
+        if "everyone" in parse and ("@everyone" in text or "@here" in text):
+            self.pings.append("@everyone")
+        for role in (allowed or {}).get("roles", []):
+            if f"<@&{role}>" in (body.get("content") or ""):
+                self.pings.append(f"role:{role}")
+
+    def posted(self) -> list[dict[str, Any]]:
+        return [r.json() for r, reply in self.replies if r.method == "POST" and reply.status in (200, 204)]
+
+
+class SlackStandIn(StandIn):
+    """Incoming webhook: `200 ok` in plain text; errors are plain text too (`invalid_payload`,
+    `no_text`, `invalid_blocks`); 1 per second with short bursts, else 429 + Retry-After."""
+
+    def __init__(self, now: Now | None = None, limit: int = 3, per: float = 3.0) -> None:
+        super().__init__(now)
+        self.window = Window(limit, per)
+
+    def answer(self, request: Request) -> Reply:
+        wait = self.window.admit("hook", self.now())
+        if wait is not None:
+            return Reply(429, headers={"Retry-After": str(max(1, round(wait)))}, text="rate_limited")
+        try:
+            body = request.json()
+        except ValueError:
+            return Reply(400, text="invalid_payload")
+        if not body.get("text") and not body.get("blocks"):
+            return Reply(400, text="no_text")
+        for block in body.get("blocks", []):
+            if block.get("type") == "header" and len(block["text"]["text"]) > 150:
+                return Reply(400, text="invalid_blocks")
+        return Reply(200, text="ok")
+
+
+class _TelegramHTML(HTMLParser):
+    ALLOWED = {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "span",
+        "blockquote",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+        self.visible = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.ALLOWED:
+            self.error = self.error or f'Unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.error = self.error or f'Unexpected end tag "{tag}"'
+
+    def handle_data(self, data: str) -> None:
+        self.visible += len(data)
+
+
+class TelegramStandIn(StandIn):
+    """Bot API `POST /bot<token>/sendMessage` with `parse_mode: HTML`: refuses HTML it cannot parse
+    and text over 4096 characters after entity parsing; about 1 message per second per chat."""
+
+    def __init__(self, token: str = "123:ABC", now: Now | None = None, limit: int = 3, per: float = 3.0) -> None:
+        super().__init__(now)
+        self.token = token
+        self.window = Window(limit, per)
+        self.sent: list[dict[str, Any]] = []
+
+    def answer(self, request: Request) -> Reply:
+        if request.path != f"/bot{self.token}/sendMessage":
+            return Reply(
+                404 if request.path.endswith("/sendMessage") else 404,
+                {"ok": False, "error_code": 404, "description": "Not Found"},
+            )
+        body = request.json()
+        wait = self.window.admit(str(body.get("chat_id")), self.now())
+        if wait is not None:
+            seconds = max(1, round(wait))
+            return Reply(
+                429,
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {seconds}",
+                    "parameters": {"retry_after": seconds},
+                },
+            )
+        text = body.get("text", "")
+        visible = len(text)
+        if body.get("parse_mode") == "HTML":
+            parser = _TelegramHTML()
+            parser.feed(text)
+            parser.close()
+            if parser.error or parser.stack:
+                why = parser.error or f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
+                return Reply(
+                    400, {"ok": False, "error_code": 400, "description": f"Bad Request: can't parse entities: {why}"}
+                )
+            visible = parser.visible
+        if not text.strip():
+            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"})
+        if visible > 4096:
+            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"})
+        self.sent.append(body)
+        return Reply(
+            200, {"ok": True, "result": {"message_id": len(self.sent), "chat": {"id": body["chat_id"]}, "text": text}}
+        )
+
+
+class Receiver(StandIn):
+    """A plain webhook receiver: answers `status` (200 unless told otherwise) and keeps what came."""
+
+    def __init__(self, status: int = 200) -> None:
+        super().__init__()
+        self.status = status
+
+    def answer(self, request: Request) -> Reply:
+        return Reply(self.status, {"ok": self.status < 300})
+
+
+# SMTP
+
+
+def free_port() -> int:
+    # aiosmtpd's Controller cannot take port 0: its readiness probe connects to the configured port.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1/localhost, made now with `cryptography`."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+@dataclass
+class Mail:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+    authenticated: bool
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = message_from_bytes(self.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+class SMTPStandIn:
+    """aiosmtpd on loopback. `tls`: `starttls` (AUTH only after STARTTLS, as real servers do),
+    `ssl` (implicit TLS) or `none`. Only `user` / `app-password` logs in."""
+
+    USER, PASSWORD = "user", "app-password"
+
+    def __init__(self, certificate: tuple[Path, Path], tls: str = "starttls") -> None:
+        self.mails: list[Mail] = []
+        self.port = free_port()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*certificate)
+        options: dict[str, Any] = {}
+        if tls == "starttls":
+            options = {"tls_context": context, "require_starttls": True}
+        elif tls == "ssl":
+            # aiosmtpd counts only STARTTLS as TLS, so implicit TLS must allow AUTH "without" it.
+            options = {"ssl_context": context, "auth_require_tls": False}
+        else:
+            options = {"auth_require_tls": False}
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, **options
+        )
+        self.controller.start()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.authenticated))
+        return "250 Message accepted for delivery"
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            self.USER.encode(),
+            self.PASSWORD.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
+    def close(self) -> None:
+        self.controller.stop()
