@@ -78,7 +78,7 @@ def planned_monitors(config: Config) -> list[MonitorSpec]:
         )
     if i.ga4.property_id:
         ga4 = i.ga4
-        timeout = run_timeout(ga4.poll_interval).total_seconds()
+        timeout = run_timeout(ga4.poll_interval).total_seconds() / 3  # three reports per run
         specs.append(MonitorSpec("ga4", "ga4", ga4.poll_interval, lambda h, c: GA4Poller(ga4, c, timeout=timeout)))
     if i.system.enabled:
         system = i.system
