@@ -15,6 +15,7 @@ from alerthub.config.models import Config
 from alerthub.hub import build_hub
 from alerthub.store.database import Database
 from support.clock import FakeClock
+from support.counting import counting
 from support.webhooks import (
     HETRIX_TOKEN,
     SENTRY_TOKEN,
@@ -174,6 +175,18 @@ async def test_sentry_fixture_that_means_nothing_is_accepted_and_stores_nothing(
     assert answer.json()["status"] == "ignored"
     assert answer.json()["reason"]
     assert await store_counts(db) == (0, 0)
+
+
+async def test_a_sentry_webhook_is_stored_in_one_transaction_before_the_answer(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    with counting(db) as counts:
+        answer = await post_sentry(client, "issue", fixture_bytes("sentry", "issue.created.json"))
+    assert answer.status_code == 200
+    assert counts.commits == 1
+    [stored] = answer.json()["alerts"]
+    assert (stored["state"], stored["severity"]) == ("firing", "high")
+    assert stored["alert_id"] == (await alerts_of(client, "sentry_issue"))[0]["id"]
 
 
 async def test_legacy_plugin_post_with_its_url_token_fires(client: httpx.AsyncClient) -> None:
