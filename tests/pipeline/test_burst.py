@@ -1,0 +1,83 @@
+"""A storm of 500 alerts over 10 services becomes a handful of grouped messages, every alert accounted
+for; several dispatchers never flush one group twice; a dead dispatcher's groups are taken over."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from alerthub.config.models import Config
+from alerthub.domain.signal import Signal
+from alerthub.hub import Hub
+from alerthub.store import groups
+from support.clock import FakeClock
+from support.pipeline import dispatcher, groups_table, outbox
+
+CONFIG = {
+    "channels": [
+        {"name": "discord", "type": "discord", "url": "http://127.0.0.1:9/hook"},
+        {"name": "mail", "type": "email", "smtp_host": "127.0.0.1", "to": ["ops@example.com"]},
+    ],
+    "rules": [{"name": "api_down", "severity": "critical"}],
+    "route": {"group_by": ["service"], "group_wait": "30s", "group_interval": "5m"},
+}
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config.model_validate(CONFIG)
+
+
+async def storm(hub: Hub, alerts: int = 500, services: int = 10, per_request: int = 100) -> set[int]:
+    ids: set[int] = set()
+    for start in range(0, alerts, per_request):
+        signals = [
+            Signal("api_down", "test", labels={"service": f"svc{i % services}", "instance": f"i{i}"})
+            for i in range(start, start + per_request)
+        ]
+        ids |= {r.alert_id for r in await hub.ingest.ingest(signals) if r.alert_id is not None}
+    return ids
+
+
+async def test_500_alerts_make_one_message_per_service_and_channel(hub: Hub, clock: FakeClock) -> None:
+    ids = await storm(hub)
+    assert len(ids) == 500
+    assert len(await groups_table(hub)) == 10
+    clock.advance(30)
+    assert await dispatcher(hub).run_once() == 20
+    rows = await outbox(hub)
+    assert sorted({r.channel for r in rows}) == ["discord", "mail"]
+    for channel in ("discord", "mail"):
+        mine = [r for r in rows if r.channel == channel]
+        assert len(mine) == 10
+        carried = [a.id for r in mine for a in r.payload.alerts]
+        assert sorted(carried) == sorted(ids), "every alert in exactly one message per channel"
+        assert {r.payload.group_labels["service"] for r in mine} == {f"svc{i}" for i in range(10)}
+
+
+async def test_several_dispatchers_never_flush_a_group_twice(hub: Hub, clock: FakeClock) -> None:
+    await storm(hub, alerts=200, services=40, per_request=50)
+    clock.advance(30)
+    fleet = [dispatcher(hub) for _ in range(4)]
+    written = await asyncio.gather(*(d.run_once() for d in fleet))
+    assert sum(written) == 80
+    rows = await outbox(hub)
+    per_group = {(r.group_key, r.channel) for r in rows}
+    assert len(per_group) == len(rows) == 80, "one row per group and channel, never two"
+    assert sum(1 for w in written if w) >= 1
+
+
+async def test_a_dead_dispatchers_groups_are_taken_over_when_its_lease_runs_out(hub: Hub, clock: FakeClock) -> None:
+    await storm(hub, alerts=10, services=2, per_request=10)
+    clock.advance(30)
+    dead, alive = dispatcher(hub), dispatcher(hub)
+    async with hub.db.write() as conn:
+        claimed = await groups.claim_due(conn, dead.owner, clock(), dead.lease)
+    assert len(claimed) == 2
+    assert await alive.run_once() == 0, "leased groups are left alone"
+    clock.advance(dead.lease.total_seconds() + 1)
+    assert await alive.run_once() == 4
+    stages = await dead._stages(clock())
+    assert await dead._flush(claimed[0], stages, clock()) == 0, "the late owner finds its lease gone"
+    assert len(await outbox(hub)) == 4
