@@ -59,6 +59,7 @@ class StandIn:
         self.now: Now = now or time.monotonic
         self.requests: list[Request] = []
         self.replies: list[tuple[Request, Reply]] = []
+        self.times: list[float] = []
         self.scripted: list[Reply] = []
         self.lock = threading.Lock()
         stand_in = self
@@ -103,6 +104,7 @@ class StandIn:
         )
         with self.lock:
             self.requests.append(request)
+            self.times.append(self.now())
             reply = self.scripted.pop(0) if self.scripted else self.answer(request)
             self.replies.append((request, reply))
         if reply.text is not None:

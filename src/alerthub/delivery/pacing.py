@@ -47,12 +47,12 @@ class TokenBucket:
         return True
 
     def pause(self, until: datetime) -> None:
-        """The service said 429: nothing goes out before `until`, and the bucket restarts empty
-        then, so the first send after a pause is not followed by a burst."""
+        """The service said 429: nothing goes out before `until`; exactly then one send may go
+        (the service asked for that moment), and the bucket refills from there, so no burst follows."""
         if self.paused_until is None or until > self.paused_until:
             self.paused_until = until
-        self.tokens = 0.0
-        self.updated = max(self.updated, until)
+        self.tokens = 1.0
+        self.updated = max(self.updated, self.paused_until)
 
     def next_token_at(self, now: datetime) -> datetime:
         if self.paused_until is not None and now < self.paused_until:

@@ -104,6 +104,7 @@ class Renderer:
             "external_url": payload.external_url,
             "fallback_from": payload.fallback_from,
             "fallback_note": t["fallback"].format(channel=payload.fallback_from or ""),
+            "fallback_tag": t["fallback_tag"].format(channel=payload.fallback_from or ""),
             "test_note": t["test_body"].format(channel=self.channel.name),
             "more_text": t["more"].format(n=len(views) - LISTED) if len(views) > LISTED else "",
             "colour": HTML_COLOURS.get(severity.value, "#222") if status == "firing" else "#1e8449",

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from alerthub.config.models import Config
+from alerthub.delivery.wiring import worker_of
+from alerthub.delivery.worker import DeliveryWorker
+from alerthub.hub import Hub
+from support.clock import FakeClock
+from support.standins import DiscordStandIn, SMTPStandIn, make_certificate
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def discord(clock: FakeClock) -> Iterator[DiscordStandIn]:
+    # The stand-in's rate limit reads the test's clock, so pacing is judged on the same time line.
+    server = DiscordStandIn(now=lambda: clock().timestamp())
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def smtp(certificate: tuple[Path, Path]) -> Iterator[SMTPStandIn]:
+    server = SMTPStandIn(certificate, tls="starttls")
+    yield server
+    server.close()
+
+
+def channels_config(discord: DiscordStandIn, smtp: SMTPStandIn, **delivery: object) -> Config:
+    return Config.model_validate(
+        {
+            "server": {"public_url": "http://hub.test"},
+            "channels": [
+                {"name": "discord", "type": "discord", "url": discord.url()},
+                {
+                    "name": "mail",
+                    "type": "email",
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": smtp.port,
+                    "username": SMTPStandIn.USER,
+                    "password": SMTPStandIn.PASSWORD,
+                    "from": "alerthub@example.com",
+                    "to": ["ops@example.com"],
+                    "validate_certs": False,
+                },
+            ],
+            "receivers": [{"name": "default", "channels": ["discord"], "fallback": ["mail"], "fallback_after": "5m"}],
+            "delivery": {"max_attempts": 4, "initial_backoff": "2s", "max_backoff": "1m", **delivery},
+        }
+    )
+
+
+@pytest.fixture
+def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
+    return channels_config(discord, smtp)
+
+
+@pytest.fixture
+def worker(hub: Hub) -> DeliveryWorker:
+    found = worker_of(hub)
+    found.rand = lambda: 1.0  # backoff without jitter, so a test can name the moment
+    return found
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
