@@ -1,0 +1,173 @@
+"""The route tester: where would an alert with these labels go, in which group, saying what? Nothing is
+stored or sent; the configuration alone answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerthub.config.models import Config
+from alerthub.domain.alert import Alert, AlertState
+from alerthub.domain.rule import Rule
+from alerthub.domain.severity import Severity
+from alerthub.errors import InputError, Problem
+from alerthub.pipeline.enqueue import PayloadBuilder, base_url
+from alerthub.pipeline.matchers import alert_labels
+from alerthub.pipeline.routing import Route, build_routes
+from alerthub.pipeline.timeintervals import build_time_intervals
+from alerthub.rules.build import build_ruleset
+
+
+@dataclass(frozen=True, slots=True)
+class SampleAlert:
+    rule_name: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    severity: Severity | None = None
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    channel: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    path: str
+    receiver: str
+    channels: tuple[str, ...]
+    group_key: str
+    group_labels: dict[str, str]
+    group_by: tuple[str, ...] | None
+    group_wait: timedelta
+    group_interval: timedelta
+    repeat_interval: timedelta
+    muted_now: str | None
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTest:
+    labels: dict[str, str]
+    severity: Severity
+    matches: tuple[RouteMatch, ...]
+    rendered: bool
+
+
+def explain_route(config: Config, sample: SampleAlert, now: datetime, *, render: bool = True) -> RouteTest:
+    rules = build_ruleset(config.rules)
+    rule = rules.get(sample.rule_name)
+    severity = _severity(sample, rule)
+    labels = alert_labels({**(rule.labels if rule else {}), **sample.labels}, sample.rule_name, severity.value)
+    alert = Alert(
+        0,
+        "route-test",
+        sample.rule_name,
+        "route-test",
+        AlertState.FIRING,
+        severity,
+        sample.value,
+        sample.value,
+        {k: v for k, v in labels.items() if k not in ("alertname", "severity")},
+        sample.annotations,
+        1,
+        1,
+        now,
+        now,
+        now,
+    )
+    renderer = _renderer() if render else None
+    builder = PayloadBuilder(rules, base_url(config))
+    intervals = build_time_intervals(config.time_intervals)
+    matches = []
+    for route in build_routes(config).match(labels):
+        group_labels = route.group_labels(labels)
+        key = route.group_key(group_labels)
+        payload = builder.payload(route.receiver, key, group_labels, [alert], "first notification")
+        messages = tuple(
+            Message(c.name, *renderer(payload, c)) for c in config.channels if renderer and c.name in route.channels
+        )
+        matches.append(
+            RouteMatch(
+                route.path,
+                route.receiver,
+                route.channels,
+                key,
+                group_labels,
+                route.group_by,
+                route.group_wait,
+                route.group_interval,
+                route.repeat_interval,
+                _muted(route, intervals, now),
+                messages,
+            )
+        )
+    return RouteTest(labels, severity, tuple(matches), renderer is not None)
+
+
+def _severity(sample: SampleAlert, rule: Rule | None) -> Severity:
+    """As ingest would judge it: given, else from the value against the rule, else the rule's own."""
+    if sample.severity is not None:
+        return sample.severity
+    if rule is not None and sample.value is not None and rule.thresholds:
+        return rule.severity_for(sample.value) or rule.severity
+    return Severity.parse(sample.labels.get("severity")) or (rule.severity if rule else Severity.WARNING)
+
+
+def _muted(route: Route, intervals: Mapping[str, Any], now: datetime) -> str | None:
+    for name in route.mute_time_intervals:
+        if name in intervals and intervals[name].contains(now):
+            return f"muted now by time interval {name!r}"
+    active = [n for n in route.active_time_intervals if n in intervals]
+    if active and not any(intervals[n].contains(now) for n in active):
+        return f"muted now: outside {', '.join(map(repr, active))}"
+    return None
+
+
+def _renderer() -> Any:
+    """Delivery's renderer, when it is installed; the tester works without it."""
+    try:
+        from alerthub.delivery.render import render
+    except ImportError:
+        return None
+
+    def run(payload: Any, channel: Any) -> tuple[str, str]:
+        message = render(payload, channel)
+        return message.title, message.body
+
+    return run
+
+
+def sample_from_json(data: Any, where: str = "alert") -> SampleAlert:
+    """An alert file: `{"labels", "annotations", "rule_name"|"alertname", "severity", "value"}`, the seed's
+    body (`rule_name` + `metric_data.metric_value`), or an Alertmanager alert (or a list of them: the first)."""
+    if isinstance(data, list) and data:
+        data = data[0]
+    if not isinstance(data, dict):
+        raise InputError(f"{where} must be a JSON object", [Problem(where, "must be a JSON object")])
+    labels = _strings(data.get("labels", {}), f"{where}.labels")
+    name = data.get("rule_name") or data.get("alertname") or labels.pop("alertname", None)
+    if not isinstance(name, str) or not name:
+        raise InputError("the alert needs a rule_name (or alertname)", [Problem(f"{where}.rule_name", "missing")])
+    metric = data["metric_data"] if isinstance(data.get("metric_data"), dict) else {}
+    value = data.get("value", metric.get("metric_value"))
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise InputError("value must be a number", [Problem(f"{where}.value", "must be a number")])
+    return SampleAlert(
+        rule_name=name,
+        labels=labels,
+        annotations=_strings(data.get("annotations", {}), f"{where}.annotations"),
+        severity=Severity.parse(data.get("severity")) if isinstance(data.get("severity"), str) else None,
+        value=float(value) if value is not None else None,
+    )
+
+
+def _strings(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str | int | float) for v in value.values()):
+        raise InputError(f"{where} must map names to strings", [Problem(where, "must map names to strings")])
+    return {str(k): str(v) for k, v in value.items()}
