@@ -109,7 +109,10 @@ async def test_a_series_the_poller_stops_reporting_is_resolved(hub: Hub, clock: 
 
 async def test_a_failure_is_recorded_with_its_message_and_backs_off(hub: Hub, clock: FakeClock) -> None:
     poller = ScriptedPoller(SourceError("sentry: credentials rejected (401): Invalid token", retryable=False))
-    state = await supervisor_for(hub, poller, interval=60).run_once()
+    supervisor = supervisor_for(hub, poller, interval=60)
+    state = await supervisor.run_once()
+    assert supervisor.metrics.runs.labels("scripted", "failure")._value.get() == 1
+    assert supervisor.metrics.failures.labels("scripted")._value.get() == 1
 
     assert state is not None
     assert state.consecutive_failures == 1

@@ -11,9 +11,10 @@ import pytest
 from alerthub.config.models import Config
 from alerthub.hub import build_hub
 from alerthub.services.monitoring import monitoring_status, planned_monitors
+from alerthub.sources.system import SystemPoller
 from alerthub.store.database import Database
 from support.clock import FakeClock
-from support.fake_apis import HetrixToolsAPI
+from support.fake_apis import HetrixToolsAPI, supervisor_for
 
 
 def test_nothing_is_polled_without_credentials() -> None:
@@ -28,7 +29,7 @@ def test_each_integration_with_its_credentials_is_one_monitor() -> None:
                 "sentry": {"api_token": "t", "org": "acme", "poll_interval": "2m"},
                 "hetrixtools": {"api_key": "k"},
                 "ga4": {"property_id": 123456},
-                "system": {"enabled": True, "interval": "30s"},
+                "system": {"enabled": True, "interval": "30s", "host": "web1"},
             }
         }
     )
@@ -37,7 +38,7 @@ def test_each_integration_with_its_credentials_is_one_monitor() -> None:
         ("sentry", "sentry", timedelta(minutes=2)),
         ("hetrixtools", "hetrixtools", timedelta(minutes=5)),
         ("ga4", "ga4", timedelta(minutes=5)),
-        ("system", "system", timedelta(seconds=30)),
+        ("system:web1", "system", timedelta(seconds=30)),
     ]
     assert specs[0].timeout == timedelta(minutes=1)
     assert specs[3].timeout == timedelta(seconds=15)
@@ -83,7 +84,22 @@ async def test_the_background_task_polls_and_stops_cleanly(
 
 
 async def test_status_lists_configured_monitors_even_before_their_first_run(db: Database, clock: FakeClock) -> None:
-    hub = build_hub(Config.model_validate({"integrations": {"system": {"enabled": True}}}), clock=clock, db=db)
-    specs, statuses = await monitoring_status(hub)
-    assert [s.name for s in specs] == ["system"]
+    config = Config.model_validate({"integrations": {"system": {"enabled": True, "host": "web1"}}})
+    specs, statuses = await monitoring_status(build_hub(config, clock=clock, db=db))
+    assert [s.name for s in specs] == ["system:web1"]
     assert statuses[0].last_run is None and statuses[0].next_run is None and statuses[0].healthy
+
+
+async def test_each_machine_measures_itself_and_all_show_in_the_status(db: Database, clock: FakeClock) -> None:
+    """Host metrics are per machine: each instance's system poller has its own name and lease, so
+    two machines both poll (API pollers run once), and the status shows both."""
+    hubs = [
+        build_hub(Config.model_validate({"integrations": {"system": {"enabled": True, "host": h}}}), clock=clock, db=db)
+        for h in ("web1", "web2")
+    ]
+    for i, hub in enumerate(hubs):
+        poller = SystemPoller(hub.config.integrations.system)
+        assert await supervisor_for(hub, poller, owner=f"instance-{i}").run_once() is not None
+
+    _, statuses = await monitoring_status(hubs[0])
+    assert [(s.name, s.last_success) for s in statuses] == [("system:web1", clock.now), ("system:web2", clock.now)]

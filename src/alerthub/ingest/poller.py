@@ -164,7 +164,8 @@ class Supervisor:
         async with asyncio.timeout(self.schedule.timeout.total_seconds()):
             signals = list(await self.poller.poll())
         reported = {_series_key(s): _series(s) for s in signals}
-        gone = [_resolved(self.name, entry) for entry in before.cursor if _entry_key(entry) not in reported]
+        kind = self.poller.kind
+        gone = [_resolved(kind, self.name, e) for e in before.cursor if _entry_key(e) not in reported]
         if before.consecutive_failures >= self.schedule.failing_after:
             gone.append(self._failing_signal(0, "recovered", SignalStatus.RESOLVED))
         await self.ingest(signals + [g for g in gone if g is not None])
@@ -278,13 +279,13 @@ def _entry_key(entry: Any) -> str:
     return str(rule) + "\x00" + "\x00".join(f"{n}={labels[n]}" for n in names)
 
 
-def _resolved(monitor: str, entry: Any) -> Signal | None:
+def _resolved(source: str, monitor: str, entry: Any) -> Signal | None:
     if not _entry_key(entry):
         return None
     rule, labels, identity = entry
     return Signal(
         rule_name=rule,
-        source=monitor,
+        source=source,
         labels={str(k): str(v) for k, v in labels.items()},
         annotations={"summary": f"{monitor} no longer reports this; resolved"},
         status=SignalStatus.RESOLVED,

@@ -20,8 +20,9 @@ from alerthub.ingest.poller import Poller, PollerMetrics, Schedule, Supervisor
 from alerthub.sources.ga4 import GA4Poller
 from alerthub.sources.hetrixtools_poller import HetrixToolsPoller
 from alerthub.sources.sentry_poller import SentryPoller
-from alerthub.sources.system import SystemPoller
+from alerthub.sources.system import SystemPoller, host_name
 from alerthub.store import monitors as monitor_store
+from alerthub.store.monitors import MonitorState
 
 if TYPE_CHECKING:
     from alerthub.hub import Hub
@@ -82,7 +83,8 @@ def planned_monitors(config: Config) -> list[MonitorSpec]:
         specs.append(MonitorSpec("ga4", "ga4", ga4.poll_interval, lambda h, c: GA4Poller(ga4, c, timeout=timeout)))
     if i.system.enabled:
         system = i.system
-        specs.append(MonitorSpec("system", "system", system.interval, lambda h, c: SystemPoller(system)))
+        name = f"system:{host_name(system)}"
+        specs.append(MonitorSpec(name, "system", system.interval, lambda h, c: SystemPoller(system)))
     return specs
 
 
@@ -119,23 +121,28 @@ def _task(
 
 
 async def monitoring_status(hub: Hub) -> tuple[list[MonitorSpec], list[MonitorStatus]]:
+    """The configured monitors with their saved state, plus host-metric monitors that other
+    instances (other machines) run under the same configuration."""
     specs = planned_monitors(hub.config)
     async with hub.db.read() as conn:
         saved = {s.name: s for s in await monitor_store.list_all(conn)}
+    intervals = {spec.kind: spec.interval for spec in specs}
+    names = [spec.name for spec in specs]
+    names += sorted(n for n, s in saved.items() if n not in names and s.kind == "system" and "system" in intervals)
     statuses = []
-    for spec in specs:
-        state = saved.get(spec.name)
+    for name in names:
+        state = saved.get(name) or MonitorState(name, next(s.kind for s in specs if s.name == name))
         statuses.append(
             MonitorStatus(
-                name=spec.name,
-                kind=spec.kind,
-                interval_seconds=spec.interval.total_seconds(),
-                last_run=state.last_run if state else None,
-                last_success=state.last_success if state else None,
-                last_error=state.last_error if state else None,
-                last_error_at=state.last_error_at if state else None,
-                next_run=state.next_run if state else None,
-                consecutive_failures=state.consecutive_failures if state else 0,
+                name=name,
+                kind=state.kind,
+                interval_seconds=intervals[state.kind].total_seconds(),
+                last_run=state.last_run,
+                last_success=state.last_success,
+                last_error=state.last_error,
+                last_error_at=state.last_error_at,
+                next_run=state.next_run,
+                consecutive_failures=state.consecutive_failures,
             )
         )
     return specs, statuses

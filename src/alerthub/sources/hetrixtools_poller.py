@@ -134,9 +134,11 @@ def _parse(body: Any) -> _Page:
 
 
 def _signals(monitor: _Monitor) -> list[Signal]:
-    labels = {"monitor_id": monitor.id, "service": monitor.name or monitor.id}
+    # Only `monitor_id` identifies the alert, so a renamed monitor keeps its alert; name and target
+    # are shortened to what a label may hold rather than failing the whole run.
+    labels = {"monitor_id": monitor.id, "service": (monitor.name or monitor.id)[:200]}
     if monitor.target:
-        labels["url"] = monitor.target
+        labels["url"] = monitor.target[:1000]
     annotations = {"uptime_status": monitor.uptime_status or "unknown"}
     signals: list[Signal] = []
     if monitor.uptime is not None:

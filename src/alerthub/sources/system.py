@@ -84,12 +84,19 @@ def _is_real_disk(device: str, mount: str, fstype: str) -> bool:
     return os.path.isdir(mount)
 
 
+def host_name(config: SystemConfig) -> str:
+    return config.host or socket.gethostname()
+
+
 class SystemPoller:
-    name = "system"
+    """One per host: its monitor name carries the host, so with several instances on several machines
+    each measures its own (the lease is per name), while API pollers still run once."""
+
     kind = "system"
 
     def __init__(self, config: SystemConfig, probe: Probe | None = None) -> None:
-        self.host = config.host or socket.gethostname()
+        self.host = host_name(config)
+        self.name = f"system:{self.host}"
         self.probe = probe or PsutilProbe()
         # The first run counts network errors from here, not since boot.
         self._errors = self.probe.network_errors()

@@ -15,11 +15,11 @@ router = APIRouter(tags=["monitoring"])
 async def status(hub: HubDep) -> JSONResponse:
     """The seed's shape (`active_monitors`, `monitor_types`, `status`) plus each poller's last run,
     last success, last error and next run, so a broken API key shows here."""
-    specs, monitors = await monitoring_status(hub)
+    _, monitors = await monitoring_status(hub)
     return JSONResponse(
         {
-            "active_monitors": len(specs),
-            "monitor_types": [s.kind for s in specs],
+            "active_monitors": len(monitors),
+            "monitor_types": [m.kind for m in monitors],
             "status": "running",
             "failing_monitors": sum(1 for m in monitors if not m.healthy),
             "monitors": [_monitor_json(m) for m in monitors],
