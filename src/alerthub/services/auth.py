@@ -47,11 +47,13 @@ class Snapshot:
     tokens: dict[str, tuple[str, Principal]]  # sha256 hex -> (the stored hash, principal)
     users: dict[str, Scope]
     loaded_at: float
+    revoked_tokens: bool = False
 
     @property
     def enabled(self) -> bool:
-        """Credentials are required as soon as any token or user exists."""
-        return bool(self.tokens or self.users)
+        """Credentials are required as soon as any token or user exists. A revoked token counts: revoking
+        the last token must not quietly reopen the hub."""
+        return bool(self.tokens or self.users or self.revoked_tokens)
 
 
 @dataclass
@@ -122,12 +124,14 @@ class AuthService:
             if self._snapshot is not seen and self._snapshot is not None:
                 return self._snapshot  # another request reloaded while we waited
             async with self.db.read() as conn:
-                active = await tokens.active(conn)
+                every = await tokens.list_all(conn)
                 people = await users.list_all(conn)
+            active = [t for t in every if t.revoked_at is None]
             self._snapshot = Snapshot(
                 tokens={t.token_hash: (t.token_hash, Principal(t.name, Scope(t.scope), "token")) for t in active},
                 users={u.name: Scope.ADMIN if u.is_admin else Scope.READ for u in people},
                 loaded_at=self._monotonic(),
+                revoked_tokens=len(active) < len(every),
             )
             return self._snapshot
 
