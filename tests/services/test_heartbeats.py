@@ -153,3 +153,15 @@ async def test_the_checker_loop_counts_an_error_and_stops_cleanly(
     await asyncio.wait_for(service.run(stop), timeout=5)
     assert hub.metrics.loop_errors.labels("heartbeats")._value.get() == 1
     assert "heartbeats" in hub.background
+
+
+async def test_one_instance_checks_at_a_time_and_another_takes_over(
+    service: HeartbeatService, clock: FakeClock
+) -> None:
+    assert await service.lead("instance-a", clock())
+    assert not await service.lead("instance-b", clock())
+    clock.advance(seconds=15)
+    assert await service.lead("instance-a", clock())  # renewed by its holder
+    clock.advance(seconds=31)
+    assert await service.lead("instance-b", clock())
+    assert not await service.lead("instance-a", clock())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,6 +27,7 @@ from alerthub.errors import ConflictError, NotFoundError
 from alerthub.services.ingest import IngestService
 from alerthub.store import alerts as alert_store
 from alerthub.store import heartbeats as store
+from alerthub.store import monitors
 from alerthub.store.database import Database
 from alerthub.telemetry import Metrics
 
@@ -143,14 +145,23 @@ class HeartbeatService:
         return signals
 
     async def run(self, stop: asyncio.Event) -> None:
+        owner = uuid.uuid4().hex
         while not stop.is_set():
             try:
-                await self.check_once(self.clock())
+                now = self.clock()
+                if await self.lead(owner, now):
+                    await self.check_once(now)
             except Exception:
                 logger.exception("heartbeat check failed", extra={"loop": "heartbeats"})
                 self.metrics.loop_errors.labels("heartbeats").inc()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), CHECK_EVERY.total_seconds())
+
+    async def lead(self, owner: str, now: datetime) -> bool:
+        """With several instances on one database, one checks at a time (no doubled alerts); the lease
+        outlives two passes, so another instance takes over within 30 s of the leader's death."""
+        async with self.db.write() as conn:
+            return await monitors.take_lease(conn, "heartbeats", owner, now, now + 2 * CHECK_EVERY)
 
     def _definition(
         self, name: str, existing: Heartbeat | None, expect_every: timedelta | None, grace: timedelta | None
