@@ -19,11 +19,13 @@ from datetime import datetime, timedelta
 
 from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
+from alerthub.domain.notification import NotificationStatus
 from alerthub.pipeline.batch import Batch, Group, Member, Stage
 from alerthub.pipeline.enqueue import PayloadBuilder, channels_of
-from alerthub.pipeline.flush import plan_flush
+from alerthub.pipeline.flush import FlushPlan, plan_flush
 from alerthub.pipeline.inhibit import Inhibitor, InhibitRule, InhibitStage
 from alerthub.pipeline.matchers import alert_labels
+from alerthub.pipeline.metrics import pipeline_metrics
 from alerthub.pipeline.routing import Route
 from alerthub.pipeline.silence import Silencer, SilenceStage
 from alerthub.pipeline.timeintervals import TimeInterval, TimeWindowStage
@@ -74,6 +76,7 @@ class Dispatcher:
         self.db = db
         self.clock = clock
         self.metrics = metrics
+        self.counters = pipeline_metrics(metrics.registry)
         self.wake = wake
         self.wake_delivery = wake_delivery
         self.lease = lease
@@ -124,7 +127,19 @@ class Dispatcher:
             await outbox.enqueue(conn, plan.notifications)
             await append_events(conn, plan.decisions)
             await groups.finish_flush(conn, key, now, plan.next_flush_at, plan.updates, plan.removed)
+        self._count(plan)
         return len(plan.notifications)
+
+    def _count(self, plan: FlushPlan) -> None:
+        for n in plan.notifications:
+            # A suppressed row's reason names its silence or window: free text, kept out of the labels.
+            reason = n.payload.reason if n.status is NotificationStatus.PENDING else "muted"
+            self.counters.enqueued.labels(n.status.value, reason).inc()
+        for _, event in plan.decisions:
+            stage = event.actor.removeprefix("pipeline:")
+            if stage in ("inhibit", "time_window", "silence"):
+                self.counters.muted.labels(stage).inc()
+        self.counters.flushes.labels("notified" if plan.notifications else "nothing_new").inc()
 
     def _member(self, row: MemberRow) -> Member:
         a = row.alert

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from alerthub.config.models import Config
 from alerthub.domain.alert import AlertChange
 from alerthub.pipeline.acknowledge import Acknowledger
+from alerthub.pipeline.checks import check_pipeline_config
 from alerthub.pipeline.dispatcher import Dispatcher, PipelineSetup
 from alerthub.pipeline.enqueue import PayloadBuilder, base_url
 from alerthub.pipeline.grouping import Grouper
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 
 def build_setup(config: Config, rules: RuleSet) -> PipelineSetup:
+    """Raises ConfigError listing every matcher or time interval problem with its location."""
+    check_pipeline_config(config)
     return PipelineSetup(
         config=config,
         rules=rules,

@@ -1,0 +1,39 @@
+"""Pipeline counters on the hub's own registry (one set per registry, however many dispatchers)."""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from prometheus_client import CollectorRegistry, Counter
+
+
+class PipelineMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.enqueued = Counter(
+            "alerthub_pipeline_notifications_enqueued_total",
+            "Outbox rows written by the pipeline, by status (pending, suppressed) and reason.",
+            ["status", "reason"],
+            registry=registry,
+        )
+        self.muted = Counter(
+            "alerthub_pipeline_alerts_muted_total",
+            "Alerts newly held back, by stage: inhibit, time_window, silence.",
+            ["stage"],
+            registry=registry,
+        )
+        self.flushes = Counter(
+            "alerthub_pipeline_group_flushes_total",
+            "Group flushes, by outcome: notified, nothing_new.",
+            ["outcome"],
+            registry=registry,
+        )
+
+
+_BY_REGISTRY: WeakKeyDictionary[CollectorRegistry, PipelineMetrics] = WeakKeyDictionary()
+
+
+def pipeline_metrics(registry: CollectorRegistry) -> PipelineMetrics:
+    found = _BY_REGISTRY.get(registry)
+    if found is None:
+        found = _BY_REGISTRY[registry] = PipelineMetrics(registry)
+    return found
