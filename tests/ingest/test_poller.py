@@ -262,3 +262,12 @@ async def test_the_default_sleep_returns_at_once_when_stopped(hub: Hub) -> None:
     await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, timeout=2)  # did not wait for the interval
+
+
+async def test_an_unreadable_saved_series_is_ignored_not_fatal(hub: Hub, clock: FakeClock) -> None:
+    async with hub.db.write() as conn:
+        broken = monitor_store.MonitorState("scripted", "test", cursor=["x", ["a", "b"], ["r", "not-labels", None]])
+        await monitor_store.save(conn, broken)
+    state = await supervisor_for(hub, ScriptedPoller([disk("/", 10.0)])).run_once()
+    assert state is not None and state.consecutive_failures == 0
+    assert state.cursor == [["system_disk_high", {"host": "web1", "mount": "/"}, None]]

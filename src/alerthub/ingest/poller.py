@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from alerthub.domain.clock import Clock
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import SourceError, StoreError
+from alerthub.ingest.series import entry_key, resolved_signal, series_entry, series_key
 from alerthub.store import monitors as monitor_store
 from alerthub.store.database import Database
 from alerthub.store.monitors import MonitorState
@@ -137,7 +138,7 @@ class Supervisor:
                 await self.run_once()
             except Exception:
                 # Only the bookkeeping can get here (the database went away mid-run); try again later.
-                logger.exception("poller run failed outside the poll", extra={"monitor": self.name})
+                logger.exception("poller %s: run failed outside the poll", self.name, extra={"monitor": self.name})
                 self.loop_errors.labels(f"poller:{self.name}").inc()
                 self._next_run = self.clock() + timedelta(seconds=self.schedule.next_delay(1, None, self.rng))
             delay = self._seconds_until_next_run()
@@ -163,9 +164,9 @@ class Supervisor:
     async def _attempt(self, before: MonitorState) -> list[Any]:
         async with asyncio.timeout(self.schedule.timeout.total_seconds()):
             signals = list(await self.poller.poll())
-        reported = {_series_key(s): _series(s) for s in signals}
+        reported = {series_key(s): series_entry(s) for s in signals}
         kind = self.poller.kind
-        gone = [_resolved(kind, self.name, e) for e in before.cursor if _entry_key(e) not in reported]
+        gone = [resolved_signal(kind, self.name, e) for e in before.cursor if entry_key(e) not in reported]
         if before.consecutive_failures >= self.schedule.failing_after:
             gone.append(self._failing_signal(0, "recovered", SignalStatus.RESOLVED))
         await self.ingest(signals + [g for g in gone if g is not None])
@@ -206,15 +207,16 @@ class Supervisor:
     def _describe(self, exc: Exception) -> tuple[str, float | None]:
         extra = {"monitor": self.name, "error": str(exc)}
         if isinstance(exc, SourceError):
-            logger.warning("poller failed", extra=extra)
+            logger.warning("poller %s failed: %s", self.name, exc, extra=extra)
             return str(exc), exc.retry_after
         if isinstance(exc, TimeoutError):
-            logger.warning("poller timed out", extra=extra)
-            return f"timed out after {self.schedule.timeout.total_seconds():g}s", None
+            message = f"timed out after {self.schedule.timeout.total_seconds():g}s"
+            logger.warning("poller %s %s", self.name, message, extra=extra)
+            return message, None
         if isinstance(exc, StoreError):
-            logger.warning("poller could not store its signals", extra=extra)
+            logger.warning("poller %s could not store its signals: %s", self.name, exc, extra=extra)
             return f"store: {exc}", None
-        logger.error("poller raised an unexpected error", exc_info=exc, extra=extra)
+        logger.error("poller %s raised an unexpected error", self.name, exc_info=exc, extra=extra)
         self.loop_errors.labels(f"poller:{self.name}").inc()
         return f"{type(exc).__name__}: {exc}", None
 
@@ -261,33 +263,3 @@ class Supervisor:
         if self._next_run is None:
             return 0.0
         return max((self._next_run - self.clock()).total_seconds(), 0.0)
-
-
-def _series(signal: Signal) -> list[Any]:
-    return [signal.rule_name, dict(signal.labels), list(signal.identity) if signal.identity is not None else None]
-
-
-def _series_key(signal: Signal) -> str:
-    return _entry_key(_series(signal))
-
-
-def _entry_key(entry: Any) -> str:
-    if not isinstance(entry, list) or len(entry) != 3:
-        return ""
-    rule, labels, identity = entry
-    names = sorted(labels if identity is None else (n for n in identity if n in labels))
-    return str(rule) + "\x00" + "\x00".join(f"{n}={labels[n]}" for n in names)
-
-
-def _resolved(source: str, monitor: str, entry: Any) -> Signal | None:
-    if not _entry_key(entry):
-        return None
-    rule, labels, identity = entry
-    return Signal(
-        rule_name=rule,
-        source=source,
-        labels={str(k): str(v) for k, v in labels.items()},
-        annotations={"summary": f"{monitor} no longer reports this; resolved"},
-        status=SignalStatus.RESOLVED,
-        identity=tuple(identity) if identity is not None else None,
-    )
