@@ -83,7 +83,7 @@ async def firings_per_hour(conn: AsyncConnection, since: datetime) -> list[tuple
         .where(alert_event.c.kind == "transition", alert_event.c.to_state == "firing", at >= since)
         .group_by(hour, alert_event.c.to_severity)
     )
-    return [(str(h), str(s or "warning"), int(n)) for h, s, n in (await conn.execute(query)).tuples()]
+    return [(str(h), str(s or "warning"), int(n)) for h, s, n in (await conn.execute(query)).all()]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ async def episodes(conn: AsyncConnection, since: datetime) -> list[Episode]:
         .group_by(alert_event.c.alert_id, alert_event.c.episode)
         .having(first("firing") >= since)
     )
-    rows = (await conn.execute(query)).tuples().all()
+    rows = (await conn.execute(query)).all()
     return [Episode(f, a, r) for f, a, r in rows if f is not None]
 
 
@@ -121,4 +121,4 @@ async def noisiest_rules(conn: AsyncConnection, since: datetime, limit: int = 10
         .order_by(fired.desc(), alert.c.rule_name)
         .limit(limit)
     )
-    return [(str(r), int(f), int(d)) for r, f, d in (await conn.execute(query)).tuples()]
+    return [(str(r), int(f), int(d)) for r, f, d in (await conn.execute(query)).all()]
