@@ -19,7 +19,8 @@ from alerthub.errors import SourceError
 from alerthub.hub import Hub
 from alerthub.sources.ga4 import GA4Poller
 from support.clock import FakeClock
-from support.fake_apis import GA4API, PageViews, alerts_of, load_fixture, supervisor_for
+from support.fake_apis import alerts_of, load_fixture, supervisor_for
+from support.fake_ga4 import GA4API, PageViews
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -162,3 +162,16 @@ async def test_an_unexpected_answer_is_a_clear_error(
     sentry_api.fail_with(200, {"data": [{"project": "backend"}]})
     with pytest.raises(SourceError, match="without a numeric count"):
         await poller(sentry_api, http, clock).poll()
+
+
+async def test_an_org_without_global_views_is_told_to_list_its_projects(
+    clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.global_views = False
+    sentry_api.errors = {"backend": 4}
+    with pytest.raises(SourceError, match="list them in integrations.sentry.projects") as caught:
+        await poller(sentry_api, http, clock).poll()
+    assert not caught.value.retryable
+
+    signals = await poller(sentry_api, http, clock, projects=["backend"]).poll()
+    assert [(s.rule_name, s.value) for s in signals] == [("sentry_error_rate", 4.0), ("sentry_performance_issue", 0.0)]

@@ -75,7 +75,15 @@ class SentryPoller:
         for _ in range(MAX_PAGES):
             if url is None:
                 return
-            body, response = await get_json(
+            body, response = await self._get(url, query)
+            for row in _data(body):
+                yield _row(row)
+            url, query = _next_page(response), None
+        raise SourceError(f"sentry: more than {MAX_PAGES} pages of results", retryable=False)
+
+    async def _get(self, url: str, query: dict[str, str | list[str]] | None) -> tuple[Any, httpx.Response]:
+        try:
+            return await get_json(
                 self.http,
                 url,
                 service="sentry",
@@ -84,10 +92,11 @@ class SentryPoller:
                 headers={"Authorization": f"Bearer {self.token}"},
                 reset=_reset,
             )
-            for row in _data(body):
-                yield _row(row)
-            url, query = _next_page(response), None
-        raise SourceError(f"sentry: more than {MAX_PAGES} pages of results", retryable=False)
+        except SourceError as exc:
+            if "multiple projects" not in str(exc):
+                raise
+            hint = "; list them in integrations.sentry.projects (this organisation queries one project at a time)"
+            raise SourceError(f"{exc}{hint}", retryable=False) from exc
 
     def _errors(self, project: str, count: float) -> Signal:
         return Signal(
