@@ -414,9 +414,9 @@ async def test_hetrixtools_online_resolves_with_the_downtime_duration(
     [alert] = await alerts_of(client, "hetrixtools_downtime")
     assert alert["state"] == "resolved"
     # HetrixTools' own timestamps: offline 1735732800, online 1735733160.
-    assert alert["annotations"]["downtime"] == "6m 0s"
+    assert alert["annotations"]["downtime"] == "6m"
     assert alert["annotations"]["downtime_seconds"] == "360"
-    assert alert["annotations"]["summary"] == "Example Website is back up after 6m 0s"
+    assert alert["annotations"]["summary"] == "Example Website is back up after 6m"
 
 
 async def test_hetrixtools_online_of_an_unknown_monitor_stores_nothing(client: httpx.AsyncClient, db: Database) -> None:

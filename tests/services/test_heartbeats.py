@@ -49,7 +49,9 @@ async def test_a_configured_heartbeat_that_never_pings_fires_once_after_its_prom
     clock.advance(minutes=1, seconds=1)
     [signal] = [s for s in await service.check_once(clock()) if s.labels["heartbeat"] == "backup"]
     assert signal.labels == {"team": "ops", "heartbeat": "backup"}
-    assert "has not pinged since it was set up for 1h 11m" in signal.annotations["summary"]
+    assert signal.annotations["summary"] == (
+        "heartbeat backup has never pinged (1h 11m since set-up); expected every 1h + 10m grace"
+    )
     alert = await missing_alert(hub, "backup")
     assert (alert.rule_name, alert.state.value, alert.severity.value) == ("heartbeat_missing", "firing", "high")
     clock.advance(minutes=5)

@@ -37,8 +37,8 @@ def test_recovered_carries_the_downtime_from_hetrixtools_clock() -> None:
     online, _ = hetrixtools.parse_webhook(fixture("hetrixtools", "webhook_online.json"))
     offline_at = hetrixtools.offline_time(offline.annotations, fallback=NOW)
     back = hetrixtools.recovered(online, offline_at, NOW)
-    assert back.annotations["downtime"] == "6m 0s"
-    assert back.annotations["summary"] == "Example Website is back up after 6m 0s"
+    assert back.annotations["downtime"] == "6m"
+    assert back.annotations["summary"] == "Example Website is back up after 6m"
 
 
 def test_without_an_offline_timestamp_the_hubs_own_time_is_used() -> None:

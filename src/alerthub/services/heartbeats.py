@@ -207,9 +207,9 @@ class HeartbeatService:
     def _missing(self, beat: Heartbeat, now: datetime) -> Signal:
         silent = format_duration(now - beat.since) if beat.since else "ever"
         promise = format_duration(beat.expect_every) + (f" + {format_duration(beat.grace)} grace" if beat.grace else "")
-        what = "pinged" if beat.last_ping_at else "pinged since it was set up"
+        silence = f"has not pinged for {silent}" if beat.last_ping_at else f"has never pinged ({silent} since set-up)"
         annotations = {
-            "summary": f"{_title(beat.name)} has not {what} for {silent} (expected every {promise})",
+            "summary": f"{_title(beat.name)} {silence}; expected every {promise}",
             "expect_every": format_duration(beat.expect_every),
             "grace": format_duration(beat.grace),
             "last_ping_at": beat.last_ping_at.isoformat() if beat.last_ping_at else "never",
