@@ -34,7 +34,12 @@ def smtp(certificate: tuple[Path, Path]) -> Iterator[SMTPStandIn]:
     server.close()
 
 
-def channels_config(discord: DiscordStandIn, smtp: SMTPStandIn, **delivery: object) -> Config:
+DEFAULT_RECEIVERS = [{"name": "default", "channels": ["discord"], "fallback": ["mail"], "fallback_after": "5m"}]
+
+
+def channels_config(
+    discord: DiscordStandIn, smtp: SMTPStandIn, *, receivers: object = None, route: object = None, **delivery: object
+) -> Config:
     return Config.model_validate(
         {
             "server": {"public_url": "http://hub.test"},
@@ -52,7 +57,8 @@ def channels_config(discord: DiscordStandIn, smtp: SMTPStandIn, **delivery: obje
                     "validate_certs": False,
                 },
             ],
-            "receivers": [{"name": "default", "channels": ["discord"], "fallback": ["mail"], "fallback_after": "5m"}],
+            "receivers": receivers or DEFAULT_RECEIVERS,
+            "route": route or {},
             "delivery": {"max_attempts": 4, "initial_backoff": "2s", "max_backoff": "1m", **delivery},
         }
     )

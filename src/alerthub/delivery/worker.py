@@ -90,10 +90,24 @@ class DeliveryWorker:
         async with self.db.read() as conn:
             waiting = await deliveries.due_counts(conn, now)
             states = await channel_state.all_states(conn)
+        # Channels drain side by side: an SMTP server timing out must not hold Discord back.
+        results = await asyncio.gather(
+            *(
+                self._drain(name, count, states[name].paused_until if name in states else None, http)
+                for name, count in sorted(waiting.items())
+            ),
+            return_exceptions=True,
+        )
         handled = 0
-        for name, count in sorted(waiting.items()):
-            paused = states[name].paused_until if name in states else None
-            handled += await self._drain(name, count, paused, http)
+        for name, result in zip(sorted(waiting), results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                # Its rows keep their lease and are taken over when it runs out; the others went on.
+                logger.error("delivery to channel %s failed: %r", name, result, exc_info=result)
+                self.on_error()
+            else:
+                handled += result
         return handled
 
     def bucket(self, name: str) -> TokenBucket:

@@ -1,0 +1,67 @@
+"""The outbox contract end to end, in process: the real pipeline writes the rows, the worker sends
+them to the Discord and SMTP stand-ins; the alert's life (fire, acknowledge, resolve) is one Discord
+message edited in place and one email thread."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from alerthub.config.models import Config, RuleConfig
+from alerthub.delivery.worker import DeliveryWorker
+from alerthub.hub import Hub
+from support.clock import FakeClock
+from support.pipeline import clear, dispatcher, fire
+from support.standins import DiscordStandIn, SMTPStandIn
+
+
+@pytest.fixture
+def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
+    from conftest import channels_config
+
+    base = channels_config(
+        discord,
+        smtp,
+        receivers=[{"name": "ops", "channels": ["discord", "mail"]}],
+        route={"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s", "group_interval": "1m"},
+    )
+    rule = RuleConfig.model_validate({"name": "disk_full", "thresholds": {"critical": 90}})
+    return base.model_copy(update={"rules": [rule]})
+
+
+async def flush_and_send(hub: Hub, clock: FakeClock, worker: DeliveryWorker, http: httpx.AsyncClient) -> None:
+    clock.advance(61)
+    await dispatcher(hub).run_once()
+    await worker.tick(http)
+
+
+async def test_fire_acknowledge_resolve_is_one_conversation_per_channel(
+    hub: Hub,
+    clock: FakeClock,
+    worker: DeliveryWorker,
+    discord: DiscordStandIn,
+    smtp: SMTPStandIn,
+    http: httpx.AsyncClient,
+) -> None:
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    await flush_and_send(hub, clock, worker, http)
+    [message_id] = discord.messages
+    assert discord.messages[message_id]["embeds"][0]["color"] == 0xE74C3C
+    assert len(smtp.mails) == 1
+
+    await hub.alerts.acknowledge(alert_id, "kim")
+    await worker.tick(http)
+    assert list(discord.messages) == [message_id]  # edited, not a new message
+    assert discord.requests[-1].method == "PATCH"
+
+    await clear(hub, "disk_full", host="web-1")
+    await flush_and_send(hub, clock, worker, http)
+    assert list(discord.messages) == [message_id]
+    final = discord.messages[message_id]["embeds"][0]
+    assert final["color"] == 0x2ECC71 and final["title"].startswith("[Resolved]")
+    first, *replies = smtp.mails
+    assert replies and all(r.message["In-Reply-To"] == first.message["Message-ID"] for r in replies)
+    assert replies[-1].message["Subject"].startswith("Re: [Resolved]")
+    trace = [e for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "delivery"]
+    assert {e.detail["channel"] for e in trace} == {"discord", "mail"}
+    assert all(e.detail["outcome"] == "sent" for e in trace)
