@@ -17,6 +17,7 @@ from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.counting import counting
 from support.webhooks import (
+    FIXTURES,
     HETRIX_TOKEN,
     SENTRY_TOKEN,
     alerts_of,
@@ -363,6 +364,11 @@ async def test_an_oversized_body_is_413(client: httpx.AsyncClient) -> None:
 async def post_hetrix(client: httpx.AsyncClient, body: bytes, **options: Any) -> httpx.Response:
     headers = options.pop("headers", {"Authorization": f"Bearer {HETRIX_TOKEN}", "Content-Type": "application/json"})
     return await client.post("/webhooks/hetrixtools", content=body, headers=headers, **options)
+
+
+def test_every_hetrixtools_webhook_fixture_is_replayed_below() -> None:
+    replayed = {"webhook_offline.json", "webhook_online.json", "webhook_blacklist.json"}
+    assert {p.name for p in (FIXTURES / "hetrixtools").glob("webhook_*.json")} == replayed
 
 
 @pytest.mark.parametrize(
