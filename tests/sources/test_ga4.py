@@ -173,3 +173,15 @@ async def test_a_missing_credentials_file_is_a_clear_permanent_error(clock: Fake
     with pytest.raises(SourceError, match="credentials file /nonexistent/sa.json") as caught:
         await GA4Poller(config, clock).poll()
     assert not caught.value.retryable
+
+
+async def test_the_baseline_hour_is_local_time_across_a_daylight_saving_change(
+    ga4_api: GA4API, clock: FakeClock
+) -> None:
+    # Six weeks back reaches October, still summer time in Paris: 09:00 local was 07:00 UTC then.
+    for week in range(1, 7):
+        ga4_api.views.append(PageViews(local(clock, 9, weeks_ago=week), 100))
+        ga4_api.views.append(PageViews(local(clock, 8, weeks_ago=week), 1000))
+    ga4_api.realtime_views = 50
+    signals = by_rule(await poller(ga4_api, clock, baseline_weeks=6).poll())
+    assert signals["ga4_traffic_drop"].value == pytest.approx(1.0)

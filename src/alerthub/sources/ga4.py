@@ -207,9 +207,12 @@ def _totals(report: Any) -> tuple[float, float]:
 def _baseline(report: Any, reference: datetime, weeks: int) -> float | None:
     """Mean page views at `reference`'s hour on the same weekday of earlier weeks. Weeks before the
     property's first data do not count as zero (a new property is not a traffic drop)."""
-    views: dict[tuple[str, str], float] = {}
+    views: dict[tuple[str, int], float] = {}
     for row in report.rows:
-        key = (row.dimension_values[0].value, row.dimension_values[1].value)
+        day, hour = row.dimension_values[0].value, row.dimension_values[1].value
+        if not hour.isdigit():
+            continue  # "(other)" when a report is thresholded
+        key = (day, int(hour))
         views[key] = views.get(key, 0.0) + _number(row.metric_values[0].value)
     if not views:
         return None
@@ -218,7 +221,7 @@ def _baseline(report: Any, reference: datetime, weeks: int) -> float | None:
     known = [day for day in days if day >= first_day]
     if not known:
         return None
-    return sum(views.get((day, f"{reference:%H}"), 0.0) for day in known) / len(known)
+    return sum(views.get((day, reference.hour), 0.0) for day in known) / len(known)
 
 
 def _number(text: str) -> float:
