@@ -146,7 +146,9 @@ async def test_acknowledge_sends_a_notice_to_channels_already_told(hub: Hub, clo
     clock.advance(30)
     await d.run_once()
     clock.advance(5)
+    hub.wake_delivery.clear()
     await hub.alerts.acknowledge(alert_id, "alice")
+    assert hub.wake_delivery.is_set(), "delivery is woken for the notice"
     rows = (await outbox(hub))[2:]
     assert [(r.channel, r.kind, r.reason, r.payload.status) for r in rows] == [
         ("discord", "acknowledged", "acknowledged", "acknowledged"),

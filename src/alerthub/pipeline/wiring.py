@@ -11,7 +11,7 @@ from alerthub.pipeline.acknowledge import Acknowledger
 from alerthub.pipeline.checks import check_pipeline_config
 from alerthub.pipeline.dispatcher import Dispatcher, PipelineSetup
 from alerthub.pipeline.enqueue import PayloadBuilder, base_url
-from alerthub.pipeline.grouping import Grouper
+from alerthub.pipeline.grouping import Grouper, is_acknowledgement
 from alerthub.pipeline.inhibit import InhibitRule
 from alerthub.pipeline.routing import build_routes
 from alerthub.pipeline.timeintervals import build_time_intervals
@@ -54,7 +54,8 @@ def wire_pipeline(hub: Hub) -> Dispatcher:
     def wake(changes: Sequence[AlertChange]) -> None:
         if any(c.events for c in changes):
             hub.wake_dispatch.set()
-            hub.wake_delivery.set()  # an acknowledgement notice may be waiting
+        if any(is_acknowledgement(c) for c in changes):
+            hub.wake_delivery.set()  # its notice was queued in the same transaction
 
     hub.hooks.after_commit.append(wake)
     dispatcher = dispatcher_for(hub, setup)
