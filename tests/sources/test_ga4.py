@@ -6,11 +6,15 @@ realtime window's middle is 09:45, so the baseline is 09:00-10:00 on earlier Fri
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 
 from alerthub.config.models import GA4Config
@@ -185,3 +189,51 @@ async def test_the_baseline_hour_is_local_time_across_a_daylight_saving_change(
     ga4_api.realtime_views = 50
     signals = by_rule(await poller(ga4_api, clock, baseline_weeks=6).poll())
     assert signals["ga4_traffic_drop"].value == pytest.approx(1.0)
+
+
+def service_account_file(tmp_path: Path, email: str) -> tuple[Path, rsa.RSAPrivateKey]:
+    """A service-account key file as the Google Cloud console downloads it, with a fresh RSA key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    path = tmp_path / f"{email.split('@')[0]}.json"
+    account = {
+        "type": "service_account",
+        "project_id": "alerthub-test",
+        "private_key_id": "0123456789abcdef",
+        "private_key": pem.decode(),
+        "client_email": email,
+        "client_id": "1234567890",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    path.write_text(json.dumps(account))
+    return path, key
+
+
+def config_with(api: GA4API, key_file: Path) -> GA4Config:
+    settings = {"property_id": "123456", "api_endpoint": api.url, "credentials_file": str(key_file)}
+    return GA4Config.model_validate(settings)
+
+
+async def test_a_service_account_file_signs_the_requests(ga4_api: GA4API, clock: FakeClock, tmp_path: Path) -> None:
+    email = "alerthub@alerthub-test.iam.gserviceaccount.com"
+    key_file, key = service_account_file(tmp_path, email)
+    ga4_api.trusted_keys[email] = key.public_key()
+    ga4_api.realtime_views = 10
+
+    signals = by_rule(await GA4Poller(config_with(ga4_api, key_file), clock).poll())
+
+    assert set(signals) == {"ga4_traffic_spike", "ga4_traffic_drop", "ga4_error_pages"}
+    assert len(ga4_api.claims) == 3
+    assert ga4_api.claims[0]["scope"] == "https://www.googleapis.com/auth/analytics.readonly"
+
+
+async def test_a_service_account_without_access_is_a_permanent_error(
+    ga4_api: GA4API, clock: FakeClock, tmp_path: Path
+) -> None:
+    _, trusted = service_account_file(tmp_path, "viewer@alerthub-test.iam.gserviceaccount.com")
+    ga4_api.trusted_keys["viewer@alerthub-test.iam.gserviceaccount.com"] = trusted.public_key()
+    stranger_file, _ = service_account_file(tmp_path, "stranger@elsewhere.iam.gserviceaccount.com")
+
+    with pytest.raises(SourceError, match=r"access refused \(401\)") as caught:
+        await GA4Poller(config_with(ga4_api, stranger_file), clock).poll()
+    assert not caught.value.retryable

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from support.fake_apis import FakeAPI, Reply, Request
 
@@ -34,8 +41,15 @@ class GA4API(FakeAPI):
         self.views: list[PageViews] = []
         self.realtime_users = 0
         self.realtime_views = 0
+        # When set, reports need `Authorization: Bearer <JWT>` signed by one of these service accounts
+        # (Google's clients sign their own JWT with the key file instead of fetching a token).
+        self.trusted_keys: dict[str, RSAPublicKey] = {}
+        self.claims: list[dict[str, Any]] = []
 
     def answer(self, request: Request) -> Reply:
+        if self.trusted_keys and not self._signed_in(request.headers.get("authorization", "")):
+            message = "Request had invalid authentication credentials."
+            return Reply(401, _google_error(401, message, "UNAUTHENTICATED"))
         match = re.fullmatch(r"/v1beta/properties/(\d+):(runReport|runRealtimeReport)", request.path)
         if request.method != "POST" or not match:
             return Reply(404, _google_error(404, "Method not found.", "NOT_FOUND"))
@@ -45,6 +59,18 @@ class GA4API(FakeAPI):
         if match.group(2) == "runRealtimeReport":
             return Reply(200, self._realtime(body))
         return Reply(200, self._report(body))
+
+    def _signed_in(self, authorization: str) -> bool:
+        """A JWT whose issuer is a trusted service account and whose RS256 signature its key verifies."""
+        try:
+            header, payload, signature = authorization.removeprefix("Bearer ").split(".")
+            claims = json.loads(_unbase64(payload))
+            key = self.trusted_keys[claims["iss"]]
+            key.verify(_unbase64(signature), f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        except (ValueError, KeyError, InvalidSignature):
+            return False
+        self.claims.append(claims)
+        return True
 
     def _realtime(self, body: dict[str, Any]) -> dict[str, Any]:
         names = [m["name"] for m in body["metrics"]]
@@ -137,3 +163,7 @@ def _passes(expression: dict[str, Any] | None, values: dict[str, str]) -> bool:
 
 def _google_error(code: int, message: str, status: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "status": status}}
+
+
+def _unbase64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
