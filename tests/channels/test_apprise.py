@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from samples import payload
 
 from alerthub.channels.apprise import AppriseChannel
 from alerthub.config.models import AppriseChannelConfig
 from alerthub.delivery.render import render
 from alerthub.errors import ConfigError, DeliveryError
+from support.channel_samples import payload
 from support.standins import Receiver
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from samples import payload, snapshot
 
 from alerthub.channels.discord import DiscordChannel, fit_embeds
 from alerthub.config.models import DiscordChannelConfig
 from alerthub.delivery.render import render
 from alerthub.errors import DeliveryError
+from support.channel_samples import payload, snapshot
 from support.standins import DiscordStandIn, Reply
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from samples import payload, snapshot
 
 from alerthub.channels.email import EmailChannel
 from alerthub.config.models import EmailChannelConfig
 from alerthub.delivery.render import render
 from alerthub.errors import DeliveryError
+from support.channel_samples import payload, snapshot
 from support.standins import SMTPStandIn
 
 

@@ -11,6 +11,7 @@ from alerthub.delivery.wiring import worker_of
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.hub import Hub
 from support.clock import FakeClock
+from support.delivery_config import channels_config
 from support.standins import DiscordStandIn, SMTPStandIn, make_certificate
 
 
@@ -32,36 +33,6 @@ def smtp(certificate: tuple[Path, Path]) -> Iterator[SMTPStandIn]:
     server = SMTPStandIn(certificate, tls="starttls")
     yield server
     server.close()
-
-
-DEFAULT_RECEIVERS = [{"name": "default", "channels": ["discord"], "fallback": ["mail"], "fallback_after": "5m"}]
-
-
-def channels_config(
-    discord: DiscordStandIn, smtp: SMTPStandIn, *, receivers: object = None, route: object = None, **delivery: object
-) -> Config:
-    return Config.model_validate(
-        {
-            "server": {"public_url": "http://hub.test"},
-            "channels": [
-                {"name": "discord", "type": "discord", "url": discord.url()},
-                {
-                    "name": "mail",
-                    "type": "email",
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": smtp.port,
-                    "username": SMTPStandIn.USER,
-                    "password": SMTPStandIn.PASSWORD,
-                    "from": "alerthub@example.com",
-                    "to": ["ops@example.com"],
-                    "validate_certs": False,
-                },
-            ],
-            "receivers": receivers or DEFAULT_RECEIVERS,
-            "route": route or {},
-            "delivery": {"max_attempts": 4, "initial_backoff": "2s", "max_backoff": "1m", **delivery},
-        }
-    )
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from alerthub.config.models import Config, RuleConfig
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.hub import Hub
 from support.clock import FakeClock
+from support.delivery_config import channels_config
 from support.pipeline import clear, dispatcher, fire
 from support.standins import DiscordStandIn, SMTPStandIn
 
 
 @pytest.fixture
 def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
-    from conftest import channels_config
-
     base = channels_config(
         discord,
         smtp,
