@@ -49,7 +49,10 @@ def nice_ceiling(value: int) -> int:
         step *= 10
 
 
-def build(hours: list[HourBucket], severity_names: dict[str, str]) -> Chart:
+WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "ko": ("월", "화", "수", "목", "금", "토", "일")}
+
+
+def build(hours: list[HourBucket], severity_names: dict[str, str], lang: str = "en") -> Chart:
     plot_bottom = HEIGHT - BOTTOM_PAD
     top = nice_ceiling(max((h.total for h in hours), default=0))
     scale = (plot_bottom - 6) / top
@@ -59,7 +62,8 @@ def build(hours: list[HourBucket], severity_names: dict[str, str]) -> Chart:
     for i, hour in enumerate(hours):
         x = LEFT + i * slot
         if hour.start.hour == 0:
-            days.append((round(x, 2), hour.start.strftime("%m-%d %a")))
+            weekday = WEEKDAYS.get(lang, WEEKDAYS["en"])[hour.start.weekday()]
+            days.append((round(x, 2), f"{hour.start:%m-%d} {weekday}"))
         if not hour.total:
             continue
         y = plot_bottom
@@ -76,5 +80,6 @@ def build(hours: list[HourBucket], severity_names: dict[str, str]) -> Chart:
             f"{severity_names.get(s.value, s.value)} {hour.counts[s]}" for s in STACK_ORDER if hour.counts.get(s)
         )
         bars.append(Bar(f"{hour.start:%Y-%m-%d %H}:00 UTC: {parts}", segments))
-    grid = [(round(plot_bottom - v * scale, 2), str(v)) for v in (0, top // 2, top) if v or top]
-    return Chart(WIDTH, HEIGHT, LEFT, plot_bottom, bars, sorted(set(grid)), days)
+    step = top // 5 if top >= 5 else 1
+    grid = [(round(plot_bottom - v * scale, 2), str(v)) for v in range(0, top + 1, step)]
+    return Chart(WIDTH, HEIGHT, LEFT, plot_bottom, bars, grid, days)

@@ -170,6 +170,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "js.retried": ("Queued for another attempt", "재시도 대기열에 넣었습니다"),
     "js.error": ("Failed", "실패"),
     "js.ok": ("ok", "정상"),
+    "js.active_n": ("{n} active", "활성 {n}개"),
     "js.never": ("never", "없음"),
     "js.ago": ("{n} ago", "{n} 전"),
     "js.in": ("in {n}", "{n} 후"),

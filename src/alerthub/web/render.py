@@ -115,12 +115,18 @@ class Pages:
         session, fresh = self.session(request)
         principal = principal_of(request)
         snapshot = await self.auth.snapshot()
-        async with self.hub.db.read() as conn:
-            firing = (await alert_store.count_by_state(conn)).get("firing", 0)
+        firing = 0
+        if principal is not None or not snapshot.enabled:  # the count is not for strangers' eyes
+            async with self.hub.db.read() as conn:
+                firing = (await alert_store.count_by_state(conn)).get("firing", 0)
         values: dict[str, Any] = {
             "lang": lang,
             "messages": messages,
-            "js_messages": {k: v for k, v in messages.items() if k.startswith(("js.", "sev.", "state.", "nstatus.", "act.")) or k in ("acked_by", "test")},
+            "js_messages": {
+                k: v
+                for k, v in messages.items()
+                if k.startswith(("js.", "sev.", "state.", "nstatus.", "act.")) or k in ("acked_by", "test")
+            },
             "t": lambda key: messages.get(key, key),
             "page": page,
             "page_title": "login" if page == "login" else f"nav.{page}",

@@ -222,7 +222,7 @@ async def overview_page(request: Request) -> HTMLResponse:
         "overview",
         "overview.html",
         o=overview,
-        chart=chart.build(overview.hours, names),
+        chart=chart.build(overview.hours, names, pages.language(request)),
         open_now=sum(n for state, n in by_state.items() if state in OPEN_STATES),
     )
 

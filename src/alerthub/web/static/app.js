@@ -185,7 +185,7 @@ const Board = {
       el("td", null, sevEl(a.severity)), what,
       el("td", { class: "hide-s" }, chips(a.labels)),
       el("td", { class: "num" }, fmtNum(a.value)),
-      el("td", null, timeEl(a.state_changed_at)),
+      el("td", { class: "since" }, timeEl(a.state_changed_at)),
       el("td", { class: "num hide-s" }, String(a.count)),
       el("td", { class: "actions" }, actions));
   },
@@ -323,7 +323,7 @@ const Channels = {
       const outcome = el("span", { class: "outcome small" });
       const button = el("button", { class: "ghost", onclick: () => this.test(c.name, button, outcome) }, t("test"));
       return el("tr", { data: { name: c.name } },
-        el("td", null, el("b", null, c.name), c.config ? el("div", { class: "muted small" }, c.config) : null),
+        el("td", null, el("b", null, c.name), describe(c.config)),
         el("td", null, c.type || ""),
         el("td", null, timeEl(c.last_success_at)),
         el("td", null, timeEl(c.last_failure_at)),
@@ -344,6 +344,14 @@ const Channels = {
   },
 };
 
+function describe(config) {
+  if (!config) return null;
+  const text = typeof config === "object"
+    ? Object.entries(config).filter(([, v]) => v !== null && v !== "").map(([k, v]) => `${k}=${v}`).join(" · ")
+    : String(config);
+  return text ? el("div", { class: "muted small" }, text) : null;
+}
+
 // ---- monitors -----------------------------------------------------------------------------------
 
 async function initMonitors() {
@@ -351,8 +359,9 @@ async function initMonitors() {
   if (!result.ok) { showUnavailable(result); return; }
   const data = result.data || {};
   const items = listOf(data, "monitors");
-  const summary = [data.active_monitors !== undefined ? `${data.active_monitors}` : null, data.status || null].filter(Boolean);
-  $("#monitor-summary").textContent = summary.length ? "(" + summary.join(" · ") + ")" : "";
+  if (data.active_monitors !== undefined) {
+    $("#monitor-summary").textContent = "(" + t("js.active_n").replace("{n}", data.active_monitors) + ")";
+  }
   $("#monitors tbody").replaceChildren(...items.map((m) => {
     const healthy = m.healthy !== false && !m.consecutive_failures;
     return el("tr", null,
