@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from alerthub.delivery.worker import DeliveryWorker
@@ -280,3 +281,24 @@ async def test_the_loop_wakes_on_the_event_and_stops(
     stop.set()
     await asyncio.wait_for(task, 5)
     assert (await row(hub.db, row_id)).status is NotificationStatus.SENT
+
+
+async def test_the_loop_sleeps_until_the_next_due_row_or_budget_not_less(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    assert await worker.idle_delay() == 1.0  # nothing to do: poll
+    discord.fail_next(RATE_LIMITED)
+    await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
+    await worker.tick(http)
+    assert await worker.idle_delay() == pytest.approx(0.757)  # wakes exactly for the retry
+    clock.advance(0.757)
+    await worker.tick(http)
+    for _ in range(5):
+        await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
+    await worker.tick(http)  # sends what the budget allows (a digest), nothing is left
+    for _ in range(3):
+        await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
+    await worker.tick(http)
+    # Rows are due but the budget is spent: the loop must not spin on them.
+    assert worker.budget_returns is not None and worker.budget_returns > clock()
+    assert await worker.idle_delay() == 1.0

@@ -62,6 +62,7 @@ class DeliveryWorker:
         self.renderers = {c.name: Renderer(c) for c in config.channels}
         self.receivers: dict[str, ReceiverConfig] = {r.name: r for r in config.receivers}
         self.buckets: dict[str, TokenBucket] = {}
+        self.budget_returns: datetime | None = None  # earliest moment a waiting, paced channel may send
 
     async def run(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(follow_redirects=False) as http:
@@ -78,15 +79,20 @@ class DeliveryWorker:
                 await _wait_any(stop, self.wake, delay)
 
     async def idle_delay(self) -> float:
+        """Sleep until a row falls due or a paced channel has budget again, at most POLL seconds;
+        rows that are due but waiting for budget must not make the loop spin."""
+        now = self.clock()
         async with self.db.read() as conn:
-            due = await deliveries.next_due_at(conn)
-        if due is None:
+            due = await deliveries.next_due_at(conn, now)
+        moments = [m for m in (due, self.budget_returns) if m is not None]
+        if not moments:
             return POLL
-        return min(POLL, max(0.05, (due - self.clock()).total_seconds()))
+        return min(POLL, max(0.01, (min(moments) - now).total_seconds()))
 
     async def tick(self, http: httpx.AsyncClient) -> int:
         """One pass over every channel with due rows; returns how many rows were handled."""
         now = self.clock()
+        self.budget_returns = None
         async with self.db.read() as conn:
             waiting = await deliveries.due_counts(conn, now)
             states = await channel_state.all_states(conn)
@@ -130,7 +136,10 @@ class DeliveryWorker:
             bucket.pause(paused_until)  # another instance saw the 429
         tokens = bucket.available(now)
         if tokens == 0:
-            return 0  # paced: the rows wait in the outbox, nothing is lost
+            # Paced: the rows wait in the outbox, nothing is lost; look again when budget returns.
+            back = bucket.next_token_at(now)
+            self.budget_returns = back if self.budget_returns is None else min(self.budget_returns, back)
+            return 0
         rows = await self._claim(name, waiting if waiting <= tokens else min(waiting, DIGEST_MAX + tokens))
         singles, merged = (rows, []) if len(rows) <= tokens else (rows[: tokens - 1], rows[tokens - 1 :])
         if len(merged) == 1:

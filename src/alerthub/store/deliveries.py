@@ -36,8 +36,11 @@ async def due_counts(conn: AsyncConnection, now: datetime) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in (await conn.execute(query)).all()}
 
 
-async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    query = select(func.min(n.c.next_attempt_at)).where(n.c.status == NotificationStatus.PENDING.value)
+async def next_due_at(conn: AsyncConnection, after: datetime) -> datetime | None:
+    """When the next row not yet due becomes due."""
+    query = select(func.min(n.c.next_attempt_at)).where(
+        n.c.status == NotificationStatus.PENDING.value, n.c.next_attempt_at > after
+    )
     value: datetime | None = (await conn.execute(query)).scalar()
     return value
 
