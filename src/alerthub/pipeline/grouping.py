@@ -9,6 +9,7 @@ again (no transition, no severity change) touches nothing, so a steady stream of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +27,15 @@ def is_acknowledgement(change: AlertChange) -> bool:
     return change.after.state is AlertState.ACKNOWLEDGED and before is not None and before.state is AlertState.FIRING
 
 
+@dataclass
+class _Plan:
+    targets: dict[str, tuple[Route, dict[str, str]]] = field(default_factory=dict)
+    wanted: list[tuple[str, int]] = field(default_factory=list)
+    decisions: list[tuple[int, AlertEvent]] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    firing: list[int] = field(default_factory=list)
+
+
 class Grouper:
     """The in-transaction hook that keeps `alert_group` and `alert_group_member` up to date."""
 
@@ -37,42 +47,49 @@ class Grouper:
         relevant = [c for c in changes if c.events and c.after.id is not None and not is_acknowledgement(c)]
         if not relevant:
             return
-        targets: dict[str, tuple[Route, dict[str, str]]] = {}
-        wanted: list[tuple[str, int]] = []
-        decisions: list[tuple[int, AlertEvent]] = []
-        resolved: list[int] = []
-        for change in relevant:
-            a = change.after
-            assert a.id is not None
-            if a.state is AlertState.RESOLVED:
-                resolved.append(a.id)
-                continue
-            if a.state is AlertState.PENDING:
-                continue
-            labels = alert_labels(a.labels, a.rule_name, a.severity.value)
-            for route in self.root.match(labels):
-                if not route.channels:
-                    if change.transitioned:
-                        decisions.append((a.id, _no_channels(change, route, now)))
-                    continue
-                group_labels = route.group_labels(labels)
-                key = route.group_key(group_labels)
-                targets[key] = (route, group_labels)
-                wanted.append((key, a.id))
-        member_of = await groups.groups_of(conn, resolved)
-        due = set(targets) | {k for keys in member_of.values() for k in keys}
+        plan = self._plan(relevant, now)
+        member_of = await groups.groups_of(conn, plan.resolved + plan.firing)
+        wanted = set(plan.wanted)
+        # An alert whose severity moved it to another route leaves the groups it no longer belongs to.
+        stale = [(k, aid) for aid in plan.firing for k in member_of.get(aid, []) if (k, aid) not in wanted]
+        due = set(plan.targets) | {k for aid in plan.resolved for k in member_of.get(aid, [])} | {k for k, _ in stale}
         existing = await groups.lock(conn, due)
         new = [
             NewGroup(key, route.receiver, route.path, labels, now + route.group_wait)
-            for key, (route, labels) in sorted(targets.items())
+            for key, (route, labels) in sorted(plan.targets.items())
             if key not in existing
         ]
         await groups.create(conn, new, now)
         await groups.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
-        added = await groups.add_members(conn, wanted, now)
+        await groups.remove_members(conn, stale)
+        added = await groups.add_members(conn, plan.wanted, now)
         by_id = changes_by_id(relevant)
-        decisions += [(aid, self._grouped(key, targets[key][0], by_id[aid], now)) for key, aid in added]
-        await append_events(conn, decisions)
+        grouped = [(aid, self._grouped(key, plan.targets[key][0], by_id[aid], now)) for key, aid in added]
+        await append_events(conn, plan.decisions + grouped)
+
+    def _plan(self, relevant: Sequence[AlertChange], now: datetime) -> _Plan:
+        """Route every changed alert (pure): the groups it belongs in, and who has no channel at all."""
+        plan = _Plan()
+        for change in relevant:
+            a = change.after
+            assert a.id is not None
+            if a.state is AlertState.RESOLVED:
+                plan.resolved.append(a.id)
+                continue
+            if a.state is AlertState.PENDING:
+                continue
+            plan.firing.append(a.id)
+            labels = alert_labels(a.labels, a.rule_name, a.severity.value)
+            for route in self.root.match(labels):
+                if not route.channels:
+                    if change.transitioned:
+                        plan.decisions.append((a.id, _no_channels(change, route, now)))
+                    continue
+                group_labels = route.group_labels(labels)
+                key = route.group_key(group_labels)
+                plan.targets[key] = (route, group_labels)
+                plan.wanted.append((key, a.id))
+        return plan
 
     def _due(self, group: GroupRow, now: datetime) -> datetime:
         if group.last_flush_at is None:

@@ -128,6 +128,17 @@ async def add_members(conn: AsyncConnection, pairs: Iterable[tuple[str, int]], n
     return missing
 
 
+async def remove_members(conn: AsyncConnection, pairs: Sequence[tuple[str, int]]) -> None:
+    if not pairs:
+        return
+    await conn.execute(
+        delete(alert_group_member).where(
+            alert_group_member.c.group_key == bindparam("b_key"), alert_group_member.c.alert_id == bindparam("b_id")
+        ),
+        [{"b_key": k, "b_id": a} for k, a in pairs],
+    )
+
+
 async def groups_of(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[int, list[str]]:
     ids = sorted(set(alert_ids))
     if not ids:
