@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alerthub.api.body import check_json_type, read_body
 from alerthub.api.deps import HubDep
+from alerthub.api.params import RowId
 from alerthub.api.responses import JSONResponse
 from alerthub.api.serialize import alert_json, event_json, notification_json
 from alerthub.domain.alert import AlertState, EventKind
@@ -50,7 +51,7 @@ async def list_alerts(
 
 
 @router.get("/api/alerts/{alert_id}")
-async def get_alert(alert_id: int, hub: HubDep) -> JSONResponse:
+async def get_alert(alert_id: RowId, hub: HubDep) -> JSONResponse:
     detail = await hub.alerts.get(alert_id)
     body: dict[str, Any] = alert_json(detail.alert)
     body["history"] = [event_json(e) for e in detail.history if e.kind in (EventKind.TRANSITION, EventKind.SEVERITY)]
@@ -60,21 +61,21 @@ async def get_alert(alert_id: int, hub: HubDep) -> JSONResponse:
 
 
 @router.get("/api/alerts/{alert_id}/trace")
-async def trace_alert(alert_id: int, hub: HubDep) -> JSONResponse:
+async def trace_alert(alert_id: RowId, hub: HubDep) -> JSONResponse:
     """Every decision about the alert in order: transitions, routing, grouping, muting, each delivery attempt."""
     detail = await hub.alerts.trace(alert_id)
     return JSONResponse({"alert_id": alert_id, "trace": [event_json(e) for e in detail.history]})
 
 
 @router.post("/api/alerts/{alert_id}/ack")
-async def ack_alert(alert_id: int, request: Request, hub: HubDep) -> JSONResponse:
+async def ack_alert(alert_id: RowId, request: Request, hub: HubDep) -> JSONResponse:
     body = await _action_body(request, hub.config.server.max_body_bytes)
     alert = await hub.alerts.acknowledge(alert_id, _actor(request, body), body.comment)
     return JSONResponse(alert_json(alert))
 
 
 @router.post("/api/alerts/{alert_id}/resolve")
-async def resolve_alert(alert_id: int, request: Request, hub: HubDep) -> JSONResponse:
+async def resolve_alert(alert_id: RowId, request: Request, hub: HubDep) -> JSONResponse:
     body = await _action_body(request, hub.config.server.max_body_bytes)
     alert = await hub.alerts.resolve(alert_id, _actor(request, body), body.comment)
     return JSONResponse(alert_json(alert))

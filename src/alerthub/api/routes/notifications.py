@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from alerthub.api.deps import HubDep
+from alerthub.api.params import RowId
 from alerthub.api.responses import JSONResponse
 from alerthub.api.serialize import notification_json
 from alerthub.domain.notification import Notification, NotificationStatus
@@ -46,7 +47,7 @@ async def list_notifications(
 
 
 @router.get("/api/notifications/{notification_id}")
-async def get_notification(notification_id: int, hub: HubDep) -> JSONResponse:
+async def get_notification(notification_id: RowId, hub: HubDep) -> JSONResponse:
     found = await NotificationService(hub.db, hub.clock).get(notification_id)
     body = log_json(found)
     body["payload"] = found.payload
@@ -54,7 +55,7 @@ async def get_notification(notification_id: int, hub: HubDep) -> JSONResponse:
 
 
 @router.post("/api/notifications/{notification_id}/retry")
-async def retry_notification(notification_id: int, hub: HubDep) -> JSONResponse:
+async def retry_notification(notification_id: RowId, hub: HubDep) -> JSONResponse:
     """Put a failed notification back in the outbox, due now; 409 when it has not failed."""
     again = await NotificationService(hub.db, hub.clock).retry(notification_id)
     hub.wake_delivery.set()
