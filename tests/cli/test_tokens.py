@@ -51,7 +51,7 @@ def test_create_prints_the_token_once_and_the_hub_accepts_it(config_file: Path) 
     assert token.startswith("ah_") and "Authorization: Bearer" in err
     assert check_token(config_file, token) == ("prometheus", Scope.INGEST)
     code, out, _ = run("tokens", "list", "-c", str(config_file))
-    assert code == 0 and "prometheus\tingest" in out and "active" in out
+    assert code == 0 and "prometheus\tingest" in out and "never\tactive" in out
     assert token not in out, "list never shows the token"
 
 

@@ -8,7 +8,8 @@ import pytest
 from alerthub.config.models import AuthConfig, Config
 from alerthub.errors import ConflictError, InputError, NotFoundError
 from alerthub.services import credentials
-from alerthub.services.auth import REFRESH_SECONDS, AuthService, LoginFailed, TooManyAttempts, exposure_problem
+from alerthub.services.auth import REFRESH_SECONDS, AuthService, LoginFailed, TooManyAttempts
+from alerthub.services.auth_policy import exposure_problem
 from alerthub.services.credentials import Scope, Session, SessionCodec
 from alerthub.store.database import Database
 from support.clock import FakeClock
@@ -160,3 +161,15 @@ def test_open_access_only_on_loopback(host: str, has_credentials: bool, refused:
     assert (problem is not None) is refused
     if problem:
         assert "alerthub users add" in problem and "alerthub tokens create" in problem
+
+
+async def test_last_use_is_recorded_in_batches_not_per_request(auth: AuthService, clock: FakeClock) -> None:
+    token = await auth.create_token("sender", Scope.INGEST)
+    assert [t.last_used_at for t in await auth.list_tokens()] == [None]
+    await auth.authenticate_token(token)
+    clock.advance(30)
+    await auth.authenticate_token(token)
+    assert [t.last_used_at for t in await auth.list_tokens()] == [None], "nothing written on the request path"
+    assert await auth.flush_usage() == 1
+    assert [t.last_used_at for t in await auth.list_tokens()] == [clock.now]
+    assert await auth.flush_usage() == 0

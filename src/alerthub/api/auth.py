@@ -9,6 +9,7 @@ field, checked by their views).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
@@ -156,6 +157,11 @@ def session_of(request: Request) -> Session | None:
 def install(app: FastAPI, hub: Hub) -> AuthService:
     auth = AuthService(hub.db, hub.config, hub.clock)
     app.state.auth = auth
+
+    async def record_token_use(stop: asyncio.Event) -> None:
+        await auth.usage_loop(stop, on_error=hub.metrics.loop_errors.labels("token-usage").inc)
+
+    hub.background["token-usage"] = record_token_use
     app.add_middleware(AuthMiddleware, auth=auth, on_refusal=lambda status: hub_rejected(app, status))
     return auth
 

@@ -69,10 +69,11 @@ def list_(config: ConfigOption = None) -> None:
     if not records:
         typer.echo("no tokens", err=True)
         return
-    typer.echo("NAME\tSCOPE\tCREATED\tSTATUS")
+    typer.echo("NAME\tSCOPE\tCREATED\tLAST USED\tSTATUS")
     for r in records:
         status = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
-        typer.echo(f"{r.name}\t{r.scope}\t{r.created_at:%Y-%m-%d %H:%M}\t{status}")
+        used = f"{r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never"
+        typer.echo(f"{r.name}\t{r.scope}\t{r.created_at:%Y-%m-%d %H:%M}\t{used}\t{status}")
 
 
 @tokens_app.command("revoke")

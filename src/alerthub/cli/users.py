@@ -10,7 +10,7 @@ import typer
 
 from alerthub.cli.tokens import ConfigOption, run_with_auth, with_auth
 from alerthub.config.models import Config
-from alerthub.services.auth import exposure_problem, is_loopback
+from alerthub.services.auth_policy import exposure_problem, is_loopback
 
 users_app = typer.Typer(no_args_is_help=True, help="Dashboard users.")
 

@@ -8,18 +8,19 @@ and at once after a change made through this service.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import contextlib
+import logging
 import re
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
 from alerthub.errors import ConflictError, InputError, NotFoundError, Problem, StoreUnavailableError
+from alerthub.services.auth_policy import LoginLimiter
 from alerthub.services.credentials import (
     Principal,
     Scope,
@@ -33,6 +34,8 @@ from alerthub.services.credentials import (
 )
 from alerthub.store import app_settings, tokens, users
 from alerthub.store.database import Database
+
+logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 5.0
 # A bearer token we do not know may be brand new (created by the CLI a moment ago): reload, but not
@@ -56,38 +59,6 @@ class Snapshot:
         return bool(self.tokens or self.users or self.revoked_tokens)
 
 
-@dataclass
-class LoginLimiter:
-    """At most `per_key` failed logins per (client, user) and `per_client` per client in `window`."""
-
-    per_key: int = 5
-    per_client: int = 20
-    window: float = 300.0
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def retry_after(self, client: str, user: str, now: float) -> float | None:
-        keyed = self._wait(f"{client}|{user}", self.per_key, now)
-        worst = max(keyed, self._wait(client, self.per_client, now))
-        return worst if worst > 0 else None
-
-    def failed(self, client: str, user: str, now: float) -> None:
-        for key in (f"{client}|{user}", client):
-            self._failures.setdefault(key, deque()).append(now)
-        if len(self._failures) > 10_000:  # bounded memory under a spray of client addresses
-            self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - self.window}
-
-    def succeeded(self, client: str, user: str) -> None:
-        self._failures.pop(f"{client}|{user}", None)
-
-    def _wait(self, key: str, limit: int, now: float) -> float:
-        times = self._failures.get(key)
-        if not times:
-            return 0.0
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times[0] + self.window - now if len(times) >= limit else 0.0
-
-
 class AuthService:
     def __init__(
         self, db: Database, config: Config, clock: Clock, monotonic: Callable[[], float] = time.monotonic
@@ -101,6 +72,7 @@ class AuthService:
         self._lock = asyncio.Lock()
         self._codec: SessionCodec | None = None
         self.limiter = LoginLimiter()
+        self._used: dict[str, datetime] = {}
 
     @property
     def session_lifetime(self) -> timedelta:
@@ -145,7 +117,29 @@ class AuthService:
         if found is None and self._monotonic() - self._last_miss_reload > MISS_RELOAD_SECONDS:
             self._last_miss_reload = self._monotonic()
             found = _lookup(await self.reload(snap), digest)
+        if found is not None:
+            self._used[found.name] = self.clock()
         return found
+
+    async def flush_usage(self) -> int:
+        """Write the tokens' last use, gathered in memory: one small write a minute, none per request."""
+        used, self._used = self._used, {}
+        if used:
+            async with self.db.write() as conn:
+                await tokens.touch(conn, used)
+        return len(used)
+
+    async def usage_loop(
+        self, stop: asyncio.Event, every: float = 60.0, on_error: Callable[[], None] = lambda: None
+    ) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            try:
+                await self.flush_usage()
+            except Exception:  # a loop boundary: log and try again next time
+                logger.exception("recording token use failed", extra={"loop": "token-usage"})
+                on_error()
 
     async def session_codec(self) -> SessionCodec:
         if self._codec is None:
@@ -251,25 +245,3 @@ def _lookup(snap: Snapshot, digest: str) -> Principal | None:
 def _check_name(name: str, where: str) -> None:
     if not re.fullmatch(NAME_PATTERN, name):
         raise InputError(f"invalid {where} {name!r}", [Problem(where, "1-100 characters: letters, digits, _ . @ -")])
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def exposure_problem(host: str, has_credentials: bool) -> str | None:
-    """Why serving on `host` would be unsafe, or None. Open access is only allowed on loopback."""
-    if has_credentials or is_loopback(host):
-        return None
-    return (
-        f"refusing to listen on {host}: no API token or user exists, so anyone who can reach it could read and "
-        "change alerts.\nAdd credentials first, then start again:\n"
-        "  alerthub users add NAME                          # a login for the web dashboard\n"
-        "  alerthub tokens create --scope ingest --name N   # a token for senders (Authorization: Bearer)\n"
-        "or listen on 127.0.0.1 only (--host 127.0.0.1)."
-    )
