@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +12,6 @@ from alerthub.domain.alert import Alert, AlertChange, AlertState
 from alerthub.domain.severity import Severity
 from alerthub.store.events import append_events
 from alerthub.store.tables import alert
-
-_COLUMNS = {
-    "first_seen": "first_seen_at",
-    "last_seen": "last_seen_at",
-}
 
 
 async def load_by_fingerprints(
@@ -73,13 +68,31 @@ async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
 
 
 def _row(a: Alert) -> dict[str, Any]:
-    data = asdict(a)
-    data.pop("id")
-    for field, column in _COLUMNS.items():
-        data[column] = data.pop(field)
-    data["state"] = a.state.value
-    data["severity"] = a.severity.value
-    return data
+    # Spelled out rather than `asdict`, which deep-copies every label dict and raw payload: on the
+    # ingest hot path that copy was a quarter of the request's CPU. Nothing is mutated here.
+    return {
+        "fingerprint": a.fingerprint,
+        "rule_name": a.rule_name,
+        "source": a.source,
+        "state": a.state.value,
+        "severity": a.severity.value,
+        "value": a.value,
+        "peak_value": a.peak_value,
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "episode": a.episode,
+        "count": a.count,
+        "first_seen_at": a.first_seen,
+        "last_seen_at": a.last_seen,
+        "state_changed_at": a.state_changed_at,
+        "pending_since": a.pending_since,
+        "clear_since": a.clear_since,
+        "ends_at": a.ends_at,
+        "acknowledged_by": a.acknowledged_by,
+        "acknowledged_at": a.acknowledged_at,
+        "resolved_at": a.resolved_at,
+        "raw": a.raw,
+    }
 
 
 def to_alert(row: Row[Any]) -> Alert:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from alerthub.errors import StoreUnavailableError
+from alerthub.store import sqlite_inline
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +45,23 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
         if self.dialect == "postgresql":
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
-        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(self._writer_url(), **kwargs)
+        self._reader = self.engine
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            if self.engine.url != make_url(self.url):
+                # Reads stay on aiosqlite's threads: a long one must not stall the loop.
+                self._reader = create_async_engine(self.url, **kwargs)
+                event.listen(self._reader.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+
+    def _writer_url(self) -> str:
+        """SQLite files are written inline on the loop thread (see store/sqlite_inline.py)."""
+        parsed = make_url(self.url)
+        if self.dialect != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return self.url
+        sqlite_inline.register()
+        return parsed.set(drivername=sqlite_inline.DRIVER).render_as_string(hide_password=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,7 +86,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with _unavailable_as_503(), self.engine.connect() as conn:
+        async with _unavailable_as_503(), self._reader.connect() as conn:
             yield conn
 
     async def ping(self) -> None:
@@ -81,6 +95,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._reader is not self.engine:
+            await self._reader.dispose()
 
 
 # SQLSTATEs that say "the server is away or turning connections down", not "the statement is wrong":
