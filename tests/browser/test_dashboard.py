@@ -200,3 +200,22 @@ def test_every_page_looks_right(browser: Any, page: Any, hub: RunningHub, screen
             assert "개요" in other.locator("nav").inner_text()
         other.screenshot(path=str(screenshots / f"{label}.png"), full_page=label != "alerts-dark")
         context.close()
+
+
+def test_a_fresh_hub_on_loopback_is_usable_without_login(browser: Any, tmp_path: Path, screenshots: Path) -> None:
+    """The `make run` experience: no user, no token, open on 127.0.0.1; acting still carries CSRF."""
+    with running_hub(tmp_path / "open", {"rules": [{"name": "disk_usage", "thresholds": {"high": 90}}]}) as open_hub:
+        context = browser.new_context(viewport={"width": 1360, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(open_hub.url + "/")
+        assert page.url == open_hub.url + "/" and "open (no login)" in page.locator(".who").inner_text()
+        page.locator("#live[data-state=on]").wait_for()
+        body = {"rule_name": "disk_usage", "metric_data": {"metric_value": 93, "additional_info": "no login here"}}
+        answer = httpx.post(open_hub.url + "/api/alerts/send", json=body, timeout=10)
+        alert_id = answer.json()["alert_id"]
+        row = page.locator(f'#alerts tr[data-id="{alert_id}"]')
+        row.locator("button[data-action=resolve]").click()
+        row.locator(".state-resolved").wait_for()
+        page.screenshot(path=str(screenshots / "alerts-open-mode.png"))
+        context.close()
