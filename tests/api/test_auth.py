@@ -188,3 +188,15 @@ async def test_open_redirects_are_refused(client: httpx.AsyncClient) -> None:
     form = {"csrf": csrf_of(page.text), "username": "alice", "password": "long enough", "next": "//evil.example/x"}
     answer = await client.post("/login", data=form)
     assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_required_scope_per_route() -> None:
+    from alerthub.api.auth import required_scope
+
+    assert required_scope("POST", "/api/alerts/send") is Scope.INGEST
+    assert required_scope("POST", "/v2/enqueue") is Scope.INGEST
+    assert required_scope("POST", "/api/heartbeats/nightly-backup") is Scope.INGEST, "a ping is ingest"
+    assert required_scope("GET", "/api/heartbeats/nightly-backup") is Scope.READ
+    assert required_scope("DELETE", "/api/heartbeats/nightly-backup") is Scope.ADMIN
+    assert required_scope("POST", "/api/silences") is Scope.ADMIN
+    assert required_scope("GET", "/api/events") is Scope.READ

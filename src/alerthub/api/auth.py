@@ -40,7 +40,7 @@ FORM_PATHS = frozenset({"/login", "/logout", "/lang"})
 
 
 def required_scope(method: str, path: str) -> AccessScope:
-    if (method == "POST" and path in INGEST_PATHS) or path.startswith("/api/heartbeats/"):
+    if method == "POST" and (path in INGEST_PATHS or path.startswith("/api/heartbeats/")):
         return AccessScope.INGEST
     return AccessScope.READ if method in SAFE_METHODS else AccessScope.ADMIN
 
