@@ -64,50 +64,59 @@ def explain_route(config: Config, sample: SampleAlert, now: datetime, *, render:
     rule = rules.get(sample.rule_name)
     severity = _severity(sample, rule)
     labels = alert_labels({**(rule.labels if rule else {}), **sample.labels}, sample.rule_name, severity.value)
+    own = {k: v for k, v in labels.items() if k not in ("alertname", "severity")}
     alert = Alert(
-        0,
-        "route-test",
-        sample.rule_name,
-        "route-test",
-        AlertState.FIRING,
-        severity,
-        sample.value,
-        sample.value,
-        {k: v for k, v in labels.items() if k not in ("alertname", "severity")},
-        sample.annotations,
-        1,
-        1,
-        now,
-        now,
-        now,
+        id=0,
+        fingerprint="route-test",
+        rule_name=sample.rule_name,
+        source="route-test",
+        state=AlertState.FIRING,
+        severity=severity,
+        value=sample.value,
+        peak_value=sample.value,
+        labels=own,
+        annotations=sample.annotations,
+        episode=1,
+        count=1,
+        first_seen=now,
+        last_seen=now,
+        state_changed_at=now,
     )
-    renderer = _renderer() if render else None
-    builder = PayloadBuilder(rules, base_url(config))
-    intervals = build_time_intervals(config.time_intervals)
-    matches = []
-    for route in build_routes(config).match(labels):
-        group_labels = route.group_labels(labels)
+    context = _Context(
+        config, alert, labels, now, _renderer() if render else None, PayloadBuilder(rules, base_url(config))
+    )
+    matches = tuple(context.explain(route) for route in build_routes(config).match(labels))
+    return RouteTest(labels, severity, matches, context.renderer is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    config: Config
+    alert: Alert
+    labels: dict[str, str]
+    now: datetime
+    renderer: Any
+    builder: PayloadBuilder
+
+    def explain(self, route: Route) -> RouteMatch:
+        group_labels = route.group_labels(self.labels)
         key = route.group_key(group_labels)
-        payload = builder.payload(route.receiver, key, group_labels, [alert], "first notification")
-        messages = tuple(
-            Message(c.name, *renderer(payload, c)) for c in config.channels if renderer and c.name in route.channels
+        payload = self.builder.payload(route.receiver, key, group_labels, [self.alert], "first notification")
+        channels = [c for c in self.config.channels if c.name in route.channels]
+        messages = tuple(Message(c.name, *self.renderer(payload, c)) for c in channels if self.renderer)
+        return RouteMatch(
+            path=route.path,
+            receiver=route.receiver,
+            channels=route.channels,
+            group_key=key,
+            group_labels=group_labels,
+            group_by=route.group_by,
+            group_wait=route.group_wait,
+            group_interval=route.group_interval,
+            repeat_interval=route.repeat_interval,
+            muted_now=_muted(route, build_time_intervals(self.config.time_intervals), self.now),
+            messages=messages,
         )
-        matches.append(
-            RouteMatch(
-                route.path,
-                route.receiver,
-                route.channels,
-                key,
-                group_labels,
-                route.group_by,
-                route.group_wait,
-                route.group_interval,
-                route.repeat_interval,
-                _muted(route, intervals, now),
-                messages,
-            )
-        )
-    return RouteTest(labels, severity, tuple(matches), renderer is not None)
 
 
 def _severity(sample: SampleAlert, rule: Rule | None) -> Severity:

@@ -218,22 +218,7 @@ async def finish_flush(
     removed: Sequence[int],
 ) -> None:
     """Record the flush: member states, the next due time, the lease released; an empty group goes."""
-    if updates:
-        await conn.execute(
-            update(alert_group_member)
-            .where(alert_group_member.c.group_key == group_key)
-            .where(alert_group_member.c.alert_id == bindparam("b_id")),
-            [
-                {
-                    "b_id": u.alert_id,
-                    "notified_state": u.notified_state,
-                    "notified_severity": u.notified_severity,
-                    "notified_at": u.notified_at,
-                    "muted_by": u.muted_by,
-                }
-                for u in updates
-            ],
-        )
+    await _update_members(conn, group_key, updates)
     if removed:
         await conn.execute(
             delete(alert_group_member).where(
@@ -250,6 +235,26 @@ async def finish_flush(
         update(alert_group)
         .where(alert_group.c.group_key == group_key)
         .values(flush_at=next_flush_at, last_flush_at=now, lease_owner=None, lease_until=None)
+    )
+
+
+async def _update_members(conn: AsyncConnection, group_key: str, updates: Sequence[MemberUpdate]) -> None:
+    if not updates:
+        return
+    await conn.execute(
+        update(alert_group_member)
+        .where(alert_group_member.c.group_key == group_key)
+        .where(alert_group_member.c.alert_id == bindparam("b_id")),
+        [
+            {
+                "b_id": u.alert_id,
+                "notified_state": u.notified_state,
+                "notified_severity": u.notified_severity,
+                "notified_at": u.notified_at,
+                "muted_by": u.muted_by,
+            }
+            for u in updates
+        ],
     )
 
 
