@@ -38,7 +38,8 @@ from alerthub.telemetry import Metrics
 
 logger = logging.getLogger(__name__)
 
-_MAX_SLEEP = 30.0
+# Another process (an `api`-role instance) cannot wake this loop: it looks for due groups at least this often.
+_MAX_SLEEP = 5.0
 _ERROR_PAUSE = 1.0
 _BUSY_ELSEWHERE = 0.5
 
