@@ -184,6 +184,8 @@ class Supervisor:
         )
         await self._save(state)
         self.metrics.runs.labels(self.name, "success").inc()
+        if before.consecutive_failures:
+            logger.info("poller %s recovered after %d failed runs", self.name, before.consecutive_failures)
         return state
 
     async def _failed(self, before: MonitorState, started: datetime, exc: Exception) -> MonitorState:
