@@ -302,3 +302,26 @@ async def test_the_loop_sleeps_until_the_next_due_row_or_budget_not_less(
     # Rows are due but the budget is spent: the loop must not spin on them.
     assert worker.budget_returns is not None and worker.budget_returns > clock()
     assert await worker.idle_delay() == 1.0
+
+
+async def test_a_resolution_is_not_buried_in_a_digest_it_edits_its_message_when_budget_returns(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    from dataclasses import replace
+
+    first = await add_alert(hub.db, clock())
+    await enqueue(hub.db, clock(), "discord", payload(first), thread_key="discord:a")
+    await worker.tick(http)
+    [message_id] = discord.messages
+    for i in range(8):
+        await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock(), labels={"host": f"n{i}"})))
+    done = payload(replace(first, state="resolved"), status="resolved", reason="all alerts resolved")
+    resolve_id = await enqueue(hub.db, clock(), "discord", done, thread_key="discord:a")
+    await worker.tick(http)
+    assert [r.method for r in discord.requests] == ["POST"] * 5  # 3 alone + 1 digest of 5
+    assert (await row(hub.db, resolve_id)).status is NotificationStatus.PENDING
+    clock.advance(2)
+    await worker.tick(http)
+    assert discord.requests[-1].method == "PATCH"
+    assert discord.messages[message_id]["embeds"][0]["color"] == 0x2ECC71
+    assert all(r.status is NotificationStatus.SENT for r in await rows(hub.db))

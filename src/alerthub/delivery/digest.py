@@ -5,11 +5,43 @@ digest's outcome, so the delivery log still accounts for every notification."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
 from alerthub.domain.severity import Severity
+
+FOLLOW_UP_REASONS = ("acknowledged", "some alerts resolved", "all alerts resolved")
+
+
+def is_follow_up(row: Notification) -> bool:
+    """An acknowledgement or resolution of a conversation already started on the channel."""
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    return bool(row.thread_key) and (
+        payload.get("status") in ("acknowledged", "resolved") or payload.get("reason") in FOLLOW_UP_REASONS
+    )
+
+
+def split(
+    rows: Sequence[Notification], tokens: int, keep_apart: Callable[[Notification], bool]
+) -> tuple[list[Notification], list[Notification], list[Notification]]:
+    """(send alone, merge into one digest, hold for later) for `tokens` sends of budget.
+
+    Oldest first alone; what the budget cannot carry is merged, except rows `keep_apart` (edits
+    of an earlier message: merging them would leave that message red forever), which wait."""
+    if len(rows) <= tokens:
+        return list(rows), [], []
+    singles = list(rows[: tokens - 1])
+    rest = rows[tokens - 1 :]
+    merged = [r for r in rest if not keep_apart(r)]
+    held = [r for r in rest if keep_apart(r)]
+    if len(merged) <= 1:
+        # Not worth a digest: the last send carries one row alone.
+        spare = merged or held
+        singles.append(spare[0])
+        merged = []
+        held = [r for r in held if r is not spare[0]]
+    return singles, merged, held
 
 
 def digest_payload(channel: str, payloads: Sequence[NotificationPayload]) -> NotificationPayload:

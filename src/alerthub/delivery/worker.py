@@ -141,9 +141,12 @@ class DeliveryWorker:
             self.budget_returns = back if self.budget_returns is None else min(self.budget_returns, back)
             return 0
         rows = await self._claim(name, waiting if waiting <= tokens else min(waiting, DIGEST_MAX + tokens))
-        singles, merged = (rows, []) if len(rows) <= tokens else (rows[: tokens - 1], rows[tokens - 1 :])
-        if len(merged) == 1:
-            singles, merged = rows, []
+        edits = self.channels[name].threads == "edit"
+        # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord.
+        singles, merged, held = digest.split(
+            rows, tokens, lambda r: r.kind == "digest" or (edits and digest.is_follow_up(r))
+        )
+        await self._release(held)
         queue: list[Notification] = list(singles)
         if merged:
             queue.append(await self._merge(name, merged))
