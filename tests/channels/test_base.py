@@ -50,3 +50,11 @@ def test_the_registry_covers_every_channel_type_in_the_config() -> None:
     union = get_args(get_args(ChannelConfig)[0])
     types = {get_args(model.model_fields["type"].annotation)[0] for model in union}
     assert types == set(CHANNEL_TYPES)
+
+
+def test_scrub_hides_every_secret_of_a_channel() -> None:
+    from alerthub.channels.base import scrub
+    from alerthub.config.models import AppriseChannelConfig
+
+    cfg = AppriseChannelConfig.model_validate({"name": "a", "type": "apprise", "urls": ["tgram://tok1/1", "json://x"]})
+    assert scrub("failed: tgram://tok1/1 and json://x", cfg) == "failed: *** and ***"

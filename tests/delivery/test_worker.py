@@ -325,3 +325,30 @@ async def test_a_resolution_is_not_buried_in_a_digest_it_edits_its_message_when_
     assert discord.requests[-1].method == "PATCH"
     assert discord.messages[message_id]["embeds"][0]["color"] == 0x2ECC71
     assert all(r.status is NotificationStatus.SENT for r in await rows(hub.db))
+
+
+async def test_a_channel_bug_is_retried_counted_and_never_leaks_the_webhook_token(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    real = worker.channels["discord"]
+
+    class Broken:
+        kind, threads, name = "discord", "edit", "discord"
+
+        def describe(self) -> dict[str, str]:
+            return {}
+
+        async def send(self, message: object, client: httpx.AsyncClient) -> object:
+            raise RuntimeError(f"unexpected answer from {discord.url()}")
+
+    worker.channels["discord"] = Broken()  # type: ignore[assignment]
+    row_id = await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
+    await worker.tick(http)
+    failed = await row(hub.db, row_id)
+    assert failed.status is NotificationStatus.PENDING and "RuntimeError" in (failed.last_error or "")
+    assert "secret-token" not in (failed.last_error or "")
+    assert metric(hub, "alerthub_background_errors_total", loop="delivery") == 1
+    worker.channels["discord"] = real
+    clock.now = failed.next_attempt_at
+    await worker.tick(http)
+    assert (await row(hub.db, row_id)).status is NotificationStatus.SENT

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import httpx
+from pydantic import BaseModel, SecretStr
 
 from alerthub.channels.message import RenderedMessage
 from alerthub.errors import DeliveryError
@@ -119,6 +120,15 @@ def redact_url(url: str) -> str:
     first = parsed.path.strip("/").split("/")[0] if parsed.path.strip("/") else ""
     shown = f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}"
     return f"{shown}/{first}/***" if first else f"{shown}/***"
+
+
+def scrub(text: str, config: BaseModel) -> str:
+    """No secret of a channel's config leaves in an error text (a URL with its token, a password)."""
+    for value in vars(config).values():
+        for secret in value if isinstance(value, list) else [value]:
+            if isinstance(secret, SecretStr) and secret.get_secret_value():
+                text = text.replace(secret.get_secret_value(), "***")
+    return text
 
 
 def truncate(text: str, limit: int) -> str:

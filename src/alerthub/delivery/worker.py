@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
+from alerthub.channels.base import scrub
 from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
 from alerthub.delivery import digest, outcome
 from alerthub.delivery.metrics import DeliveryMetrics
@@ -243,7 +244,8 @@ class DeliveryWorker:
     async def _failed(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> bool:
         now = self.clock()
         decision = decide(self.policy, error, attempt=row.attempts, created_at=row.created_at, now=now, rand=self.rand)
-        text = outcome.failure_text(decision, str(error))
+        cfg = self.configs.get(row.channel)
+        text = outcome.failure_text(decision, scrub(str(error), cfg) if cfg else str(error))
         paused = now + timedelta(seconds=error.retry_after) if error.status == 429 and error.retry_after else None
         receiver = self.receivers.get(row.receiver)
         async with self.db.write() as conn:

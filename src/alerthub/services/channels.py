@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import httpx
-from pydantic import SecretStr
 
 from alerthub.channels import build_channel
+from alerthub.channels.base import scrub as redact
 from alerthub.config.models import ChannelConfig, Config
 from alerthub.delivery.render import Renderer
 from alerthub.domain.clock import Clock
@@ -56,14 +56,7 @@ def test_payload(config: Config, channel: str) -> NotificationPayload:
 
 def scrub(text: str | None, config: ChannelConfig) -> str | None:
     """Belt and braces: no secret of the channel leaves through an error text."""
-    if text is None:
-        return None
-    for value in vars(config).values():
-        secrets = value if isinstance(value, list) else [value]
-        for secret in secrets:
-            if isinstance(secret, SecretStr) and secret.get_secret_value():
-                text = text.replace(secret.get_secret_value(), "***")
-    return text
+    return None if text is None else redact(text, config)
 
 
 class ChannelService:
