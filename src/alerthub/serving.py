@@ -24,6 +24,13 @@ from alerthub.store.instance_lock import InstanceLock, sqlite_file
 logger = logging.getLogger(__name__)
 
 
+def quiet_http_client_logs() -> None:
+    """httpx logs every request's full URL at INFO, and webhook URLs carry their secret (Discord's token,
+    Slack's path, a `?token=`): keep those loggers at WARNING. Channels log redacted URLs themselves."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def uvicorn_config(cfg: Config, *, host: str, port: int, role: Role) -> uvicorn.Config:
     server = cfg.server
     hub = build_hub(cfg)
@@ -41,6 +48,7 @@ def uvicorn_config(cfg: Config, *, host: str, port: int, role: Role) -> uvicorn.
 
 def serve(cfg: Config, *, host: str, port: int, role: Role) -> None:
     """Run until SIGTERM/SIGINT. Raises InstanceLockedError when a SQLite file is already served."""
+    quiet_http_client_logs()
     database = sqlite_file(cfg.storage.url)
     lock = InstanceLock(database) if database is not None else contextlib.nullcontext()
     with lock:
