@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from alerthub.domain.alert import Alert
 from alerthub.domain.clock import Clock
 from alerthub.domain.severity import Severity
+from alerthub.store import alerts as alert_store
 from alerthub.store import stats
 from alerthub.store.database import Database
 
@@ -35,6 +36,7 @@ class Overview:
     acknowledged: int
     resolved: int
     noisiest: list[tuple[str, int, int]]
+    open_now: int
 
 
 class DashboardService:
@@ -58,6 +60,7 @@ class DashboardService:
             per_hour = await stats.firings_per_hour(conn, since)
             runs = await stats.episodes(conn, since)
             noisy = await stats.noisiest_rules(conn, since)
+            by_state = await alert_store.count_by_state(conn)
         return Overview(
             since=since,
             until=until,
@@ -68,6 +71,7 @@ class DashboardService:
             acknowledged=sum(1 for e in runs if e.acknowledged_at),
             resolved=sum(1 for e in runs if e.resolved_at),
             noisiest=noisy,
+            open_now=sum(n for state, n in by_state.items() if state != "resolved"),
         )
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from alerthub.domain.alert import Alert, AlertState
+from alerthub.domain.rule import Rule
 from alerthub.domain.severity import Severity
 from alerthub.errors import NotFoundError
 from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
 from alerthub.services.dashboard import DashboardService
-from alerthub.store import alerts as alert_store
 from alerthub.store.stats import SEVERITY_RANK, BoardFilter
 from alerthub.web import chart, forms, i18n
 from alerthub.web.render import Pages, is_safe_url
@@ -184,7 +183,7 @@ async def silences_page(request: Request) -> HTMLResponse:
 async def rules_page(request: Request) -> HTMLResponse:
     hub: Hub = request.app.state.hub
 
-    def sorted_thresholds(rule: Any) -> list[tuple[str, float]]:
+    def sorted_thresholds(rule: Rule) -> list[tuple[str, float]]:
         return [(s.value, v) for s, v in sorted(rule.thresholds.items(), key=lambda kv: -kv[0].rank)]
 
     rules = sorted(hub.rules, key=lambda r: r.name)
@@ -212,9 +211,6 @@ async def notifications_page(request: Request) -> HTMLResponse:
 async def overview_page(request: Request) -> HTMLResponse:
     pages = _pages(request)
     overview = await _dashboard(request).overview()
-    hub: Hub = request.app.state.hub
-    async with hub.db.read() as conn:
-        by_state = await alert_store.count_by_state(conn)
     messages = i18n.translator(pages.language(request))
     names = {s.value: messages[f"sev.{s.value}"] for s in Severity}
     return await pages.render(
@@ -223,7 +219,6 @@ async def overview_page(request: Request) -> HTMLResponse:
         "overview.html",
         o=overview,
         chart=chart.build(overview.hours, names, pages.language(request)),
-        open_now=sum(n for state, n in by_state.items() if state in OPEN_STATES),
     )
 
 
