@@ -44,6 +44,8 @@ async def test_list_redacts_every_secret(client: httpx.AsyncClient) -> None:
     assert answer.status_code == 200
     names = [(c["name"], c["type"]) for c in answer.json()["channels"]]
     assert names == [("discord", "discord"), ("mail", "email")]
+    discord = answer.json()["channels"][0]
+    assert (discord["rate_per_second"], discord["burst"]) == (0.5, 5)  # Discord's published limits
     assert TOKEN not in answer.text and "pw-secret" not in answer.text
 
 

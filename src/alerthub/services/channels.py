@@ -10,6 +10,7 @@ import httpx
 from alerthub.channels import build_channel
 from alerthub.channels.base import scrub as redact
 from alerthub.config.models import ChannelConfig, Config
+from alerthub.delivery.pacing import DEFAULTS as PACING_DEFAULTS
 from alerthub.delivery.render import Renderer
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import NotificationPayload
@@ -26,6 +27,8 @@ class ChannelInfo:
     send_resolved: bool
     language: str
     state: channel_state.ChannelState
+    rate_per_second: float
+    burst: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +78,18 @@ class ChannelService:
         for cfg in self.config.channels:
             state = states.get(cfg.name, channel_state.ChannelState(cfg.name))
             safe = replace(state, last_error=scrub(state.last_error, cfg))
+            default_rate, default_burst = PACING_DEFAULTS[cfg.type]
             infos.append(
-                ChannelInfo(cfg.name, cfg.type, build_channel(cfg).describe(), cfg.send_resolved, cfg.language, safe)
+                ChannelInfo(
+                    cfg.name,
+                    cfg.type,
+                    build_channel(cfg).describe(),
+                    cfg.send_resolved,
+                    cfg.language,
+                    safe,
+                    cfg.rate_per_second or default_rate,
+                    cfg.burst or default_burst,
+                )
             )
         return infos
 

@@ -23,6 +23,8 @@ def channel_json(info: ChannelInfo) -> dict[str, object]:
         "config": info.description,
         "send_resolved": info.send_resolved,
         "language": info.language,
+        "rate_per_second": info.rate_per_second,
+        "burst": info.burst,
         "last_success_at": _ts(state.last_success_at),
         "last_failure_at": _ts(state.last_failure_at),
         "last_error": state.last_error,
