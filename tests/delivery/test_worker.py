@@ -352,3 +352,16 @@ async def test_a_channel_bug_is_retried_counted_and_never_leaks_the_webhook_toke
     clock.now = failed.next_attempt_at
     await worker.tick(http)
     assert (await row(hub.db, row_id)).status is NotificationStatus.SENT
+
+
+async def test_send_resolved_false_suppresses_the_resolved_message_visibly(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    worker.configs["discord"] = worker.configs["discord"].model_copy(update={"send_resolved": False})
+    resolved = payload(await add_alert(hub.db, clock(), state="resolved"), status="resolved")
+    row_id = await enqueue(hub.db, clock(), "discord", resolved)
+    await worker.tick(http)
+    quiet = await row(hub.db, row_id)
+    assert quiet.status is NotificationStatus.SUPPRESSED and "send_resolved" in (quiet.last_error or "")
+    assert discord.requests == []
+    assert metric(hub, "alerthub_notifications_total", channel="discord", status="suppressed") == 1
