@@ -200,3 +200,24 @@ def test_required_scope_per_route() -> None:
     assert required_scope("DELETE", "/api/heartbeats/nightly-backup") is Scope.ADMIN
     assert required_scope("POST", "/api/silences") is Scope.ADMIN
     assert required_scope("GET", "/api/events") is Scope.READ
+
+
+async def test_token_checks_cost_no_query_per_request(client: httpx.AsyncClient, hub: Hub) -> None:
+    from sqlalchemy import event
+
+    token = await service(client).create_token("sender", Scope.ADMIN)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/rules", headers=headers)).status_code == 200  # warms the cache
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        for _ in range(20):
+            assert (await client.post("/api/alerts/send", json=SEED, headers=headers)).status_code == 202
+    finally:
+        event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)
+    assert statements, "the ingest itself writes"
+    assert not [s for s in statements if "api_token" in s or "app_user" in s], "credentials come from memory"

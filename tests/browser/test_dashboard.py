@@ -30,9 +30,21 @@ def refusing_receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, refusing_receiver: Receiver) -> Iterator[RunningHub]:
+def accepting_receiver() -> Iterator[Receiver]:
+    receiver = Receiver(status=200)
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="module")
+def hub(
+    tmp_path_factory: pytest.TempPathFactory, refusing_receiver: Receiver, accepting_receiver: Receiver
+) -> Iterator[RunningHub]:
     config = {
-        "channels": [{"name": "ops-webhook", "type": "webhook", "url": refusing_receiver.base_url + "/hook"}],
+        "channels": [
+            {"name": "ops-webhook", "type": "webhook", "url": refusing_receiver.base_url + "/hook"},
+            {"name": "audit-webhook", "type": "webhook", "url": accepting_receiver.base_url + "/hook"},
+        ],
         "route": {"receiver": "ops-webhook", "group_wait": "0s", "group_interval": "1s"},
         "rules": [
             {"name": "disk_usage", "thresholds": {"warning": 80, "high": 90, "critical": 95}},
@@ -124,6 +136,12 @@ def test_alert_arrives_live_then_is_acknowledged_and_silenced(page: Any, hub: Ru
     listed = silences if isinstance(silences, list) else silences["silences"]
     assert [s["createdBy"] for s in listed] == ["alice"]
 
+    page.locator("#silences tbody tr button", has_text="Expire").click()
+    page.locator("#silences tbody tr", has_text="expired").wait_for()
+    silences = admin_get(hub, "/api/silences")
+    listed = silences if isinstance(silences, list) else silences["silences"]
+    assert [s["status"]["state"] for s in listed] == ["expired"]
+
     page.goto(f"{hub.url}/alerts/{alert_id}")
     assert "user:alice" in page.locator(".history").inner_text()
     page.screenshot(path=str(screenshots / "alert-detail.png"), full_page=True)
@@ -153,8 +171,14 @@ def test_failed_notification_is_visible_and_retried(
     assert len(refusing_receiver.requests) > before, "the retry reached the channel again"
 
 
-def test_channel_test_button_shows_the_real_outcome(page: Any, hub: RunningHub, screenshots: Path) -> None:
+def test_channel_test_button_shows_the_real_outcome(
+    page: Any, hub: RunningHub, accepting_receiver: Receiver, screenshots: Path
+) -> None:
     page.goto(hub.url + "/channels")
+    good = page.locator('#channels tr[data-name="audit-webhook"]')
+    good.locator("button", has_text="Test").click()
+    good.locator(".outcome.ok-text", has_text="Test message sent").wait_for()
+    assert len(accepting_receiver.requests) == 1, "the test message really went out"
     row = page.locator('#channels tr[data-name="ops-webhook"]')
     row.locator("button", has_text="Test").click()
     outcome = row.locator(".outcome.err")
