@@ -149,3 +149,23 @@ def test_no_secret_in_logs_api_answers_or_errors(tmp_path: Path, failing: Failin
     for answer in answers:
         assert _leaks(answer) == [], answer[:2000]
         assert token not in answer
+
+
+def test_config_errors_do_not_echo_secrets(tmp_path: Path) -> None:
+    """Secrets in their own fields, with mistakes next to them and in them (a malformed webhook URL)."""
+    s = SECRETS
+    bad = {
+        "channels": [
+            {"name": "chat", "type": "discord", "url": f"ftp://discord.com/api/webhooks/1/{s['discord_token']}",
+             "colour": "red"},
+            {"name": "hook", "type": "webhook", "url": f"not a url {s['webhook_query']}"},
+            {"name": "mail", "type": "email", "smtp_host": "smtp.example.com", "smtp_port": "x",
+             "password": s["smtp_password"], "to": []},
+        ],
+        "integrations": {"hetrixtools": {"api_key": s["hetrix_api_key"], "poll_interval": "soon"},
+                         "sentry": {"webhook_secret": s["sentry_webhook_secret"], "projects": "all"}},
+    }  # fmt: skip
+    result = run_cli("check-config", "--config", str(write_config(tmp_path / "alerthub.yaml", bad)))
+    assert result.returncode == 1
+    assert "channels[0].colour" in result.stderr and "channels[2].smtp_port" in result.stderr
+    assert _leaks(result.stdout + result.stderr) == [], result.stderr
