@@ -32,11 +32,11 @@ logger = logging.getLogger(__name__)
 COOKIE_NAME = "alerthub_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# /login, /logout and /lang are plain HTML forms: their views check the CSRF field themselves (the
+# middleware cannot read a body without consuming it).
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/login", "/logout", "/lang", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/webhooks/", "/static/")
 INGEST_PATHS = frozenset({"/api/alerts/send", "/api/v2/alerts", "/v2/enqueue"})
-# Plain HTML forms: their views check the CSRF field themselves (the middleware cannot read a body).
-FORM_PATHS = frozenset({"/login", "/logout", "/lang"})
 
 
 def required_scope(method: str, path: str) -> AccessScope:
@@ -68,37 +68,34 @@ class AuthMiddleware:
     async def _check(self, scope: Scope) -> Response | None:
         path: str = scope["path"]
         method: str = scope["method"]
-        headers = Headers(scope=scope)
         state = scope.setdefault("state", {})
         state.setdefault("principal", None)
-        bearer = _bearer(headers)
-        unsafe = method not in SAFE_METHODS
         if path.startswith(PUBLIC_PREFIXES):
             return None
+        headers = Headers(scope=scope)
+        bearer = _bearer(headers)
+        unsafe = method not in SAFE_METHODS
         if unsafe and bearer is None and headers.get("sec-fetch-site") == "cross-site":
             # A browser on another site posting here (a form or fetch): never acceptable, even when open.
             return _json(403, "cross-site request refused")
+        session = state["session"] = await self._session(headers)
         if path in PUBLIC_PATHS:
-            state["session"] = await self._session(headers)
             return None
         snap = await self.auth.snapshot()
-        session = await self._session(headers)
-        state["session"] = session
-        principal: Principal | None = None
-        if bearer is not None and snap.enabled:
+        if not snap.enabled:
+            principal = None  # open: no user or token exists yet (loopback only, see `serve`)
+        elif bearer is not None:
             principal = await self.auth.authenticate_token(bearer)
             if principal is None:
                 return _json(401, "invalid or revoked API token", {"WWW-Authenticate": "Bearer"})
         elif session is not None and session.user is not None and session.user in snap.users:
             principal = Principal(session.user, snap.users[session.user], "user")
-        if snap.enabled and principal is None:
+        else:
             return _unauthenticated(method, path, headers, scope.get("query_string", b""))
         if principal is not None and not principal.scope.allows(required_scope(method, path)):
             return _json(403, f"the {principal.scope.value} scope does not allow {method} {path}")
-        if unsafe and bearer is None and session is not None and path not in FORM_PATHS:
-            given = headers.get(CSRF_HEADER, "")
-            if not given or not same_secret(given, session.csrf):
-                return _json(403, f"missing or wrong {CSRF_HEADER} header for a cookie-authenticated request")
+        if unsafe and bearer is None and session is not None and not _csrf_ok(headers, session):
+            return _json(403, f"missing or wrong {CSRF_HEADER} header for a cookie-authenticated request")
         state["principal"] = principal
         return None
 
@@ -116,6 +113,11 @@ class AuthMiddleware:
             return None
         codec = await self.auth.session_codec()
         return codec.decode(morsel.value, self.auth.clock().timestamp())
+
+
+def _csrf_ok(headers: Headers, session: Session) -> bool:
+    given = headers.get(CSRF_HEADER, "")
+    return bool(given) and same_secret(given, session.csrf)
 
 
 def _bearer(headers: Headers) -> str | None:
