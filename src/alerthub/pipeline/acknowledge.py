@@ -44,7 +44,10 @@ class Acknowledger:
             alerts = await self._alerts(conn, key, [acked[i] for i in sorted(about[key])])
             labels = known[key].group_labels if key in known else {}
             payload = self.builder.payload(receiver, key, labels, alerts, dedup.ACKNOWLEDGED)
-            rows += [row(payload, ch, now, flush_id, kind=KIND, salt=KIND) for ch in sorted(names)]
+            # Linked to the acknowledged alerts only: this transaction already holds them, and linking the
+            # others would wait on any ingest changing them.
+            linked = tuple(sorted(about[key]))
+            rows += [row(payload, ch, now, flush_id, kind=KIND, salt=KIND, alert_ids=linked) for ch in sorted(names)]
             for aid in sorted(about[key]):
                 a = acked[aid]
                 why = f"acknowledged by {a.acknowledged_by}: notice queued for {', '.join(sorted(names))}"

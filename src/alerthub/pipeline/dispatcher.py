@@ -121,13 +121,18 @@ class Dispatcher:
                 logger.info("group lease lost before its flush", extra={"group_key": key})
                 return 0
             route = self.routes.get(group.route_path, self.setup.root)
-            members = tuple(self._member(m) for m in await groups.members(conn, key))
+            rows = await groups.members(conn, key)
+            # An alert an ingest is changing right now waits for the next pass: writing rows that point at
+            # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
+            free = await groups.share_alerts(conn, [r.alert.id for r in rows if r.alert.id is not None])
+            members = tuple(self._member(r) for r in rows if r.alert.id in free)
             batch = Batch(Group(key, group.receiver, route, group.group_labels), now, members)
             channels = channels_of(self.setup.config, route.channels)
             plan = plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
+            next_flush_at = now if len(members) < len(rows) else plan.next_flush_at
             await outbox.enqueue(conn, plan.notifications)
             await append_events(conn, plan.decisions)
-            await groups.finish_flush(conn, key, now, plan.next_flush_at, plan.updates, plan.removed)
+            await groups.finish_flush(conn, key, now, next_flush_at, plan.updates, plan.removed)
         self._count(plan)
         return len(plan.notifications)
 

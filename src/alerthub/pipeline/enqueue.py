@@ -105,6 +105,7 @@ def row(
     status: NotificationStatus = NotificationStatus.PENDING,
     kind: str | None = None,
     salt: str = "",
+    alert_ids: tuple[int, ...] | None = None,
 ) -> NewNotification:
     """One outbox row. The key is unique per (group, channel, flush); the thread key ties every message
     about the group on this channel into one conversation."""
@@ -120,7 +121,7 @@ def row(
         created_at=now,
         next_attempt_at=now,
         thread_key=thread_key(channel, payload.group_key),
-        alert_ids=tuple(a.id for a in payload.alerts),
+        alert_ids=tuple(a.id for a in payload.alerts) if alert_ids is None else alert_ids,
     )
 
 

@@ -179,6 +179,19 @@ async def members(conn: AsyncConnection, group_key: str) -> list[MemberRow]:
     ]
 
 
+async def share_alerts(conn: AsyncConnection, alert_ids: Sequence[int]) -> set[int]:
+    """Hold the alerts against change for this transaction (`FOR KEY SHARE`), skipping any a writer holds
+    now; returns the ids held. SQLite has one writer at a time: every alert is free."""
+    if conn.dialect.name != "postgresql" or not alert_ids:
+        return set(alert_ids)
+    query = (
+        select(alert.c.id)
+        .where(alert.c.id.in_(sorted(alert_ids)))
+        .with_for_update(read=True, key_share=True, skip_locked=True)
+    )
+    return {row.id for row in (await conn.execute(query)).all()}
+
+
 async def claim_due(conn: AsyncConnection, owner: str, now: datetime, lease: timedelta, limit: int = 50) -> list[str]:
     """Take a lease on due groups nobody holds (or whose holder's lease ran out)."""
     free = or_(alert_group.c.lease_until.is_(None), alert_group.c.lease_until < now)
