@@ -8,7 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from alerthub.config.models import Config
+from alerthub.hub import Hub
 from support.clock import FakeClock
+from support.pipeline import dispatcher
 
 BODY: dict[str, Any] = {
     "matchers": [{"name": "service", "value": "api", "isRegex": False, "isEqual": True}],
@@ -17,6 +20,31 @@ BODY: dict[str, Any] = {
     "createdBy": "ops",
     "comment": "deploy",
 }
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config.model_validate(
+        {
+            "channels": [{"name": "discord", "type": "discord", "url": "http://127.0.0.1:9/hook"}],
+            "route": {"group_by": ["service"], "group_wait": "0s"},
+        }
+    )
+
+
+async def test_what_a_silence_holds_back_is_in_the_log_and_the_trace(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
+    silence_id = (await client.post("/api/silences", json=BODY)).json()["silenceID"]
+    body = {"rule_name": "system_memory_high", "metric_data": {"metric_value": 97}, "labels": {"service": "api"}}
+    alert_id = (await client.post("/api/alerts/send", json=body)).json()["alert_id"]
+    await dispatcher(hub).run_once()
+    [logged] = (await client.get("/api/notifications", params={"status": "suppressed"})).json()["notifications"]
+    assert logged["channel"] == "discord" and logged["alert_ids"] == [alert_id]
+    assert logged["reason"].startswith(f"silenced by {silence_id}")
+    assert (await client.get("/api/notifications", params={"status": "pending"})).json()["notifications"] == []
+    trace = (await client.get(f"/api/alerts/{alert_id}/trace")).json()["trace"]
+    assert any(e["actor"] == "pipeline:silence" and silence_id in e["reason"] for e in trace)
 
 
 async def test_create_read_list_and_expire(client: httpx.AsyncClient, clock: FakeClock) -> None:

@@ -93,3 +93,13 @@ def test_a_receiver_may_be_a_channel_name() -> None:
 def test_root_without_receiver_means_every_channel() -> None:
     cfg = Config.model_validate({**CONFIG, "route": {}})
     assert build_routes(cfg).channels == ("discord", "mail", "pager")
+
+
+def test_a_deep_tree_of_long_matchers_keeps_paths_short() -> None:
+    leaf: dict[str, Any] = {"match_re": {"x": "a" * 150}}
+    for _ in range(4):
+        leaf = {"match_re": {"x": "a" * 150}, "routes": [leaf]}
+    root = build_routes(Config.model_validate({"route": {"routes": [leaf]}}))
+    [deepest] = root.match({"x": "a" * 150})
+    assert deepest.path.startswith("#") and len(deepest.path) <= 400
+    assert len({r.path for r in root.walk()}) == 6

@@ -22,6 +22,7 @@ DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
 DEFAULT_REPEAT_INTERVAL = timedelta(hours=4)
 ALL_CHANNELS = "default"
 _MAX_KEY = 480
+_MAX_PATH = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,11 @@ def _build(
 
 
 def _child_path(parent: str, child: RouteConfig, index: int) -> str:
-    return f"{parent}/{from_config(child.match, child.match_re, child.matchers)}/{index}"
+    path = f"{parent}/{from_config(child.match, child.match_re, child.matchers)}/{index}"
+    if len(path) <= _MAX_PATH:
+        return path
+    # Deep trees with long regexes: a stable digest keeps the path inside its column.
+    return f"#{hashlib.sha256(path.encode()).hexdigest()[:32]}"
 
 
 def _resolve(receiver: str, receivers: dict[str, tuple[str, ...]], channels: tuple[str, ...]) -> tuple[str, ...]:
