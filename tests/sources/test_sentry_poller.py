@@ -99,12 +99,18 @@ async def test_counts_come_from_count_aggregate_not_the_number_of_rows(
 async def test_configured_projects_are_asked_one_by_one_and_quiet_ones_report_zero(
     hub: Hub, clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
 ) -> None:
-    sentry_api.errors = {"backend": 60, "other": 999}
-    signals = await poller(sentry_api, http, clock, projects=["backend", "mobile"]).poll()
+    sentry_api.errors = {"backend": 60, "other": 999, "payments": 7}
+    sentry_api.ids = {"backend": 11, "other": 12, "payments": 4502}
+    signals = await poller(sentry_api, http, clock, projects=["backend", "mobile", "4502"]).poll()
 
     counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate"}
-    assert counts == {"backend": 60.0, "mobile": 0.0}
-    assert all(len(r.query["project"]) == 1 for r in sentry_api.requests)  # never "multiple projects"
+    assert counts == {"backend": 60.0, "mobile": 0.0, "4502": 7.0}
+    errors = [r.query for r in sentry_api.requests if r.query["dataset"] == ["errors"]]
+    assert [(q.get("projectSlug"), q.get("project")) for q in errors] == [
+        (["backend"], None),
+        (["mobile"], None),
+        (None, ["4502"]),  # a numeric id goes as `project`; slugs there are a 400
+    ]
 
 
 async def test_a_bad_token_is_a_permanent_error_with_sentrys_message(

@@ -132,6 +132,7 @@ class SentryAPI(FakeAPI):
         self.page_size = 100
         self.remaining = 100
         self.global_views = True  # the organisation's plan lets one query span several projects
+        self.ids: dict[str, int] = {}  # project slug -> numeric id, for `project=<id>`
 
     def answer(self, request: Request) -> Reply:
         reset = str(int(self.now().timestamp()) + 37)
@@ -148,9 +149,12 @@ class SentryAPI(FakeAPI):
         q = request.query
         if not q.get("field"):
             return Reply(400, {"detail": "No columns selected"}, limits)
-        if len(q.get("project", [])) > 1 or (not self.global_views and not q.get("project")):
+        if not all(p.lstrip("-").isdigit() for p in q.get("project", [])):
+            return Reply(400, {"detail": "Invalid project parameter. Values must be numbers."}, limits)
+        wanted = self._wanted(q)
+        if (wanted is not None and len(wanted) > 1) or (not self.global_views and wanted is None):
             return Reply(400, {"detail": "You cannot view events from multiple projects."}, limits)
-        counts = self._counts(q)
+        counts = self._counts(q, wanted)
         rows = [{"project": p, "count()": n} for p, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n]
         per_page = min(int(q.get("per_page", ["100"])[0]), 100, self.page_size)
         offset = int(q.get("cursor", ["0:0:0"])[0].split(":")[1])
@@ -159,13 +163,20 @@ class SentryAPI(FakeAPI):
         body = {"data": page, "meta": {"fields": {"project": "string", "count()": "integer"}, "units": {}}}
         return Reply(200, body, {**limits, "Link": self._link(request, offset, per_page, more)})
 
-    def _counts(self, q: dict[str, list[str]]) -> dict[str, int]:
+    def _wanted(self, q: dict[str, list[str]]) -> set[str] | None:
+        """Slugs asked for by numeric `project` ids or by `projectSlug`; None for all (or -1)."""
+        ids, slugs = q.get("project", []), q.get("projectSlug", [])
+        if (not ids and not slugs) or "-1" in ids:
+            return None
+        by_id = {str(i): slug for slug, i in self.ids.items()}
+        return {by_id.get(i, f"#{i}") for i in ids} | set(slugs)
+
+    def _counts(self, q: dict[str, list[str]], wanted: set[str] | None) -> dict[str, int]:
         dataset = q.get("dataset", ["discover"])[0]
         source = self.slow if dataset == "spans" else self.errors
         if dataset == "spans" and "is_transaction:true" not in q.get("query", [""])[0]:
             source = {}
-        wanted = q.get("project")
-        return {p: n for p, n in source.items() if not wanted or p in wanted}
+        return {p: n for p, n in source.items() if wanted is None or p in wanted}
 
     def _link(self, request: Request, offset: int, per_page: int, more: bool) -> str:
         def url(cursor: str) -> str:

@@ -66,7 +66,9 @@ class SentryPoller:
             return counts
         per_project: dict[str, float] = {}
         for project in self.config.projects:
-            per_project[project] = sum([c async for _, c in self._rows({**params, "project": project})])
+            # Sentry takes numeric ids as `project` and slugs as `projectSlug`.
+            selector = {"project": project} if project.isdigit() else {"projectSlug": project}
+            per_project[project] = sum([c async for _, c in self._rows({**params, **selector})])
         return per_project
 
     async def _rows(self, params: dict[str, str | list[str]]) -> AsyncIterator[tuple[str, float]]:
