@@ -62,7 +62,8 @@ class Grouper:
         await groups.create(conn, new, now)
         await groups.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
         await groups.remove_members(conn, stale)
-        added = await groups.add_members(conn, plan.wanted, now)
+        known = {(k, aid) for aid, keys in member_of.items() for k in keys}
+        added = await groups.add_members(conn, plan.wanted, now, known)
         by_id = changes_by_id(relevant)
         grouped = [(aid, self._grouped(key, plan.targets[key][0], by_id[aid], now)) for key, aid in added]
         await append_events(conn, plan.decisions + grouped)

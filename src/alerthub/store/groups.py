@@ -111,17 +111,20 @@ async def bring_forward(conn: AsyncConnection, due: Sequence[tuple[str, datetime
     await conn.execute(query, [{"b_key": k, "b_due": d} for k, d in due])
 
 
-async def add_members(conn: AsyncConnection, pairs: Iterable[tuple[str, int]], now: datetime) -> list[tuple[str, int]]:
-    """Add memberships that do not exist yet; returns the ones added."""
+async def add_members(
+    conn: AsyncConnection, pairs: Iterable[tuple[str, int]], now: datetime, known: set[tuple[str, int]] | None = None
+) -> list[tuple[str, int]]:
+    """Add memberships that do not exist yet (`known`: the caller has just read them); returns the ones added."""
     wanted = sorted(set(pairs))
     if not wanted:
         return []
-    ids = sorted({a for _, a in wanted})
-    query = select(alert_group_member.c.group_key, alert_group_member.c.alert_id).where(
-        alert_group_member.c.alert_id.in_(ids)
-    )
-    have = {(r.group_key, r.alert_id) for r in (await conn.execute(query)).all()}
-    missing = [p for p in wanted if p not in have]
+    if known is None:
+        ids = sorted({a for _, a in wanted})
+        query = select(alert_group_member.c.group_key, alert_group_member.c.alert_id).where(
+            alert_group_member.c.alert_id.in_(ids)
+        )
+        known = {(r.group_key, r.alert_id) for r in (await conn.execute(query)).all()}
+    missing = [p for p in wanted if p not in known]
     if missing:
         rows = [{"group_key": k, "alert_id": a, "joined_at": now} for k, a in missing]
         await conn.execute(_insert(conn, alert_group_member).on_conflict_do_nothing(), rows)
