@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from alerthub.config.models import InhibitRuleConfig
-from alerthub.domain.alert import Alert, AlertState
-from alerthub.domain.severity import Severity
 from alerthub.pipeline.inhibit import Inhibitor, InhibitRule
 from alerthub.pipeline.matchers import alert_labels
+from alerthub.store.groups import FiringAlert
 
-T = datetime(2026, 11, 27, 9, tzinfo=UTC)
 
-
-def alert(alert_id: int, rule: str, severity: str = "warning", **labels: str) -> Alert:
-    return Alert(
-        alert_id,
-        f"fp{alert_id}",
-        rule,
-        "test",
-        AlertState.FIRING,
-        Severity(severity),
-        1.0,
-        1.0,
-        labels,
-        {},
-        1,
-        1,
-        T,
-        T,
-        T,
-    )
+def alert(alert_id: int, rule: str, severity: str = "warning", **labels: str) -> FiringAlert:
+    return FiringAlert(alert_id, rule, severity, labels)
 
 
 DOWN_INHIBITS_SLOW = InhibitRule.from_config(
@@ -73,9 +52,11 @@ CRITICAL_INHIBITS_WARNING = InhibitRule.from_config(
         ),
     ],
 )
-def test_inhibition(rule: InhibitRule, sources: list[Alert], target: Alert, inhibited_by: int | None) -> None:
+def test_inhibition(
+    rule: InhibitRule, sources: list[FiringAlert], target: FiringAlert, inhibited_by: int | None
+) -> None:
     found = Inhibitor([rule], sources).inhibited_by(
-        target.id or 0, alert_labels(target.labels, target.rule_name, target.severity.value)
+        target.id, alert_labels(target.labels, target.rule_name, target.severity)
     )
     assert (found[0].alert_id if found else None) == inhibited_by
 

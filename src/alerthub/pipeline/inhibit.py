@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from alerthub.config.models import InhibitRuleConfig
-from alerthub.domain.alert import Alert
 from alerthub.pipeline.batch import Batch, Member, Muted, StageResult
 from alerthub.pipeline.matchers import Matchers, alert_labels, from_config
+from alerthub.store.groups import FiringAlert
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +39,9 @@ class Source:
 
 
 class Inhibitor:
-    def __init__(self, rules: Sequence[InhibitRule], firing: Sequence[Alert]) -> None:
+    def __init__(self, rules: Sequence[InhibitRule], firing: Sequence[FiringAlert]) -> None:
         self.rules = rules
-        self.sources = [
-            Source(a.id, a.rule_name, alert_labels(a.labels, a.rule_name, a.severity.value))
-            for a in firing
-            if a.id is not None
-        ]
+        self.sources = [Source(a.id, a.rule_name, alert_labels(a.labels, a.rule_name, a.severity)) for a in firing]
 
     def inhibited_by(self, alert_id: int, labels: Mapping[str, str]) -> tuple[Source, InhibitRule] | None:
         for rule in self.rules:

@@ -308,10 +308,22 @@ def _group(row: Any) -> GroupRow:
     )
 
 
-async def firing_alerts(conn: AsyncConnection) -> list[Alert]:
-    """Every alert that fires (acknowledged or not): the possible sources of inhibition."""
-    query = select(alert).where(alert.c.state.in_(["firing", "acknowledged"])).order_by(alert.c.id)
-    return [to_alert(row) for row in (await conn.execute(query)).all()]
+@dataclass(frozen=True, slots=True)
+class FiringAlert:
+    id: int
+    rule_name: str
+    severity: str
+    labels: dict[str, str]
+
+
+async def firing_alerts(conn: AsyncConnection) -> list[FiringAlert]:
+    """Every alert that fires (acknowledged or not), labels only: the possible sources of inhibition."""
+    query = (
+        select(alert.c.id, alert.c.rule_name, alert.c.severity, alert.c.labels)
+        .where(alert.c.state.in_(["firing", "acknowledged"]))
+        .order_by(alert.c.id)
+    )
+    return [FiringAlert(r.id, r.rule_name, r.severity, r.labels) for r in (await conn.execute(query)).all()]
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
