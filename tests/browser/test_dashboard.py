@@ -4,6 +4,7 @@ that came in an alert's text. Screenshots of every page land in build/screenshot
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,6 +118,7 @@ def test_alert_arrives_live_then_is_acknowledged_and_silenced(page: Any, hub: Ru
     row.wait_for()
     assert page.evaluate("window.__sameDocument") is True, "the row came without a reload"
     assert "Disk almost full on db-1" in row.inner_text() and "firing" in row.inner_text()
+    assert re.fullmatch(r"\(\d+\) Alerts · alerthub", page.title()), "the tab title counts what fires"
     page.screenshot(path=str(screenshots / "alerts.png"))
 
     row.locator("button[data-action=ack]").click()
@@ -145,6 +147,10 @@ def test_alert_arrives_live_then_is_acknowledged_and_silenced(page: Any, hub: Ru
     page.goto(f"{hub.url}/alerts/{alert_id}")
     assert "user:alice" in page.locator(".history").inner_text()
     page.screenshot(path=str(screenshots / "alert-detail.png"), full_page=True)
+    page.locator("article.detail[data-live=on]").wait_for()
+    resolved = httpx.post(f"{hub.url}/api/alerts/{alert_id}/resolve", json={}, headers=_auth(hub, "ops"), timeout=10)
+    assert resolved.status_code == 200
+    page.locator("#changed", has_text="This alert has changed").wait_for()
 
 
 def test_failed_notification_is_visible_and_retried(
@@ -243,3 +249,15 @@ def test_a_fresh_hub_on_loopback_is_usable_without_login(browser: Any, tmp_path:
         row.locator(".state-resolved").wait_for()
         page.screenshot(path=str(screenshots / "alerts-open-mode.png"))
         context.close()
+
+
+def test_alerts_missed_while_the_stream_was_down_are_caught_up(page: Any, hub: RunningHub) -> None:
+    page.route("**/api/events", lambda route: route.abort())
+    page.reload()
+    page.locator("#live[data-state=off]").wait_for()
+    page.evaluate("window.__sameDocument = true")
+    alert_id = post_alert(hub, 92, "posted while the page was offline", host="offline-1")
+    page.unroute("**/api/events")  # the EventSource retries by itself
+    page.locator(f'#alerts tr[data-id="{alert_id}"]').wait_for()
+    page.locator("#live[data-state=on]").wait_for()
+    assert page.evaluate("window.__sameDocument") is True

@@ -171,6 +171,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "js.error": ("Failed", "실패"),
     "js.ok": ("ok", "정상"),
     "js.active_n": ("{n} active", "활성 {n}개"),
+    "js.changed": ("This alert has changed since the page loaded.", "페이지를 연 뒤 이 알림이 바뀌었습니다."),
+    "js.reload": ("Reload", "새로 고침"),
     "js.never": ("never", "없음"),
     "js.ago": ("{n} ago", "{n} 전"),
     "js.in": ("in {n}", "{n} 후"),

@@ -152,6 +152,9 @@ const Board = {
     const raw = $("#filter-state");
     this.filter = raw ? JSON.parse(raw.textContent) : {};
     this.tbody = $("#alerts tbody");
+    this.baseTitle = document.title;
+    this.mark = body.dataset.rendered || new Date().toISOString();
+    this.after();
     for (const select of $$("#filters select")) select.addEventListener("change", () => $("#filters").submit());
     this.connect();
   },
@@ -210,9 +213,15 @@ const Board = {
     }
     for (const node of $$("[data-tally]")) node.textContent = counts[node.dataset.tally] || 0;
     $("#empty").hidden = rows.length > 0;
+    // A tab kept open shows what is firing in its title.
+    const firing = Object.values(counts).reduce((a, b) => a + b, 0);
+    document.title = (firing ? `(${firing}) ` : "") + this.baseTitle;
   },
-  async resync() {
-    const params = new URLSearchParams({ limit: "300" });
+  // Catch up with what changed while no stream was open (before the first connect, after a drop, or
+  // when the server says we fell behind): every alert seen since `mark`, on the server's clock.
+  async catchUp() {
+    const since = new Date(Date.parse(this.mark) - 5000).toISOString();
+    const params = new URLSearchParams({ limit: "500", since });
     const f = this.filter;
     for (const s of f.state === "open" ? OPEN : f.state ? [f.state] : []) params.append("state", s);
     if (f.severity) params.append("severity", f.severity);
@@ -221,21 +230,23 @@ const Board = {
     if (f.label) params.append("label", f.label);
     const result = await api("GET", "/api/alerts?" + params);
     if (!result.ok) return;
-    const fresh = listOf(result.data, "alerts").filter((a) => this.matches(a));
-    this.tbody.replaceChildren(...fresh.map((a) => this.row(a)));
-    this.after();
+    if (result.data.next_cursor) { location.reload(); return; }  // too much happened: start afresh
+    for (const a of listOf(result.data, "alerts")) this.note(a);
+  },
+  note(a) {
+    if (a.last_seen && a.last_seen > this.mark) this.mark = a.last_seen;
+    this.upsert(a, true);
   },
   connect() {
     const live = $("#live");
-    let dropped = false;
     const source = new EventSource("/api/events");
     source.addEventListener("hello", () => {
       live.dataset.state = "on";
-      if (dropped) { dropped = false; this.resync(); }
+      this.catchUp();
     });
-    source.addEventListener("alert", (event) => this.upsert(JSON.parse(event.data), true));
-    source.addEventListener("resync", () => this.resync());
-    source.onerror = () => { live.dataset.state = "off"; dropped = true; };
+    source.addEventListener("alert", (event) => this.note(JSON.parse(event.data)));
+    source.addEventListener("resync", () => this.catchUp());
+    source.onerror = () => { live.dataset.state = "off"; };
   },
 };
 
@@ -418,8 +429,23 @@ const Notifications = {
 
 // ---- start ----------------------------------------------------------------------------------------
 
+// The detail page says when its alert changed, instead of silently going stale.
+function watchDetail() {
+  const article = $("article.detail");
+  if (!article) return;
+  const source = new EventSource("/api/events");
+  source.addEventListener("hello", () => { article.dataset.live = "on"; });
+  source.addEventListener("alert", (event) => {
+    const a = JSON.parse(event.data);
+    if (String(a.id) !== article.dataset.id || $("#changed")) return;
+    const note = el("p", { class: "notice", id: "changed" }, t("js.changed") + " ",
+      el("button", { class: "ghost", onclick: () => location.reload() }, t("js.reload")));
+    article.prepend(note);
+  });
+}
+
 const PAGES = {
-  alerts: () => { if ($("#alerts")) Board.init(); },
+  alerts: () => { if ($("#alerts")) Board.init(); else watchDetail(); },
   silences: () => Silences.init(),
   channels: () => Channels.init(),
   monitors: () => initMonitors(),
