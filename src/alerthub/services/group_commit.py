@@ -40,6 +40,10 @@ class GroupCommit(Generic[W, R]):
     async def submit(self, work: W, size: int) -> R:
         waiter: _Waiter[W, R] = _Waiter(work, size, asyncio.get_running_loop().create_future())
         self._queue.append(waiter)
+        # One turn of the loop first: requests whose bytes arrived together get to queue up behind
+        # this one. Without it a lone caller on an inline SQLite writer never yields, and every
+        # batch would hold one request.
+        await asyncio.sleep(0)
         while not waiter.future.done():
             async with self._lock:
                 if waiter.future.done():
