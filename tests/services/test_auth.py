@@ -3,10 +3,13 @@ reads, and the session cookie's signature."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from alerthub.config import load_config
 from alerthub.config.models import AuthConfig, Config
-from alerthub.errors import ConflictError, InputError, NotFoundError
+from alerthub.errors import ConfigError, ConflictError, InputError, NotFoundError
 from alerthub.services import credentials
 from alerthub.services.auth import REFRESH_SECONDS, AuthService, LoginFailed, TooManyAttempts
 from alerthub.services.auth_policy import exposure_problem
@@ -173,3 +176,12 @@ async def test_last_use_is_recorded_in_batches_not_per_request(auth: AuthService
     assert await auth.flush_usage() == 1
     assert [t.last_used_at for t in await auth.list_tokens()] == [clock.now]
     assert await auth.flush_usage() == 0
+
+
+def test_a_short_session_secret_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "alerthub.yaml"
+    path.write_text("auth:\n  session_secret: short\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as failed:
+        load_config(path, env={})
+    assert [p.location for p in failed.value.problems] == ["auth.session_secret"]
+    assert "at least 16 characters" in str(failed.value)

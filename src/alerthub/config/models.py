@@ -269,6 +269,14 @@ class AuthConfig(Strict):
     cookie_secure: bool | None = None
     session_max_age: Duration = timedelta(days=7)
 
+    @field_validator("session_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short secret makes session cookies forgeable offline; leave it unset to get a generated one.
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (or leave it unset: one is generated and stored)")
+        return value
+
 
 class Config(Strict):
     server: ServerConfig = ServerConfig()
