@@ -261,7 +261,9 @@ class DeliveryConfig(Strict):
     max_age: Duration = timedelta(hours=6)
     initial_backoff: Duration = timedelta(seconds=2)
     max_backoff: Duration = timedelta(minutes=5)
-    lease: Duration = timedelta(seconds=60)
+    # How long a claimed outbox row or alert group is one instance's: the takeover time after a crash.
+    # At least twice the slowest channel timeout (10 s by default); see docs/operations.md.
+    lease: Duration = timedelta(seconds=25)
 
 
 class AuthConfig(Strict):

@@ -117,6 +117,17 @@ class DeliveryWorker:
                 handled += result
         return handled
 
+    def _lease_covers_send(self, row: Notification) -> bool:
+        """Start a send only if it can finish before our lease ends. A batch of slow sends can outlast the
+        lease; past it another instance may claim the row, and both would send it (a duplicate outside
+        the crash window). The margin is the channel's timeout, capped at half the lease so a short
+        lease still lets a pass start."""
+        if row.claimed_until is None:
+            return True
+        lease = self.config.delivery.lease
+        margin = min(self.configs[row.channel].timeout, lease / 2) if row.channel in self.configs else lease / 2
+        return self.clock() + margin <= row.claimed_until
+
     def bucket(self, name: str) -> TokenBucket:
         if name not in self.buckets:
             cfg = self.configs[name]
@@ -152,6 +163,9 @@ class DeliveryWorker:
         if merged:
             queue.append(await self._merge(name, merged))
         for index, row in enumerate(queue):
+            if not self._lease_covers_send(row):
+                # The rest stay claimed until our lease ends, then anyone (us too) claims them afresh.
+                break
             if not bucket.take(self.clock()):
                 await self._release(queue[index:])
                 break
