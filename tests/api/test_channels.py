@@ -68,6 +68,8 @@ async def test_a_failing_channel_answers_502_with_the_real_error(
     assert answer.status_code == 502
     body = answer.json()
     assert body["ok"] is False and body["retryable"] is True and body["status"] == 429 and body["retry_after"] == 3.5
+    paused = {c["name"]: c for c in (await client.get("/api/channels")).json()["channels"]}["discord"]["paused_until"]
+    assert paused == "2026-11-27T09:00:03.500000Z"  # the outbox waits as Discord asked
     mail = await client.post("/api/channels/mail/test")
     assert mail.status_code == 502 and mail.json()["retryable"] is True
     listed = {c["name"]: c for c in (await client.get("/api/channels")).json()["channels"]}

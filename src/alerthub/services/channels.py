@@ -4,6 +4,7 @@ and a test message that reports the real outcome."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import httpx
 
@@ -120,7 +121,11 @@ class ChannelService:
             if outcome.ok:
                 await channel_state.record_success(conn, name, now)
             else:
-                await channel_state.record_failure(conn, name, now, f"test: {outcome.error}")
+                # A 429 to a test message is the service's word too: the outbox waits as asked.
+                paused = None
+                if outcome.status == 429 and outcome.retry_after:
+                    paused = now + timedelta(seconds=outcome.retry_after)
+                await channel_state.record_failure(conn, name, now, f"test: {outcome.error}", paused)
 
 
 class _client:
