@@ -144,3 +144,20 @@ async def test_overview_counts_and_mean_times(client: httpx.AsyncClient, clock: 
     assert html.count('<rect class="sev-critical"') == 1 and html.count('<rect class="sev-high"') == 1
     rules = re.findall(r'<td><a href="/\?rule=([^"]+)">', html)
     assert rules == ["cpu_usage", "disk_usage"], "noisiest first"
+
+
+async def test_read_only_users_see_no_buttons_they_cannot_use(client: httpx.AsyncClient) -> None:
+    alert_id = await send(client, "disk_usage", 99, "full", host="a")
+    auth = client._transport.app.state.auth  # type: ignore[attr-defined]
+    await auth.add_user("viewer", "long enough", admin=False)
+    page = await client.get("/login", headers=HTML)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf": csrf, "username": "viewer", "password": "long enough", "next": "/"}
+    assert (await client.post("/login", data=form)).status_code == 303
+    board = (await client.get("/", headers=HTML)).text
+    assert row_ids(board) == [alert_id] and 'data-can-act="0"' in board
+    assert 'data-action="ack"' not in board and "/silences?alert=" not in board
+    assert 'id="silence-form"' not in (await client.get("/silences", headers=HTML)).text
+    csrf = re.search(r'data-csrf="([^"]+)"', board).group(1)  # type: ignore[union-attr]
+    refused = await client.post(f"/api/alerts/{alert_id}/ack", json={}, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403

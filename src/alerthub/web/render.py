@@ -19,7 +19,7 @@ from alerthub.api.auth import principal_of, session_of, set_session_cookie
 from alerthub.domain.severity import Severity
 from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
-from alerthub.services.credentials import Session
+from alerthub.services.credentials import Scope, Session
 from alerthub.store import alerts as alert_store
 from alerthub.web import i18n
 
@@ -133,6 +133,8 @@ class Pages:
             "nav": NAV,
             "csrf": session.csrf,
             "user": principal.name if principal and principal.kind == "user" else None,
+            # Read-only users and tokens see no buttons they could not use (the API refuses them anyway).
+            "can_act": principal is None or principal.scope is Scope.ADMIN,
             "auth_enabled": snapshot.enabled,
             "firing_count": firing,
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),

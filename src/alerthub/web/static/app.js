@@ -5,6 +5,7 @@
 const body = document.body;
 const CSRF = body.dataset.csrf || "";
 const USER = body.dataset.user || "";
+const CAN_ACT = body.dataset.canAct === "1";
 const M = JSON.parse(document.getElementById("i18n").textContent || "{}");
 const t = (key) => M[key] || key;
 const $ = (sel, root) => (root || document).querySelector(sel);
@@ -177,9 +178,9 @@ const Board = {
   row(a) {
     const rank = (a.state === "resolved" ? 0 : 10) + (SEV_RANK[a.severity] || 0);
     const actions = [];
-    if (a.state === "firing") actions.push(el("button", { data: { action: "ack", id: a.id } }, t("act.ack")));
-    if (a.state !== "resolved") actions.push(el("button", { class: "ghost", data: { action: "resolve", id: a.id } }, t("act.resolve")));
-    actions.push(el("a", { class: "button ghost", href: `/silences?alert=${encodeURIComponent(a.id)}#new` }, t("act.silence")));
+    if (CAN_ACT && a.state === "firing") actions.push(el("button", { data: { action: "ack", id: a.id } }, t("act.ack")));
+    if (CAN_ACT && a.state !== "resolved") actions.push(el("button", { class: "ghost", data: { action: "resolve", id: a.id } }, t("act.resolve")));
+    if (CAN_ACT) actions.push(el("a", { class: "button ghost", href: `/silences?alert=${encodeURIComponent(a.id)}#new` }, t("act.silence")));
     const summary = summaryOf(a);
     const what = el("td", { class: "what" }, el("a", { href: `/alerts/${encodeURIComponent(a.id)}` }, a.rule_name), " ", stateEl(a.state));
     if (summary) what.append(el("div", { class: "summary-text" }, summary));
@@ -254,6 +255,7 @@ const Board = {
 
 const Silences = {
   async init() {
+    if (!$("#silence-form")) { await this.load(); return; }
     $("#add-matcher").addEventListener("click", () => this.addMatcher());
     $("#matchers").addEventListener("click", (event) => {
       const remove = event.target.closest("[data-remove]");
@@ -297,7 +299,7 @@ const Silences = {
     const tbody = $("#silences tbody");
     tbody.replaceChildren(...items.map((s) => {
       const state = stateOf(s);
-      const expire = state === "expired" ? null
+      const expire = state === "expired" || !CAN_ACT ? null
         : el("button", { class: "ghost", onclick: () => this.expire(s.id) }, t("js.expire"));
       return el("tr", { data: { id: s.id }, class: "sil-" + state },
         el("td", null, el("span", { class: "chips" }, (s.matchers || []).map((m) =>
@@ -332,7 +334,7 @@ const Channels = {
     const items = listOf(result.data, "channels");
     $("#channels tbody").replaceChildren(...items.map((c) => {
       const outcome = el("span", { class: "outcome small" });
-      const button = el("button", { class: "ghost", onclick: () => this.test(c.name, button, outcome) }, t("test"));
+      const button = CAN_ACT ? el("button", { class: "ghost", onclick: () => this.test(c.name, button, outcome) }, t("test")) : null;
       return el("tr", { data: { name: c.name } },
         el("td", null, el("b", null, c.name), describe(c.config)),
         el("td", null, c.type || ""),
@@ -404,7 +406,7 @@ const Notifications = {
     $("#empty").hidden = items.length > 0;
   },
   row(n) {
-    const retry = n.status === "failed"
+    const retry = n.status === "failed" && CAN_ACT
       ? el("button", { class: "ghost", onclick: (e) => this.retry(n.id, e.target) }, t("js.retry")) : null;
     const alerts = (n.alert_ids || []).map((id) => el("a", { href: `/alerts/${encodeURIComponent(id)}` }, "#" + id));
     return el("tr", { data: { id: n.id }, class: "n-" + n.status },
