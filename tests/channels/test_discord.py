@@ -139,3 +139,12 @@ async def test_network_failure_is_retryable(http: httpx.AsyncClient) -> None:
 def test_describe_hides_the_token() -> None:
     ch, _ = channel("https://discord.com/api/webhooks/123/very-secret-token")
     assert "very-secret-token" not in str(ch.describe())
+
+
+async def test_rate_limit_headers_tell_how_long_the_budget_is_spent(
+    discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    ch, cfg = channel(discord.url())
+    results = [await ch.send(render(payload(), cfg), http) for _ in range(5)]
+    assert [r.wait for r in results[:4]] == [None] * 4
+    assert results[4].wait is not None and 0 < results[4].wait <= 2.0

@@ -158,6 +158,7 @@ async def test_a_429_pauses_the_channel_until_retry_after(
     hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
 ) -> None:
     discord.window.limit = 2  # the service is stricter than our budget: it answers 429
+    discord.hints = False  # and, unlike Discord, sends no rate-limit headers to warn us
     for _ in range(4):
         await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
     for _ in range(10):
@@ -365,3 +366,18 @@ async def test_send_resolved_false_suppresses_the_resolved_message_visibly(
     assert quiet.status is NotificationStatus.SUPPRESSED and "send_resolved" in (quiet.last_error or "")
     assert discord.requests == []
     assert metric(hub, "alerthub_notifications_total", channel="discord", status="suppressed") == 1
+
+
+async def test_rate_limit_headers_pause_the_channel_before_any_429(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    discord.window.limit = 2  # stricter than our budget of 5, but it says so in X-RateLimit-* headers
+    for _ in range(6):
+        await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
+    await worker.tick(http)
+    assert discord.statuses() == [200, 200]  # Remaining: 0 after the second: the worker stopped
+    for _ in range(10):
+        clock.advance(1)
+        await worker.tick(http)
+    assert 429 not in discord.statuses()
+    assert all(r.status is NotificationStatus.SENT for r in await rows(hub.db))

@@ -188,6 +188,7 @@ class DiscordStandIn(StandIn):
         self.messages: dict[str, dict[str, Any]] = {}
         self.pings: list[str] = []
         self.deleted = False
+        self.hints = True  # send X-RateLimit-* headers on success, as Discord does
         self._next_id = 1_300_000_000_000_000_000
 
     def url(self, webhook: str = "1234/secret-token") -> str:
@@ -219,13 +220,27 @@ class DiscordStandIn(StandIn):
             if message_id not in self.messages:
                 return Reply(404, {"message": "Unknown Message", "code": 10008})
             self.messages[message_id] = body
-            return Reply(200, {"id": message_id, **body})
+            return Reply(
+                200, {"id": message_id, **body}, self._hint_headers("/".join(parts[2:4])) if self.hints else {}
+            )
         self._record_pings(body)
         self._next_id += 1
         self.messages[str(self._next_id)] = body
+        headers = self._hint_headers("/".join(parts[2:4])) if self.hints else {}
         if request.query.get("wait") == ["true"]:
-            return Reply(200, {"id": str(self._next_id), "channel_id": "42", **body})
-        return Reply(204)
+            return Reply(200, {"id": str(self._next_id), "channel_id": "42", **body}, headers)
+        return Reply(204, headers=headers)
+
+    def _hint_headers(self, key: str) -> dict[str, str]:
+        now = self.now()
+        recent = [t for t in self.window.seen.get(key, []) if now - t < self.window.seconds]
+        reset_after = round(self.window.seconds - (now - recent[0]), 3) if recent else self.window.seconds
+        return {
+            "X-RateLimit-Limit": str(self.window.limit),
+            "X-RateLimit-Remaining": str(max(0, self.window.limit - len(recent))),
+            "X-RateLimit-Reset-After": str(reset_after),
+            "X-RateLimit-Bucket": "abcd1234",
+        }
 
     def _record_pings(self, body: dict[str, Any]) -> None:
         allowed = body.get("allowed_mentions")

@@ -19,9 +19,12 @@ ThreadStyle = Literal["none", "edit", "reply"]
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """`external_id` is the provider's id of what was sent (Discord message id, email Message-ID)."""
+    """`external_id` is the provider's id of what was sent (Discord message id, email Message-ID);
+    `wait` is how long the service says its budget is spent for (its rate-limit headers), so the
+    next send waits instead of earning a 429."""
 
     external_id: str | None = None
+    wait: float | None = None
 
 
 class Channel(Protocol):
@@ -112,6 +115,17 @@ async def request(
         raise DeliveryError(f"cannot connect: {type(exc).__name__}: {exc}", retryable=True) from exc
     classify_http(response)
     return response
+
+
+def budget_wait(response: httpx.Response) -> float | None:
+    """Discord's `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset-After` on a success: the bucket
+    is empty for that long."""
+    if response.headers.get("X-RateLimit-Remaining") != "0":
+        return None
+    try:
+        return max(0.0, float(response.headers.get("X-RateLimit-Reset-After", "")))
+    except ValueError:
+        return None
 
 
 def redact_url(url: str) -> str:

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import httpx
 
-from alerthub.channels.base import SendResult, ThreadStyle, redact_url, request, truncate
+from alerthub.channels.base import SendResult, ThreadStyle, budget_wait, redact_url, request, truncate
 from alerthub.channels.message import AlertView, RenderedMessage
 from alerthub.config.models import DiscordChannelConfig
 from alerthub.domain.severity import Severity
@@ -53,18 +53,18 @@ class DiscordChannel:
         # wait=true makes Discord answer with the saved message (its id lets us edit it later);
         # without it a message Discord fails to save is dropped with a 204 and no error.
         response = await self._call(http, "POST", self._url, self.body(message), {"wait": "true"})
-        return SendResult(_message_id(response))
+        return SendResult(_message_id(response), budget_wait(response))
 
     async def update(self, message: RenderedMessage, external_id: str, http: httpx.AsyncClient) -> SendResult:
         url = f"{self._url.rstrip('/')}/messages/{external_id}"
         try:
-            await self._call(http, "PATCH", url, self.body(message), None)
+            response = await self._call(http, "PATCH", url, self.body(message), None)
         except DeliveryError as exc:
             if exc.status != 404:
                 raise
             # The first message was deleted by someone: say it anew rather than not at all.
             return await self.send(message, http)
-        return SendResult(external_id)
+        return SendResult(external_id, budget_wait(response))
 
     async def _call(
         self, http: httpx.AsyncClient, method: str, url: str, body: dict[str, object], params: dict[str, str] | None

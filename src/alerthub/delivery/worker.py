@@ -211,7 +211,8 @@ class DeliveryWorker:
         return found
 
     async def _deliver(self, row: Notification, http: httpx.AsyncClient) -> bool:
-        """Send one row and record the outcome; False when the channel is now paused by a 429."""
+        """Send one row and record the outcome; False when the channel must now pause (a 429, or
+        rate-limit headers saying the service's budget is spent)."""
         payload = _payload(row)
         if payload is None:
             await self._failed(row, None, DeliveryError("payload is not a notification payload", retryable=False))
@@ -231,6 +232,10 @@ class DeliveryWorker:
             self.on_error()
             return await self._failed(row, payload, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
         await self._succeeded(row, result)
+        if result.wait:
+            # The service's headers say its bucket is empty: wait as told rather than earn a 429.
+            self.bucket(row.channel).pause(self.clock() + timedelta(seconds=result.wait))
+            return False
         return True
 
     async def _send(self, row: Notification, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
