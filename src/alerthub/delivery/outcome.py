@@ -13,7 +13,7 @@ from alerthub.config.models import ReceiverConfig
 from alerthub.delivery.retry import RetryDecision
 from alerthub.domain.alert import AlertEvent, EventKind
 from alerthub.domain.notification import Notification, NotificationPayload, NotificationStatus
-from alerthub.store import deliveries, events
+from alerthub.store import channel_state, deliveries, events
 from alerthub.store.channel_state import ChannelState
 
 
@@ -62,6 +62,34 @@ async def append_delivery_events(conn: AsyncConnection, attempt: Attempt) -> Non
             for alert_id, episode in episodes.items()
         ],
     )
+
+
+async def record_sent(conn: AsyncConnection, row: Notification, external_id: str | None, now: datetime) -> None:
+    await deliveries.mark_sent(conn, row.id or 0, now, external_id)
+    if row.thread_key and external_id:
+        await deliveries.save_thread(conn, row.thread_key, row.channel, external_id, now)
+    await channel_state.record_success(conn, row.channel, now)
+    await append_delivery_events(conn, Attempt(row, now, "sent", external_id=external_id))
+
+
+async def record_failed(
+    conn: AsyncConnection,
+    row: Notification,
+    decision: RetryDecision,
+    text: str,
+    status: int | None,
+    paused: datetime | None,
+    now: datetime,
+) -> ChannelState:
+    """Back to `pending` for `decision.retry_at`, or `failed`; returns the channel's state after it."""
+    if decision.retry_at is not None:
+        await deliveries.mark_retry(conn, row.id or 0, decision.retry_at, text)
+    else:
+        await deliveries.mark_failed(conn, row.id or 0, text)
+    state = await channel_state.record_failure(conn, row.channel, now, text, paused)
+    outcome = "retry" if decision.retry_at else "failed"
+    await append_delivery_events(conn, Attempt(row, now, outcome, text, retry_at=decision.retry_at, status=status))
+    return state
 
 
 def failure_text(decision: RetryDecision, error: str) -> str:

@@ -251,13 +251,7 @@ class DeliveryWorker:
     async def _succeeded(self, row: Notification, result: SendResult) -> None:
         now = self.clock()
         async with self.db.write() as conn:
-            await deliveries.mark_sent(conn, row.id or 0, now, result.external_id)
-            if row.thread_key and result.external_id:
-                await deliveries.save_thread(conn, row.thread_key, row.channel, result.external_id, now)
-            await channel_state.record_success(conn, row.channel, now)
-            await outcome.append_delivery_events(
-                conn, outcome.Attempt(row, now, "sent", external_id=result.external_id)
-            )
+            await outcome.record_sent(conn, row, result.external_id, now)
         self.metrics.notifications.labels(row.channel, "sent").inc()
 
     async def _failed(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> bool:
@@ -268,20 +262,7 @@ class DeliveryWorker:
         paused = now + timedelta(seconds=error.retry_after) if error.status == 429 and error.retry_after else None
         receiver = self.receivers.get(row.receiver)
         async with self.db.write() as conn:
-            if decision.retry_at is not None:
-                await deliveries.mark_retry(conn, row.id or 0, decision.retry_at, text)
-            else:
-                await deliveries.mark_failed(conn, row.id or 0, text)
-            state = await channel_state.record_failure(conn, row.channel, now, text, paused)
-            attempt = outcome.Attempt(
-                row,
-                now,
-                "retry" if decision.retry_at else "failed",
-                text,
-                retry_at=decision.retry_at,
-                status=error.status,
-            )
-            await outcome.append_delivery_events(conn, attempt)
+            state = await outcome.record_failed(conn, row, decision, text, error.status, paused, now)
             fallbacks: list[str] = []
             if payload is not None and receiver and outcome.needs_fallback(receiver, state, decision, now):
                 fallbacks = await outcome.enqueue_fallbacks(conn, row, payload, receiver, now)
