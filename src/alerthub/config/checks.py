@@ -35,6 +35,9 @@ def cross_check(config: Config) -> list[Problem]:
             if rule.comparison in ("==", "!=") and len(rule.thresholds) > 1:
                 problems.append(Problem(f"rules[{i}].thresholds.{severity}", "== and != take one threshold"))
                 break
+    from alerthub.delivery.checks import check_channels  # here: delivery imports config
+
+    problems += check_channels(config)
     return problems
 
 
