@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from alerthub.api.app import create_app
-from alerthub.hub import Hub
+from alerthub.hub import BackgroundTask, Hub
 from alerthub.roles import Role
 from support.processes import run_cli
 
@@ -15,19 +15,23 @@ SEND = {"rule_name": "system_cpu_high", "metric_data": {"metric_value": 99}}
 
 
 def _track(hub: Hub) -> list[str]:
+    """Replace the hub's loops by probes: a worker loop and the API's own token-usage recorder."""
     started: list[str] = []
 
-    async def loop(stop: asyncio.Event) -> None:
-        started.append("loop")
-        await stop.wait()
+    def probe(name: str) -> BackgroundTask:
+        async def loop(stop: asyncio.Event) -> None:
+            started.append(name)
+            await stop.wait()
 
-    hub.background = {"probe": loop}
+        return loop
+
+    hub.background = {"delivery": probe("delivery"), "token-usage": probe("token-usage")}
     return started
 
 
 async def _serve(hub: Hub, role: Role) -> tuple[list[str], dict[str, int]]:
-    started = _track(hub)
     app = create_app(hub, migrate=False, role=role)
+    started = _track(hub)  # after create_app, which registers the real token-usage loop
     statuses: dict[str, int] = {}
     async with app.router.lifespan_context(app):
         await asyncio.sleep(0)  # let the lifespan's tasks take their first step
@@ -39,16 +43,16 @@ async def _serve(hub: Hub, role: Role) -> tuple[list[str], dict[str, int]]:
     return started, statuses
 
 
-async def test_api_role_serves_http_and_starts_no_loop(hub: Hub) -> None:
+async def test_api_role_serves_http_and_starts_no_worker_loop(hub: Hub) -> None:
     started, statuses = await _serve(hub, Role.API)
-    assert started == []
+    assert started == ["token-usage"]  # only the loop that belongs to the HTTP side
     assert statuses["send"] == 202
     assert statuses["/api/alerts"] == 200
 
 
 async def test_worker_role_runs_loops_and_answers_only_health(hub: Hub) -> None:
     started, statuses = await _serve(hub, Role.WORKER)
-    assert started == ["loop"]
+    assert "delivery" in started
     assert statuses["send"] == 404
     assert statuses["/api/alerts"] == 404
     assert statuses["/openapi.json"] == 404
@@ -57,7 +61,7 @@ async def test_worker_role_runs_loops_and_answers_only_health(hub: Hub) -> None:
 
 async def test_all_role_does_both(hub: Hub) -> None:
     started, statuses = await _serve(hub, Role.ALL)
-    assert started == ["loop"]
+    assert sorted(started) == ["delivery", "token-usage"]
     assert statuses["send"] == 202
     assert statuses["/healthz"] == 200
 

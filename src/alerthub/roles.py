@@ -1,7 +1,8 @@
 """What one `alerthub serve` process does: the seed's `alert-system` and `monitoring-service` as roles.
 
 * `all`    — the HTTP API and web page, and the background loops (pollers, dispatcher, delivery).
-* `api`    — HTTP only: ingest, the API, the web page. No background loop runs, so any number of these
+* `api`    — HTTP only: ingest, the API, the web page. No pollers, pipeline or delivery run (only the
+             loops that serve HTTP itself, such as recording API token use), so any number of these
              can sit behind a load balancer and scale with request volume.
 * `worker` — the background loops, plus `/healthz`, `/readyz` and `/metrics` so an orchestrator can
              check it and Prometheus can read its delivery counters.
@@ -21,6 +22,8 @@ from starlette.websockets import WebSocketClose
 from alerthub.api.responses import JSONResponse
 
 WORKER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Loops that serve the HTTP side (writing API tokens' last use) and so run wherever the API does.
+API_LOOPS = frozenset({"token-usage"})
 
 
 class Role(StrEnum):
@@ -35,6 +38,10 @@ class Role(StrEnum):
     @property
     def runs_background(self) -> bool:
         return self is not Role.API
+
+    def runs(self, loop: str) -> bool:
+        """Whether a process of this role runs the background loop named `loop` (a key of hub.background)."""
+        return self.runs_background or (self.serves_api and loop in API_LOOPS)
 
 
 def restrict_to_role(app: FastAPI, role: Role) -> None:

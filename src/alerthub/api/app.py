@@ -42,11 +42,8 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
         if migrate:
             await upgrade(hub.db)
         stop = asyncio.Event()
-        tasks = (
-            [asyncio.create_task(run(stop), name=name) for name, run in hub.background.items()]
-            if run_background and role.runs_background
-            else []
-        )
+        loops = {name: run for name, run in hub.background.items() if run_background and role.runs(name)}
+        tasks = [asyncio.create_task(run(stop), name=name) for name, run in loops.items()]
         try:
             yield
         finally:
