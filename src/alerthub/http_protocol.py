@@ -65,6 +65,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._disarm()
         super().on_message_complete()
 
+    def handle_websocket_upgrade(self) -> None:
+        self._disarm()  # the connection now belongs to the WebSocket protocol and its own timeouts
+        super().handle_websocket_upgrade()
+
     def send_400_response(self, msg: str) -> None:
         # The parser reports an exception raised in a callback as a malformed request; say what it was.
         if self._headers_too_large:
