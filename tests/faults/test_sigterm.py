@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import time
@@ -9,8 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from alerthub.store.database import Database
+from alerthub.store.tables import notification
 from support.processes import ServerProcess, running, write_config
+from support.standins import Reply, Request, StandIn
 
 pytestmark = pytest.mark.e2e
 
@@ -86,3 +91,56 @@ def test_idle_server_exits_promptly_on_sigterm(tmp_path: Path) -> None:
         assert server.wait_exit(timeout=EXIT_BOUND) in CLEAN_EXIT
         assert "Application shutdown complete" in server.log()
         assert time.monotonic() - started < 5
+
+
+class SlowReceiver(StandIn):
+    """A webhook receiver that takes SLOW_SEND seconds to answer: a send is in flight that long."""
+
+    def answer(self, request: Request) -> Reply:
+        time.sleep(SLOW_SEND)
+        return Reply(200, {"ok": True})
+
+
+SLOW_SEND = 2.0
+
+
+def _statuses(url: str) -> list[str]:
+    async def run() -> list[str]:
+        db = Database(url)
+        try:
+            async with db.read() as conn:
+                return [row.status for row in (await conn.execute(select(notification.c.status))).all()]
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def test_sigterm_lets_a_notification_in_flight_finish_and_records_it(tmp_path: Path) -> None:
+    receiver = SlowReceiver()
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    settings = {
+        "server": {"shutdown_timeout": f"{SHUTDOWN_TIMEOUT}s"},
+        "storage": {"url": url},
+        "rules": [{"name": "sigterm_test", "thresholds": {"critical": 1}}],
+        "channels": [{"name": "hook", "type": "webhook", "url": receiver.base_url + "/hook"}],
+        "receivers": [{"name": "ops", "channels": ["hook"]}],
+        "route": {"receiver": "ops", "group_wait": "0s"},
+    }
+    server = ServerProcess(write_config(tmp_path / "alerthub.yaml", settings), tmp_path)
+    try:
+        with running(server):
+            body = {"rule_name": "sigterm_test", "metric_data": {"metric_value": 5}}
+            assert httpx.post(server.url + "/api/alerts/send", json=body, timeout=5).status_code == 202
+            deadline = time.monotonic() + 10
+            while not receiver.requests:
+                assert time.monotonic() < deadline, "the notification was never sent"
+                time.sleep(0.02)
+            server.signal(signal.SIGTERM)  # the receiver is still thinking about its answer
+            signalled = time.monotonic()
+            assert server.wait_exit(timeout=EXIT_BOUND) in CLEAN_EXIT
+            assert time.monotonic() - signalled <= EXIT_BOUND
+    finally:
+        receiver.close()
+    assert _statuses(url) == ["sent"], "the send in flight was finished and recorded before exit"
+    assert len(receiver.requests) == 1
