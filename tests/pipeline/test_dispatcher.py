@@ -58,6 +58,9 @@ async def test_first_notification_waits_group_wait(hub: Hub, clock: FakeClock) -
     assert first.payload.alerts[0].url == f"http://127.0.0.1:8000/alerts/{alert_id}"
     assert len({r.idempotency_key for r in rows}) == 2
     assert await d.run_once() == 0, "a flushed group is not flushed again at once"
+    sample = hub.metrics.registry.get_sample_value
+    labels = {"status": "pending", "reason": "first notification"}
+    assert sample("alerthub_pipeline_notifications_enqueued_total", labels) == 2
 
 
 async def test_later_changes_wait_group_interval_then_repeat(hub: Hub, clock: FakeClock) -> None:

@@ -77,6 +77,7 @@ async def test_silence_suppresses_then_expires(hub: Hub, clock: FakeClock) -> No
     assert f"pipeline:silence: silenced by {silence.id}" in " ".join(await trace(hub, alert_id))
     clock.advance(300)
     assert await d.run_once() == 0, "recorded once, not at every tick"
+    assert hub.metrics.registry.get_sample_value("alerthub_pipeline_alerts_muted_total", {"stage": "silence"}) == 1
     assert await until_sent(d, clock, 60) == 55  # the silence ends at 10:00
     [sent] = (await outbox(hub))[1:]
     assert (sent.status, sent.reason) == ("pending", "first notification")
