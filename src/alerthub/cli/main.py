@@ -11,6 +11,7 @@ import typer
 
 from alerthub.cli.channels import channels_app
 from alerthub.cli.routes import routes_app
+from alerthub.cli.silences import silences_app
 from alerthub.cli.tokens import tokens_app
 from alerthub.cli.users import refuse_unprotected, users_app
 from alerthub.config import load_config
@@ -23,6 +24,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(channels_app, name="channels")
 app.add_typer(routes_app, name="routes")
+app.add_typer(silences_app, name="silences")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(users_app, name="users")
 
