@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from alerthub.domain.silence import LabelMatcher
 from alerthub.pipeline.matchers import Matcher, MatcherError, MatchType, from_config, parse_matchers
@@ -63,3 +65,15 @@ def test_config_forms_combine() -> None:
 )
 def test_silence_matcher_objects(is_regex: bool, is_equal: bool, type_: MatchType) -> None:
     assert Matcher.from_label_matcher(LabelMatcher("a", "b", is_regex, is_equal)).type is type_
+
+
+@given(
+    name=st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True),
+    value=st.text(max_size=40),
+    type_=st.sampled_from([MatchType.EQUAL, MatchType.NOT_EQUAL]),
+)
+def test_a_matcher_printed_parses_back_to_itself(name: str, value: str, type_: MatchType) -> None:
+    original = Matcher.of(name, type_, value)
+    [parsed] = parse_matchers(str(original))
+    assert parsed == original
+    assert parsed.matches({name: value}) is (type_ is MatchType.EQUAL)
