@@ -204,7 +204,7 @@ def storm(server: Server, name: str, receiver_port: int, *, count: int = 10_000,
     tag = f"s{server.name[:2]}{int(time.time()) % 100000}"
     server.mark()
     sent, cpu = send(server, tag, count, batch=10, rate=count / seconds, groups=100)
-    data = _wait_for(receiver_port, tag, count, timeout=60)
+    data = _wait_for(receiver_port, tag, count, timeout=30)
     ids: dict[str, list[float]] = data["ids"]  # type: ignore[assignment]
     started = float(sent["started"])  # type: ignore[arg-type]
     firsts = [min(t) for t in ids.values()]
