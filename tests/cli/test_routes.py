@@ -88,3 +88,19 @@ def test_bad_arguments_exit_2_with_a_reason(config: Path, args: tuple[str, ...],
     result = run_cli("routes", "test", *args, "--config", str(config))
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_check_config_reports_bad_matchers_and_time_intervals(tmp_path: Path) -> None:
+    bad = {
+        "route": {"routes": [{"matchers": ['severity=~"("']}]},
+        "inhibit_rules": [{"source_matchers": ["a"]}],
+        "time_intervals": [{"name": "n", "time_intervals": [{"weekdays": ["someday"]}]}],
+    }
+    result = run_cli("check-config", "--config", str(write_config(tmp_path / "bad.yaml", bad)))
+    assert result.returncode == 1
+    for location in (
+        "route.routes[0].matchers[0]:",
+        "inhibit_rules[0].source_matchers[0]:",
+        "time_intervals[0].time_intervals[0].weekdays[0]:",
+    ):
+        assert location in result.stderr

@@ -38,6 +38,9 @@ def cross_check(config: Config) -> list[Problem]:
     from alerthub.delivery.checks import check_channels  # here: delivery imports config
 
     problems += check_channels(config)
+    from alerthub.pipeline.checks import pipeline_problems  # here: the pipeline imports config
+
+    problems += pipeline_problems(config)
     return problems
 
 

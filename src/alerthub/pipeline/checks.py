@@ -33,7 +33,8 @@ def check_pipeline_config(config: Config) -> None:
 
 
 def _route(route: RouteConfig, where: str) -> list[Problem]:
-    problems = _matchers(route.match_re, route.matchers, f"{where}.match_re", f"{where}.matchers")
+    # A route's match_re is already checked with the other cross-key checks (config/checks.py).
+    problems = _matchers({}, route.matchers, f"{where}.match_re", f"{where}.matchers")
     for i, child in enumerate(route.routes):
         problems += _route(child, f"{where}.routes[{i}]")
     return problems
