@@ -32,6 +32,7 @@ def quiet_http_client_logs() -> None:
 
 
 def uvicorn_config(cfg: Config, *, host: str, port: int, role: Role) -> uvicorn.Config:
+    """The hub, its app for `role`, and uvicorn with the limits and timeouts of `server.*`."""
     server = cfg.server
     hub = build_hub(cfg)
     return uvicorn.Config(
