@@ -120,6 +120,8 @@ async def test_hundred_alerts_in_one_request_are_one_transaction(client: httpx.A
         assert answer.status_code == 200, answer.text
         return counts.commits, counts.statements
 
+    # One warm-up request first: the credentials snapshot is read once on the first request, then cached.
+    assert (await client.get("/api/rules")).status_code == 200
     small_commits, small_statements = await post(10, 0)
     commits, statements = await post(100, 1000)
     assert commits == 1 and small_commits == 1
