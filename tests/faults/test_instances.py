@@ -27,7 +27,7 @@ from support.databases import (
     skip_or_fail_without_postgres,
 )
 from support.processes import ServerProcess, running, write_config
-from support.standins import Receiver
+from support.standins import Receiver, Reply, Request
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -206,3 +206,72 @@ def test_api_and_worker_roles_split_the_work(database: str, receiver: Receiver, 
         worker_metrics = httpx.get(worker.url + "/metrics", timeout=5).text
     assert _delivered(receiver)[0] == dict.fromkeys(hosts, 1)
     assert "alerthub_background_errors_total" in worker_metrics
+
+
+class HangingReceiver(Receiver):
+    """Takes the first message and does not answer until released: that send is in flight, for as long
+    as the test wants, while the instance sending it is killed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def answer(self, request: Request) -> Reply:
+        if len(self.requests) == 1:
+            self.lock.release()  # let later requests in while this one hangs
+            try:
+                self.release.wait(timeout=30)
+            finally:
+                self.lock.acquire()
+        return super().answer(request)
+
+
+def _claims(url: str) -> list[tuple[str, str | None, int]]:
+    async def run() -> list[tuple[str, str | None, int]]:
+        db = Database(url)
+        try:
+            async with db.read() as conn:
+                query = select(notification.c.status, notification.c.claimed_by, notification.c.attempts)
+                return [(r.status, r.claimed_by, r.attempts) for r in (await conn.execute(query)).all()]
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def test_a_send_cut_by_sigkill_is_taken_over_with_the_same_idempotency_key(database: str, tmp_path: Path) -> None:
+    """The crash window made visible: the killed instance's message reached the receiver but was never
+    recorded as sent; after the lease a survivor sends it again, with the same Idempotency-Key."""
+    receiver = HangingReceiver()
+    config = write_config(tmp_path / "alerthub.yaml", _config(database, receiver))
+    try:
+        with ExitStack() as stack:
+            servers = [stack.enter_context(running(ServerProcess(config, tmp_path, name=f"i{i}"))) for i in range(2)]
+            body = {"rule_name": "load_test", "metric_data": {"metric_value": 5}, "labels": {"host": "cut-1"}}
+            assert httpx.post(servers[0].url + "/api/alerts/send", json=body, timeout=10).status_code == 202
+            _wait_for(lambda: len(receiver.requests) == 1, 10, "the first send never arrived")
+            [(status, claimed_by, _)] = _claims(database)
+            assert status == "sending" and claimed_by is not None
+            [sender] = [s for s in servers if s.process is not None and f":{s.process.pid}:" in claimed_by]
+            sender.signal(signal.SIGKILL)
+            sender.wait_exit(timeout=10)
+            killed_at = time.monotonic()
+            receiver.release.set()  # its answer now goes to a dead socket
+            _wait_for(lambda: len(receiver.requests) == 2, TAKEOVER_BOUND, "the killed instance's send was lost")
+            taken_over_after = time.monotonic() - killed_at
+            time.sleep(1)  # and no third copy
+    finally:
+        receiver.close()
+    first, second = receiver.requests
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+    assert len(receiver.requests) == 2
+    assert LEASE - 1 <= taken_over_after <= TAKEOVER_BOUND
+    [(status, _, attempts)] = _claims(database)
+    assert (status, attempts) == ("sent", 2)
+
+
+def _wait_for(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
