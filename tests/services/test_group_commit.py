@@ -47,7 +47,7 @@ async def _queued(group: GroupCommit[str, str], works: list[str]) -> list[asynci
 async def test_callers_arriving_during_a_commit_share_the_next_one() -> None:
     rec = Recorder()
     group: GroupCommit[str, str] = GroupCommit(rec.commit, max_size=100)
-    tasks = await _queued(group, ["a", "b", "c", "d"])
+    tasks = await _queued(group, ["a"]) + await _queued(group, ["b", "c", "d"])
     assert rec.batches == [["a"]]
     assert not any(t.done() for t in tasks), "nobody is answered before their commit"
     rec.release.set()
@@ -58,7 +58,7 @@ async def test_callers_arriving_during_a_commit_share_the_next_one() -> None:
 async def test_a_batch_never_exceeds_max_size() -> None:
     rec = Recorder()
     group: GroupCommit[str, str] = GroupCommit(rec.commit, max_size=2)
-    tasks = await _queued(group, ["a", "b", "c", "d", "e"])
+    tasks = await _queued(group, ["a"]) + await _queued(group, ["b", "c", "d", "e"])
     rec.release.set()
     await asyncio.gather(*tasks)
     assert rec.batches == [["a"], ["b", "c"], ["d", "e"]]
@@ -67,7 +67,7 @@ async def test_a_batch_never_exceeds_max_size() -> None:
 async def test_one_failing_caller_fails_alone() -> None:
     rec = Recorder()
     group: GroupCommit[str, str] = GroupCommit(rec.commit, max_size=100)
-    tasks = await _queued(group, ["a", "b", "bad", "c"])
+    tasks = await _queued(group, ["a"]) + await _queued(group, ["b", "bad", "c"])
     rec.release.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert results[:2] == ["A", "B"] and results[3] == "C"

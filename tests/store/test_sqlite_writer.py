@@ -82,3 +82,18 @@ def test_saved_rows_name_every_alert_column() -> None:
     now = datetime(2026, 11, 27, tzinfo=UTC)
     sample = Alert(None, "fp", "r", "s", AlertState.FIRING, Severity.WARNING, 1.0, 1.0, {}, {}, 1, 1, now, now, now)
     assert set(alert_store._row(sample)) == {c.name for c in alert.columns} - {"id"}
+
+
+def test_an_inserted_alert_keeps_every_field_but_its_new_id() -> None:
+    from dataclasses import fields, replace
+    from datetime import UTC, datetime
+
+    from alerthub.domain.alert import Alert, AlertChange, AlertState
+    from alerthub.domain.severity import Severity
+
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    values = {f.name: f"v-{f.name}" for f in fields(Alert)}
+    values.update(id=None, state=AlertState.FIRING, severity=Severity.HIGH, first_seen=now, count=3)
+    before = Alert(**values)
+    saved = alert_store._with_id(AlertChange(None, before, ()), 42)
+    assert saved.after == replace(before, id=42)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +58,17 @@ async def save_changes(conn: AsyncConnection, changes: Sequence[AlertChange]) ->
 
 
 def _with_id(change: AlertChange, alert_id: int) -> AlertChange:
-    return replace(change, after=replace(change.after, id=alert_id))
+    # Built directly: `dataclasses.replace` twice per new alert was a tenth of a bulk insert's CPU.
+    a = change.after
+    after = Alert(
+        id=alert_id, fingerprint=a.fingerprint, rule_name=a.rule_name, source=a.source, state=a.state,
+        severity=a.severity, value=a.value, peak_value=a.peak_value, labels=a.labels, annotations=a.annotations,
+        episode=a.episode, count=a.count, first_seen=a.first_seen, last_seen=a.last_seen,
+        state_changed_at=a.state_changed_at, pending_since=a.pending_since, clear_since=a.clear_since,
+        ends_at=a.ends_at, acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
+        resolved_at=a.resolved_at, raw=a.raw,
+    )  # fmt: skip
+    return AlertChange(change.before, after, change.events)
 
 
 async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
