@@ -42,6 +42,8 @@ def uvicorn_config(cfg: Config, *, host: str, port: int, role: Role) -> uvicorn.
         http=guarded_protocol(server.request_read_timeout.total_seconds(), server.max_header_bytes),
         log_level="info",
         access_log=False,
+        # uvicorn counts the connection asking too (`>=`), hence + 1 for exactly max_connections.
+        limit_concurrency=server.max_connections + 1,
         timeout_keep_alive=max(1, math.ceil(server.keep_alive_timeout.total_seconds())),
         timeout_graceful_shutdown=max(1, math.ceil(server.shutdown_timeout.total_seconds())),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -210,3 +211,20 @@ def test_idle_keep_alive_connection_is_closed_and_normal_requests_work(server: S
         rest, closed = _read_all(sock)
     assert rest == b""
     assert closed - idle_since <= 3
+
+
+@pytest.mark.e2e
+def test_connections_beyond_the_limit_get_503_and_service_resumes(tmp_path: Path) -> None:
+    settings = {"server": {"max_connections": 3}, "storage": {"url": f"sqlite:///{tmp_path / 'hub.db'}"}}
+    with running(ServerProcess(write_config(tmp_path / "alerthub.yaml", settings), tmp_path)) as server:
+        assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200
+        idle = [_connect(server) for _ in range(3)]
+        time.sleep(0.3)  # let the server accept them
+        try:
+            refused = httpx.get(server.url + "/healthz", timeout=5)
+        finally:
+            for sock in idle:
+                sock.close()
+        time.sleep(0.3)
+        assert refused.status_code == 503
+        assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200

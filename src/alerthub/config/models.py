@@ -28,6 +28,8 @@ class ServerConfig(Strict):
     request_read_timeout: Duration = timedelta(seconds=30)
     keep_alive_timeout: Duration = timedelta(seconds=5)
     max_header_bytes: int = Field(64 * 1024, ge=1024)
+    # Open connections served at once; beyond it a request is answered 503 at once, not queued.
+    max_connections: int = Field(1000, ge=1)
     # On SIGTERM: how long in-flight requests may take before connections are cut.
     shutdown_timeout: Duration = timedelta(seconds=20)
 
