@@ -202,7 +202,7 @@ def pick(cookie: str | None, accept_language: str | None) -> str:
             except ValueError:
                 q = 0.0
         primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and q > best_q:
+        if primary in LANGUAGES and q > 0 and q > best_q:  # q=0 means "not this one"
             best, best_q = primary, q
     return best
 
