@@ -221,3 +221,12 @@ async def test_token_checks_cost_no_query_per_request(client: httpx.AsyncClient,
         event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)
     assert statements, "the ingest itself writes"
     assert not [s for s in statements if "api_token" in s or "app_user" in s], "credentials come from memory"
+
+
+async def test_a_user_added_by_another_process_can_log_in_at_once(client: httpx.AsyncClient, hub: Hub) -> None:
+    await service(client).create_token("someone", Scope.READ)  # closed hub, snapshot now cached
+    assert (await client.get("/api/alerts")).status_code == 401
+    cli = AuthService(hub.db, hub.config, hub.clock)  # `alerthub users add` in another process
+    await cli.add_user("newcomer", "long enough")
+    assert (await login(client, "newcomer", "long enough")).status_code == 303
+    assert (await client.get("/", headers=HTML)).status_code == 200, "no bounce back to the login page"

@@ -88,10 +88,11 @@ class AuthMiddleware:
             principal = await self.auth.authenticate_token(bearer)
             if principal is None:
                 return _json(401, "invalid or revoked API token", {"WWW-Authenticate": "Bearer"})
-        elif session is not None and session.user is not None and session.user in snap.users:
-            principal = Principal(session.user, snap.users[session.user], "user")
         else:
-            return _unauthenticated(method, path, headers, scope.get("query_string", b""))
+            user = session.user if session is not None else None
+            principal = await self.auth.session_user(user) if user else None
+            if principal is None:
+                return _unauthenticated(method, path, headers, scope.get("query_string", b""))
         if principal is not None and not principal.scope.allows(required_scope(method, path)):
             return _json(403, f"the {principal.scope.value} scope does not allow {method} {path}")
         if unsafe and bearer is None and session is not None and not _csrf_ok(headers, session):

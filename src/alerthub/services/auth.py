@@ -121,6 +121,16 @@ class AuthService:
             self._used[found.name] = self.clock()
         return found
 
+    async def session_user(self, name: str) -> Principal | None:
+        """The user a session cookie names, if they still exist. Like tokens, an unknown name reloads
+        once (rate-limited): a user added a moment ago by the CLI or another instance can log in."""
+        snap = await self.snapshot()
+        if name not in snap.users and self._monotonic() - self._last_miss_reload > MISS_RELOAD_SECONDS:
+            self._last_miss_reload = self._monotonic()
+            snap = await self.reload(snap)
+        scope = snap.users.get(name)
+        return Principal(name, scope, "user") if scope is not None else None
+
     async def flush_usage(self) -> int:
         """Write the tokens' last use, gathered in memory: one small write a minute, none per request."""
         used, self._used = self._used, {}
