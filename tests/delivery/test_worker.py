@@ -152,6 +152,14 @@ async def test_a_burst_is_paced_and_digested_with_no_429(
     async with hub.db.read() as conn:
         merged = [await deliveries.get(conn, r.id or 0) for r in every if r.kind != "digest"]
     assert sum(1 for m in merged if m and m.extra["merged_into"]) == 46
+    last = merged[-1]
+    assert last is not None
+    reasons = [e["reason"] for e in await delivery_events(hub.db, last.alert_ids[0])]
+    assert reasons == [
+        f"attempt 1 to discord: merged: merged into digest notification {last.extra['merged_into']} "
+        "(channel budget spent)",
+        "attempt 1 to discord: sent",
+    ]
 
 
 async def test_a_429_pauses_the_channel_until_retry_after(

@@ -28,10 +28,26 @@ class Attempt:
     status: int | None = None
 
 
-async def append_delivery_events(conn: AsyncConnection, attempt: Attempt) -> None:
+async def append_delivery_events(conn: AsyncConnection, *attempts: Attempt) -> None:
+    """One `delivery` event per linked alert per attempt, written in one statement (a digest
+    records hundreds of merged rows at once)."""
+    missing = [a.row.id or 0 for a in attempts if not a.row.alert_ids]
+    looked_up = await deliveries.alert_ids(conn, missing)
+    links = {a.row.id or 0: a.row.alert_ids or looked_up.get(a.row.id or 0, ()) for a in attempts}
+    episodes = await deliveries.episodes(conn, sorted({i for ids in links.values() for i in ids}))
+    await events.append_events(
+        conn,
+        [
+            (alert_id, _event(attempt, episodes[alert_id]))
+            for attempt in attempts
+            for alert_id in links[attempt.row.id or 0]
+            if alert_id in episodes
+        ],
+    )
+
+
+def _event(attempt: Attempt, episode: int) -> AlertEvent:
     row = attempt.row
-    alert_ids = row.alert_ids or (await deliveries.alert_ids(conn, [row.id or 0])).get(row.id or 0, ())
-    episodes = await deliveries.episodes(conn, alert_ids)
     reason = f"attempt {row.attempts} to {row.channel}: {attempt.outcome}"
     if attempt.detail:
         reason += f": {attempt.detail}"
@@ -50,18 +66,7 @@ async def append_delivery_events(conn: AsyncConnection, attempt: Attempt) -> Non
         detail["retry_at"] = attempt.retry_at.isoformat()
     if attempt.external_id:
         detail["external_id"] = attempt.external_id
-    await events.append_events(
-        conn,
-        [
-            (
-                alert_id,
-                AlertEvent(
-                    EventKind.DELIVERY, attempt.now, f"channel:{row.channel}", episode, reason=reason, detail=detail
-                ),
-            )
-            for alert_id, episode in episodes.items()
-        ],
-    )
+    return AlertEvent(EventKind.DELIVERY, attempt.now, f"channel:{row.channel}", episode, reason=reason, detail=detail)
 
 
 async def record_sent(conn: AsyncConnection, row: Notification, external_id: str | None, now: datetime) -> None:

@@ -202,9 +202,8 @@ class DeliveryWorker:
             digest_id = await deliveries.insert_row(conn, values, alert_ids)
             assert digest_id is not None
             await deliveries.merge_into(conn, digest_id, [r.id for r in rows if r.id is not None])
-            for row in rows:
-                note = f"merged into digest notification {digest_id} (channel budget spent)"
-                await outcome.append_delivery_events(conn, outcome.Attempt(row, now, "merged", note))
+            note = f"merged into digest notification {digest_id} (channel budget spent)"
+            await outcome.append_delivery_events(conn, *(outcome.Attempt(row, now, "merged", note) for row in rows))
             found = await deliveries.get(conn, digest_id)
         self.metrics.notifications.labels(name, "merged").inc(len(rows))
         assert found is not None
