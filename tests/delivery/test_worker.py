@@ -389,3 +389,35 @@ async def test_rate_limit_headers_pause_the_channel_before_any_429(
         await worker.tick(http)
     assert 429 not in discord.statuses()
     assert all(r.status is NotificationStatus.SENT for r in await rows(hub.db))
+
+
+async def test_a_group_that_fires_again_starts_a_new_conversation(
+    hub: Hub,
+    clock: FakeClock,
+    worker: DeliveryWorker,
+    discord: DiscordStandIn,
+    smtp: SMTPStandIn,
+    http: httpx.AsyncClient,
+) -> None:
+    from dataclasses import replace
+
+    alert = await add_alert(hub.db, clock())
+    resolved = payload(replace(alert, state="resolved"), status="resolved", reason="all alerts resolved")
+    episodes = []
+    for _ in range(2):
+        await enqueue(hub.db, clock(), "discord", payload(alert), thread_key="discord:g")
+        await enqueue(hub.db, clock(), "mail", payload(alert), thread_key="mail:g")
+        await worker.tick(http)
+        clock.advance(60)
+        await enqueue(hub.db, clock(), "discord", resolved, thread_key="discord:g")
+        await enqueue(hub.db, clock(), "mail", resolved, thread_key="mail:g")
+        await worker.tick(http)
+        clock.advance(60)
+        episodes.append(list(discord.messages))
+    first, second = episodes[0][0], episodes[1][1]
+    assert [r.method for r in discord.requests] == ["POST", "PATCH", "POST", "PATCH"]
+    assert discord.requests[1].path.endswith(first) and discord.requests[3].path.endswith(second)
+    assert all(m["embeds"][0]["color"] == 0x2ECC71 for m in discord.messages.values())
+    opened, reply1, reopened, reply2 = (m.message for m in smtp.mails)
+    assert reopened["In-Reply-To"] is None  # a new thread, not a reply to the last episode
+    assert reply1["In-Reply-To"] == opened["Message-ID"] and reply2["In-Reply-To"] == reopened["Message-ID"]

@@ -69,10 +69,12 @@ def _event(attempt: Attempt, episode: int) -> AlertEvent:
     return AlertEvent(EventKind.DELIVERY, attempt.now, f"channel:{row.channel}", episode, reason=reason, detail=detail)
 
 
-async def record_sent(conn: AsyncConnection, row: Notification, external_id: str | None, now: datetime) -> None:
+async def record_sent(
+    conn: AsyncConnection, row: Notification, external_id: str | None, now: datetime, *, restart_thread: bool = False
+) -> None:
     await deliveries.mark_sent(conn, row.id or 0, now, external_id)
     if row.thread_key and external_id:
-        await deliveries.save_thread(conn, row.thread_key, row.channel, external_id, now)
+        await deliveries.save_thread(conn, row.thread_key, row.channel, external_id, now, replace=restart_thread)
     await channel_state.record_success(conn, row.channel, now)
     await append_delivery_events(conn, Attempt(row, now, "sent", external_id=external_id))
 

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 POLL = 1.0  # seconds between looks at the outbox when nothing wakes the worker
 DIGEST_MAX = 500  # rows merged into one digest at most; more wait for the next one
+FIRST = "first notification"
 
 
 class DeliveryWorker:
@@ -243,14 +244,19 @@ class DeliveryWorker:
         if row.thread_key and isinstance(channel, Editable):
             async with self.db.read() as conn:
                 thread = await deliveries.thread_for(conn, row.thread_key, row.channel)
-        if thread and isinstance(channel, Editable) and (channel.threads == "reply" or message.is_follow_up):
+        # A first notification opens a new conversation (the group fires again after it all resolved):
+        # it never edits or replies to the last episode's message.
+        continues = thread and message.payload.reason != FIRST
+        if continues and isinstance(channel, Editable) and (channel.threads == "reply" or message.is_follow_up):
+            assert thread is not None
             return await channel.update(message, thread, http)
         return await channel.send(message, http)
 
     async def _succeeded(self, row: Notification, result: SendResult) -> None:
         now = self.clock()
+        restart = (row.payload or {}).get("reason") == FIRST
         async with self.db.write() as conn:
-            await outcome.record_sent(conn, row, result.external_id, now)
+            await outcome.record_sent(conn, row, result.external_id, now, restart_thread=restart)
         self.metrics.notifications.labels(row.channel, "sent").inc()
 
     async def _failed(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> bool:

@@ -182,14 +182,21 @@ async def thread_for(conn: AsyncConnection, thread_key: str, channel: str) -> st
     return value
 
 
-async def save_thread(conn: AsyncConnection, thread_key: str, channel: str, external_id: str, now: datetime) -> None:
-    """The first message of a thread is kept; later ones edit or reply to it."""
+async def save_thread(
+    conn: AsyncConnection, thread_key: str, channel: str, external_id: str, now: datetime, *, replace: bool = False
+) -> None:
+    """The first message of a thread is kept, and later ones edit or reply to it; `replace` starts
+    the thread anew (a new episode of the group)."""
     values = {"thread_key": thread_key, "channel": channel, "external_id": external_id, "created_at": now}
-    statement: Any
-    if conn.dialect.name == "postgresql":
-        statement = postgresql.insert(message_thread).values(values).on_conflict_do_nothing()
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(message_thread).values(values)
+    if replace:
+        statement = statement.on_conflict_do_update(
+            index_elements=[message_thread.c.thread_key],
+            set_={"channel": channel, "external_id": external_id, "created_at": now},
+        )
     else:
-        statement = sqlite.insert(message_thread).values(values).on_conflict_do_nothing()
+        statement = statement.on_conflict_do_nothing()
     await conn.execute(statement)
 
 
