@@ -5,6 +5,7 @@ from alerthub.api.app import create_app
 from alerthub.config.models import Config
 from alerthub.hub import Hub, build_hub
 from alerthub.store.database import Database
+from alerthub.store.migrate import head_revision
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
@@ -16,8 +17,13 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
 async def test_readyz_is_503_when_schema_is_behind(client: httpx.AsyncClient, hub: Hub) -> None:
     async with hub.db.write() as conn:
         await conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
-    answer = await client.get("/readyz")
-    assert answer.status_code == 503 and answer.json()["status"] == "migrating"
+    try:
+        answer = await client.get("/readyz")
+        assert answer.status_code == 503 and answer.json()["status"] == "migrating"
+    finally:
+        # The PostgreSQL database is shared by the session: leave the schema version as it was.
+        async with hub.db.write() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head_revision()})
 
 
 async def test_database_away_gives_503_with_retry_after() -> None:

@@ -29,7 +29,8 @@ def config_from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     config: dict[str, Any] = {"channels": channels, "integrations": _integrations(env)}
     if channels:
         config["receivers"] = [{"name": "default", "channels": [c["name"] for c in channels]}]
-        config["route"] = {"receiver": "default"}
+        # One message per rule rather than one for everything: the seed's monitors each send one rule.
+        config["route"] = {"receiver": "default", "group_by": ["alertname"]}
     if env.get("ALERTHUB_DATABASE_URL"):
         config["storage"] = {"url": env["ALERTHUB_DATABASE_URL"]}
     return config
