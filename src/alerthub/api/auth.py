@@ -36,7 +36,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # middleware cannot read a body without consuming it).
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/login", "/logout", "/lang", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/webhooks/", "/static/")
-INGEST_PATHS = frozenset({"/api/alerts/send", "/api/v2/alerts", "/v2/enqueue"})
+# /webhooks/alertmanager has no secret of its own (Alertmanager sends a bearer token if configured to),
+# so unlike the other webhooks it takes an ingest token once access control is on.
+INGEST_PATHS = frozenset({"/api/alerts/send", "/api/v2/alerts", "/v2/enqueue", "/webhooks/alertmanager"})
 
 
 def required_scope(method: str, path: str) -> AccessScope:
@@ -70,7 +72,7 @@ class AuthMiddleware:
         method: str = scope["method"]
         state = scope.setdefault("state", {})
         state.setdefault("principal", None)
-        if path.startswith(PUBLIC_PREFIXES):
+        if path.startswith(PUBLIC_PREFIXES) and path not in INGEST_PATHS:
             return None
         headers = Headers(scope=scope)
         bearer = _bearer(headers)
