@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerthub import __version__
 from alerthub.api import auth as access
+from alerthub.api import docs as api_docs
 from alerthub.api import errors
 from alerthub.api.openapi import document_error_bodies
 from alerthub.api.responses import JSONResponse
@@ -60,6 +61,8 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
         description="A self-hosted, unified alerting hub.",
         lifespan=lifespan,
         default_response_class=JSONResponse,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hub = hub
     errors.install(app)
@@ -67,6 +70,7 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
     app.add_middleware(_Timed, hub=hub)
     for module in (ingest, alerts, rules, health, webhooks, heartbeats, monitoring, channels, notifications, silences):
         app.include_router(module.router)
+    api_docs.install(app)
     live_events.install(app, hub)
     web.install(app, hub, access.install(app, hub))
     restrict_to_role(app, role)
