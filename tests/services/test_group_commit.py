@@ -129,3 +129,15 @@ async def test_the_same_alert_twice_in_one_batch_counts_twice(hub: Hub, n: int) 
     async with hub.db.read() as conn:
         count = (await conn.execute(select(alert.c.count))).scalar_one()
     assert count == n
+
+
+async def test_with_two_slots_a_second_batch_commits_while_the_first_is_in_flight() -> None:
+    rec = Recorder()
+    group: GroupCommit[str, str] = GroupCommit(rec.commit, max_size=100, concurrency=2)
+    first = await _queued(group, ["a"])
+    rest = await _queued(group, ["b", "c"])
+    assert rec.batches == [["a"], ["b", "c"]], "the second batch did not wait for the first"
+    assert await asyncio.gather(*rest) == ["B", "C"]
+    assert not first[0].done()
+    rec.release.set()
+    assert await first[0] == "A"

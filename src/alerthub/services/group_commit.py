@@ -28,14 +28,18 @@ class _Waiter(Generic[W, R]):
     work: W
     size: int
     future: asyncio.Future[R]
+    taken: bool = False
 
 
 class GroupCommit(Generic[W, R]):
-    def __init__(self, commit: Callable[[list[W]], Awaitable[list[R]]], *, max_size: int) -> None:
+    """`concurrency` batches may be in flight at once: 1 where the database has a single writer
+    (SQLite), a few on PostgreSQL, whose own group commit then flushes their WAL records together."""
+
+    def __init__(self, commit: Callable[[list[W]], Awaitable[list[R]]], *, max_size: int, concurrency: int = 1) -> None:
         self._commit = commit
         self._max_size = max_size
         self._queue: deque[_Waiter[W, R]] = deque()
-        self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def submit(self, work: W, size: int) -> R:
         waiter: _Waiter[W, R] = _Waiter(work, size, asyncio.get_running_loop().create_future())
@@ -44,14 +48,15 @@ class GroupCommit(Generic[W, R]):
         # this one. Without it a lone caller on an inline SQLite writer never yields, and every
         # batch would hold one request.
         await asyncio.sleep(0)
-        while not waiter.future.done():
-            async with self._lock:
-                if waiter.future.done():
+        while not waiter.taken:
+            async with self._slots:
+                if waiter.taken:
                     break
                 # Shielded: if this caller goes away, the batch it leads still commits and answers
                 # the others in it.
                 await asyncio.shield(self._run(self._take()))
-        return waiter.future.result()
+        # Shielded too: a caller that goes away must not cancel the answer the batch will set.
+        return await asyncio.shield(waiter.future)
 
     def _take(self) -> list[_Waiter[W, R]]:
         batch = [self._queue.popleft()]
@@ -59,6 +64,8 @@ class GroupCommit(Generic[W, R]):
         while self._queue and size + self._queue[0].size <= self._max_size:
             size += self._queue[0].size
             batch.append(self._queue.popleft())
+        for waiter in batch:
+            waiter.taken = True
         return batch
 
     async def _run(self, batch: list[_Waiter[W, R]]) -> None:

@@ -31,6 +31,8 @@ _INSERT_RACE_RETRIES = 3
 # Signals per shared transaction: big enough to amortise a commit, small enough that the first
 # request of a batch is not kept waiting long behind the others.
 _GROUP_COMMIT_SIGNALS = 2000
+# PostgreSQL waits for its WAL flush at each commit; a few transactions in flight share one flush.
+_PG_BATCHES_IN_FLIGHT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class IngestService:
         self.clock = clock
         self.hooks = hooks or Hooks()
         self._group: GroupCommit[list[_Planned], list[IngestResult]] = GroupCommit(
-            self._commit, max_size=_GROUP_COMMIT_SIGNALS
+            self._commit, max_size=_GROUP_COMMIT_SIGNALS, concurrency=1 if db.is_sqlite else _PG_BATCHES_IN_FLIGHT
         )
 
     async def ingest(self, signals: Sequence[Signal], *, known_rules_only: bool = True) -> list[IngestResult]:
