@@ -11,7 +11,6 @@ import json
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,31 +23,13 @@ from alerthub.domain.alert import Alert
 from alerthub.hub import Hub
 from alerthub.ingest.poller import Poller, PollerMetrics, Schedule, Sleep, Supervisor
 from alerthub.store.alert_queries import AlertFilter
+from support.standins import Reply, Request
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def load_fixture(source: str, name: str) -> Any:
     return json.loads((FIXTURES / source / name).read_text())
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeAPI:

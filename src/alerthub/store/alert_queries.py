@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert
@@ -17,19 +18,19 @@ from alerthub.store.tables import alert
 
 @dataclass(frozen=True)
 class AlertFilter:
+    """What a person narrows alerts by; every field left empty matches everything.
+    `text` is a case-insensitive search over the rule name, labels and annotations."""
+
     states: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     since: datetime | None = None
+    text: str = ""
 
 
-async def list_alerts(
-    conn: AsyncConnection, flt: AlertFilter, *, limit: int, cursor: str | None
-) -> tuple[list[Alert], str | None]:
-    """Newest activity first; the cursor is the (last_seen_at, id) of the last row returned."""
-    query = select(alert)
+def filtered(query: Select[Any], flt: AlertFilter) -> Select[Any]:
     for column, values in (
         (alert.c.state, flt.states),
         (alert.c.severity, flt.severities),
@@ -42,6 +43,18 @@ async def list_alerts(
         query = query.where(alert.c.labels[name].as_string() == value)
     if flt.since is not None:
         query = query.where(alert.c.last_seen_at >= flt.since)
+    if flt.text:
+        needle = flt.text.lower()
+        searched = (alert.c.rule_name, cast(alert.c.labels, Text), cast(alert.c.annotations, Text))
+        query = query.where(or_(*(func.lower(col).contains(needle, autoescape=True) for col in searched)))
+    return query
+
+
+async def list_alerts(
+    conn: AsyncConnection, flt: AlertFilter, *, limit: int, cursor: str | None
+) -> tuple[list[Alert], str | None]:
+    """Newest activity first; the cursor is the (last_seen_at, id) of the last row returned."""
+    query = filtered(select(alert), flt)
     if cursor:
         seen, last_id = decode_cursor(cursor)
         query = query.where(or_(alert.c.last_seen_at < seen, and_(alert.c.last_seen_at == seen, alert.c.id < last_id)))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, case, cast, func, literal, or_, select, type_coerce
+from sqlalchemy import case, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from alerthub.domain.alert import Alert
+from alerthub.store.alert_queries import AlertFilter, filtered
 from alerthub.store.alerts import to_alert
 from alerthub.store.tables import alert, alert_event
 from alerthub.store.types import UtcDateTime
@@ -17,39 +18,13 @@ from alerthub.store.types import UtcDateTime
 SEVERITY_RANK = {"info": 0, "warning": 1, "high": 2, "critical": 3}
 
 
-@dataclass(frozen=True)
-class BoardFilter:
-    states: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    rules: tuple[str, ...] = ()
-    labels: tuple[tuple[str, str], ...] = ()
-    text: str = ""
+# The board narrows alerts exactly as the API does; only the order differs.
+BoardFilter = AlertFilter
 
 
 async def board(conn: AsyncConnection, flt: BoardFilter, *, limit: int) -> list[Alert]:
     """Open alerts first, then by severity (highest first), then the most recent change first."""
-    query = select(alert)
-    for column, values in (
-        (alert.c.state, flt.states),
-        (alert.c.severity, flt.severities),
-        (alert.c.source, flt.sources),
-        (alert.c.rule_name, flt.rules),
-    ):
-        if values:
-            query = query.where(column.in_(values))
-    for name, value in flt.labels:
-        query = query.where(alert.c.labels[name].as_string() == value)
-    if flt.text:
-        needle = flt.text.lower()
-        query = query.where(
-            or_(
-                *(
-                    func.lower(col).contains(needle, autoescape=True)
-                    for col in (alert.c.rule_name, cast(alert.c.labels, Text), cast(alert.c.annotations, Text))
-                )
-            )
-        )
+    query = filtered(select(alert), flt)
     query = query.order_by(
         case((alert.c.state == "resolved", 1), else_=0),
         _severity_rank().desc(),
