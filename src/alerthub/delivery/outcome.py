@@ -4,6 +4,7 @@ a `delivery` event on every linked alert's history, the thread id, and fallback 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -69,34 +70,90 @@ def _event(attempt: Attempt, episode: int) -> AlertEvent:
     return AlertEvent(EventKind.DELIVERY, attempt.now, f"channel:{row.channel}", episode, reason=reason, detail=detail)
 
 
-async def record_sent(
-    conn: AsyncConnection, row: Notification, external_id: str | None, now: datetime, *, restart_thread: bool = False
-) -> None:
-    await deliveries.mark_sent(conn, row.id or 0, now, external_id)
-    if row.thread_key and external_id:
-        await deliveries.save_thread(conn, row.thread_key, row.channel, external_id, now, replace=restart_thread)
-    await channel_state.record_success(conn, row.channel, now)
-    await append_delivery_events(conn, Attempt(row, now, "sent", external_id=external_id))
+@dataclass(frozen=True, slots=True)
+class Sent:
+    row: Notification
+    now: datetime
+    external_id: str | None
+    restart_thread: bool = False  # a first notification starts its thread anew (a new episode)
+    wait: float | None = None  # the service's headers say its budget is spent for this long
 
 
-async def record_failed(
-    conn: AsyncConnection,
-    row: Notification,
-    decision: RetryDecision,
-    text: str,
-    status: int | None,
-    paused: datetime | None,
-    now: datetime,
-) -> ChannelState:
-    """Back to `pending` for `decision.retry_at`, or `failed`; returns the channel's state after it."""
-    if decision.retry_at is not None:
-        await deliveries.mark_retry(conn, row.id or 0, decision.retry_at, text)
-    else:
-        await deliveries.mark_failed(conn, row.id or 0, text)
-    state = await channel_state.record_failure(conn, row.channel, now, text, paused)
-    outcome = "retry" if decision.retry_at else "failed"
-    await append_delivery_events(conn, Attempt(row, now, outcome, text, retry_at=decision.retry_at, status=status))
-    return state
+@dataclass(frozen=True, slots=True)
+class Failed:
+    row: Notification
+    now: datetime
+    decision: RetryDecision
+    text: str
+    status: int | None
+    paused: datetime | None  # a 429's Retry-After: the whole channel waits until then
+    payload: NotificationPayload | None
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    row: Notification
+    now: datetime
+    note: str
+
+
+Outcome = Sent | Failed | Suppressed
+
+
+async def record(
+    conn: AsyncConnection, outcomes: Sequence[Outcome], receivers: Mapping[str, ReceiverConfig]
+) -> dict[int, list[str]]:
+    """Every outcome of a batch of attempts in one transaction: the rows' new status, the channels'
+    health, one `delivery` event per linked alert, the threads, and fallback copies. Returns the
+    fallback channels enqueued, by row id."""
+    sent = [o for o in outcomes if isinstance(o, Sent)]
+    failed = [o for o in outcomes if isinstance(o, Failed)]
+    await deliveries.mark_sent(conn, [(_id(o.row), o.now, o.external_id, o.row.kind == "digest") for o in sent])
+    await deliveries.mark_retry(
+        conn, [(_id(o.row), o.decision.retry_at, o.text) for o in failed if o.decision.retry_at]
+    )
+    await deliveries.mark_failed(
+        conn, [(_id(o.row), o.text, o.row.kind == "digest") for o in failed if o.decision.retry_at is None]
+    )
+    await deliveries.mark_suppressed(conn, [(_id(o.row), o.note) for o in outcomes if isinstance(o, Suppressed)])
+    for s in sent:
+        if s.row.thread_key and s.external_id:
+            await deliveries.save_thread(
+                conn, s.row.thread_key, s.row.channel, s.external_id, s.now, replace=s.restart_thread
+            )
+    states = await _channel_states(conn, [o for o in outcomes if not isinstance(o, Suppressed)])
+    await append_delivery_events(conn, *(_attempt(o) for o in outcomes))
+    fallbacks: dict[int, list[str]] = {}
+    for f in failed:
+        receiver = receivers.get(f.row.receiver)
+        if f.payload is not None and receiver and needs_fallback(receiver, states[id(f)], f.decision, f.now):
+            fallbacks[_id(f.row)] = await enqueue_fallbacks(conn, f.row, f.payload, receiver, f.now)
+    return {k: v for k, v in fallbacks.items() if v}
+
+
+async def _channel_states(conn: AsyncConnection, outcomes: Sequence[Sent | Failed]) -> dict[int, ChannelState]:
+    """Each channel's health written once for the batch; the state after each failure, by outcome."""
+    after: dict[int, ChannelState] = {}
+    for channel in dict.fromkeys(o.row.channel for o in outcomes):
+        mine = [o for o in outcomes if o.row.channel == channel]
+        events = [(o.now, o.text, o.paused) if isinstance(o, Failed) else (o.now, None, None) for o in mine]
+        states = await channel_state.record_outcomes(conn, channel, events)
+        after.update((id(o), state) for o, state in zip(mine, states, strict=True))
+    return after
+
+
+def _attempt(o: Outcome) -> Attempt:
+    if isinstance(o, Sent):
+        return Attempt(o.row, o.now, "sent", external_id=o.external_id)
+    if isinstance(o, Suppressed):
+        return Attempt(o.row, o.now, "suppressed", o.note)
+    kind = "retry" if o.decision.retry_at else "failed"
+    return Attempt(o.row, o.now, kind, o.text, retry_at=o.decision.retry_at, status=o.status)
+
+
+def _id(row: Notification) -> int:
+    assert row.id is not None, "only stored rows have outcomes"
+    return row.id
 
 
 def failure_text(decision: RetryDecision, error: str) -> str:

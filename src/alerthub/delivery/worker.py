@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 POLL = 1.0  # seconds between looks at the outbox when nothing wakes the worker
 DIGEST_MAX = 500  # rows merged into one digest at most; more wait for the next one
 FIRST = "first notification"
+SUPPRESSED = "not sent: send_resolved is false for this channel"
+# Sends in flight at once per channel, by type (never more than its budget allows). Channels not named
+# here send one at a time: their answers carry the service's remaining budget (Discord's and Slack's
+# rate-limit headers, Telegram's and SMTP servers' throttling), which must be read before the next send.
+IN_FLIGHT = {"webhook": 32}
 
 
 class DeliveryWorker:
@@ -67,12 +72,14 @@ class DeliveryWorker:
         self.budget_returns: datetime | None = None  # earliest moment a waiting, paced channel may send
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        # Enough kept-alive connections for every channel's sends in flight.
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        async with httpx.AsyncClient(follow_redirects=False, limits=limits) as http:
             while not stop.is_set():
                 self.wake.clear()
                 try:
-                    await self.tick(http)
-                    delay = await self.idle_delay()
+                    # A pass that handled rows looks again at once: more may have fallen due meanwhile.
+                    delay = 0.0 if await self.tick(http) else await self.idle_delay()
                 except Exception:
                     # The loop boundary: one bad pass must not stop delivery for good.
                     logger.exception("delivery pass failed; trying again shortly")
@@ -93,21 +100,15 @@ class DeliveryWorker:
 
     async def tick(self, http: httpx.AsyncClient) -> int:
         """One pass over every channel with due rows; returns how many rows were handled."""
-        now = self.clock()
         self.budget_returns = None
-        async with self.db.read() as conn:
-            waiting = await deliveries.due_counts(conn, now)
-            states = await channel_state.all_states(conn)
+        claimed = await self._claim_all(self.clock())
         # Channels drain side by side: an SMTP server timing out must not hold Discord back.
+        names = sorted(claimed)
         results = await asyncio.gather(
-            *(
-                self._drain(name, count, states[name].paused_until if name in states else None, http)
-                for name, count in sorted(waiting.items())
-            ),
-            return_exceptions=True,
+            *(self._drain(name, *claimed[name], http) for name in names), return_exceptions=True
         )
         handled = 0
-        for name, result in zip(sorted(waiting), results, strict=True):
+        for name, result in zip(names, results, strict=True):
             if isinstance(result, BaseException):
                 if not isinstance(result, Exception):
                     raise result
@@ -117,6 +118,40 @@ class DeliveryWorker:
             else:
                 handled += result
         return handled
+
+    async def _claim_all(self, now: datetime) -> dict[str, tuple[list[Notification], int]]:
+        """Each channel's due rows, as many as its budget sends now plus what a digest can carry, and
+        that budget; in one write transaction (on SQLite the writer runs on the loop thread: no hop to
+        a reader thread, which cost more than the claim itself)."""
+        claimed: dict[str, tuple[list[Notification], int]] = {}
+        lease_until = now + self.config.delivery.lease
+        async with self.db.write() as conn:
+            waiting = await deliveries.due_counts(conn, now)
+            states = await channel_state.all_states(conn) if waiting else {}
+            for name, count in sorted(waiting.items()):
+                tokens = self._budget(name, states.get(name), now)
+                if tokens == 0:
+                    continue
+                limit = min(count, DIGEST_MAX + tokens)
+                rows = await deliveries.claim(
+                    conn, channel=name, now=now, worker=self.worker_id, lease_until=lease_until, limit=limit
+                )
+                claimed[name] = (rows, tokens)
+        return claimed
+
+    def _budget(self, name: str, state: channel_state.ChannelState | None, now: datetime) -> int:
+        """Sends the channel may make now; a channel no longer configured gets its rows failed."""
+        if name not in self.channels:
+            return DIGEST_MAX
+        bucket = self.bucket(name)
+        if state is not None and state.paused_until is not None and state.paused_until > now:
+            bucket.pause(state.paused_until)  # another instance saw the 429
+        tokens = bucket.available(now)
+        if tokens == 0:
+            # Paced: the rows wait in the outbox, nothing is lost; look again when budget returns.
+            back = bucket.next_token_at(now)
+            self.budget_returns = back if self.budget_returns is None else min(self.budget_returns, back)
+        return tokens
 
     def _lease_covers_send(self, row: Notification) -> bool:
         """Start a send only if it can finish before our lease ends. A batch of slow sends can outlast the
@@ -135,25 +170,11 @@ class DeliveryWorker:
             self.buckets[name] = bucket_for(cfg.type, cfg.rate_per_second, cfg.burst, self.clock())
         return self.buckets[name]
 
-    async def _drain(self, name: str, waiting: int, paused_until: datetime | None, http: httpx.AsyncClient) -> int:
-        now = self.clock()
+    async def _drain(self, name: str, rows: list[Notification], tokens: int, http: httpx.AsyncClient) -> int:
         if name not in self.channels:
-            rows = await self._claim(name, min(waiting, DIGEST_MAX))
-            for row in rows:
-                await self._failed(
-                    row, None, DeliveryError(f"no channel named {name!r} is configured", retryable=False)
-                )
+            error = DeliveryError(f"no channel named {name!r} is configured", retryable=False)
+            await self._record([self._failure(row, None, error) for row in rows])
             return len(rows)
-        bucket = self.bucket(name)
-        if paused_until is not None and paused_until > now:
-            bucket.pause(paused_until)  # another instance saw the 429
-        tokens = bucket.available(now)
-        if tokens == 0:
-            # Paced: the rows wait in the outbox, nothing is lost; look again when budget returns.
-            back = bucket.next_token_at(now)
-            self.budget_returns = back if self.budget_returns is None else min(self.budget_returns, back)
-            return 0
-        rows = await self._claim(name, waiting if waiting <= tokens else min(waiting, DIGEST_MAX + tokens))
         edits = self.channels[name].threads == "edit"
         # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord.
         singles, merged, held = digest.split(
@@ -163,25 +184,32 @@ class DeliveryWorker:
         queue: list[Notification] = list(singles)
         if merged:
             queue.append(await self._merge(name, merged))
-        for index, row in enumerate(queue):
-            if not self._lease_covers_send(row):
-                # The rest stay claimed until our lease ends, then anyone (us too) claims them afresh.
-                break
-            if not bucket.take(self.clock()):
-                await self._release(queue[index:])
-                break
-            if not await self._deliver(row, http):
-                await self._release(queue[index + 1 :])  # a 429 paused the channel
-                break
+        await self._send_all(name, queue, http)
         return len(rows)
 
-    async def _claim(self, name: str, limit: int) -> list[Notification]:
-        now = self.clock()
-        lease_until = now + self.config.delivery.lease
-        async with self.db.write() as conn:
-            return await deliveries.claim(
-                conn, channel=name, now=now, worker=self.worker_id, lease_until=lease_until, limit=limit
-            )
+    async def _send_all(self, name: str, queue: list[Notification], http: httpx.AsyncClient) -> None:
+        """Send in waves of at most `in_flight` rows at once, then record the wave's outcomes in one
+        transaction. A row waits for the wave of an earlier row of its conversation, so an edit or
+        a resolution never overtakes the message it follows (nor finds its thread unrecorded)."""
+        bucket = self.bucket(name)
+        width = IN_FLIGHT.get(self.configs[name].type, 1)
+        while queue:
+            wave, queue = _next_wave(queue, width)
+            started: list[Notification] = []
+            for index, row in enumerate(wave):
+                if not self._lease_covers_send(row):
+                    # The rest stay claimed until our lease ends, then anyone (us too) claims them afresh.
+                    queue = []
+                    break
+                if not bucket.take(self.clock()):
+                    await self._release([*wave[index:], *queue])
+                    queue = []
+                    break
+                started.append(row)
+            outcomes = await asyncio.gather(*(self._attempt(row, http) for row in started))
+            if not await self._record(outcomes):
+                await self._release(queue)  # a 429 (or the service's headers) paused the channel
+                return
 
     async def _release(self, rows: Sequence[Notification]) -> None:
         if not rows:
@@ -210,33 +238,28 @@ class DeliveryWorker:
         assert found is not None
         return found
 
-    async def _deliver(self, row: Notification, http: httpx.AsyncClient) -> bool:
-        """Send one row and record the outcome; False when the channel must now pause (a 429, or
-        rate-limit headers saying the service's budget is spent)."""
+    async def _attempt(self, row: Notification, http: httpx.AsyncClient) -> outcome.Outcome:
+        """Send one row; the outcome is recorded with the rest of its wave. Never raises."""
         payload = _payload(row)
         if payload is None:
-            await self._failed(row, None, DeliveryError("payload is not a notification payload", retryable=False))
-            return True
-        cfg = self.configs[row.channel]
-        if payload.status == "resolved" and not cfg.send_resolved and payload.reason != "test":
-            await self._record_suppressed(row)
-            return True
-        message = self.renderers[row.channel].render(payload, row.idempotency_key)
+            return self._failure(row, None, DeliveryError("payload is not a notification payload", retryable=False))
+        if payload.status == "resolved" and not self.configs[row.channel].send_resolved and payload.reason != "test":
+            return outcome.Suppressed(row, self.clock(), SUPPRESSED)
         try:
+            message = self.renderers[row.channel].render(payload, row.idempotency_key)
             result = await self._send(row, message, http)
         except DeliveryError as exc:
-            return await self._failed(row, payload, exc)
+            return self._failure(row, payload, exc)
         except Exception as exc:
             # A channel bug is a boundary too: log it, count it, and let the row retry.
             logger.exception("channel %s raised unexpectedly for notification %s", row.channel, row.id)
             self.on_error()
-            return await self._failed(row, payload, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
-        await self._succeeded(row, result)
+            return self._failure(row, payload, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
+        now = self.clock()
         if result.wait:
             # The service's headers say its bucket is empty: wait as told rather than earn a 429.
-            self.bucket(row.channel).pause(self.clock() + timedelta(seconds=result.wait))
-            return False
-        return True
+            self.bucket(row.channel).pause(now + timedelta(seconds=result.wait))
+        return outcome.Sent(row, now, result.external_id, payload.reason == FIRST, result.wait)
 
     async def _send(self, row: Notification, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
         channel = self.channels[row.channel]
@@ -252,45 +275,60 @@ class DeliveryWorker:
             return await channel.update(message, thread, http)
         return await channel.send(message, http)
 
-    async def _succeeded(self, row: Notification, result: SendResult) -> None:
-        now = self.clock()
-        restart = (row.payload or {}).get("reason") == FIRST
-        async with self.db.write() as conn:
-            await outcome.record_sent(conn, row, result.external_id, now, restart_thread=restart)
-        self.metrics.notifications.labels(row.channel, "sent").inc()
-
-    async def _failed(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> bool:
+    def _failure(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> outcome.Failed:
         now = self.clock()
         decision = decide(self.policy, error, attempt=row.attempts, created_at=row.created_at, now=now, rand=self.rand)
         cfg = self.configs.get(row.channel)
         text = outcome.failure_text(decision, scrub(str(error), cfg) if cfg else str(error))
         paused = now + timedelta(seconds=error.retry_after) if error.status == 429 and error.retry_after else None
-        receiver = self.receivers.get(row.receiver)
-        async with self.db.write() as conn:
-            state = await outcome.record_failed(conn, row, decision, text, error.status, paused, now)
-            fallbacks: list[str] = []
-            if payload is not None and receiver and outcome.needs_fallback(receiver, state, decision, now):
-                fallbacks = await outcome.enqueue_fallbacks(conn, row, payload, receiver, now)
-        logger.warning(
-            "notification %s to %s attempt %s: %s (%s)", row.id, row.channel, row.attempts, text, decision.reason
-        )
-        self.metrics.failures.labels(row.channel, decision.reason).inc()
-        self.metrics.notifications.labels(row.channel, "retry" if decision.retry_at else "failed").inc()
-        if fallbacks:
-            logger.warning("channel %s failing; notification %s also goes to %s", row.channel, row.id, fallbacks)
-            self.wake.set()
-        if paused is not None and row.channel in self.configs:
+        if paused is not None and cfg is not None:
             self.bucket(row.channel).pause(paused)
-            return False
-        return True
+        return outcome.Failed(row, now, decision, text, error.status, paused, payload)
 
-    async def _record_suppressed(self, row: Notification) -> None:
-        now = self.clock()
+    async def _record(self, outcomes: Sequence[outcome.Outcome]) -> bool:
+        """One write transaction for a wave; False when its channel must now pause (a 429, or
+        rate-limit headers saying the service's budget is spent)."""
+        if not outcomes:
+            return True
         async with self.db.write() as conn:
-            note = "not sent: send_resolved is false for this channel"
-            await deliveries.mark_suppressed(conn, row.id or 0, note)
-            await outcome.append_delivery_events(conn, outcome.Attempt(row, now, "suppressed", note))
-        self.metrics.notifications.labels(row.channel, "suppressed").inc()
+            fallbacks = await outcome.record(conn, outcomes, self.receivers)
+        go_on = True
+        for o in outcomes:
+            channel = o.row.channel
+            if isinstance(o, outcome.Sent):
+                self.metrics.notifications.labels(channel, "sent").inc()
+                go_on = go_on and not o.wait
+            elif isinstance(o, outcome.Suppressed):
+                self.metrics.notifications.labels(channel, "suppressed").inc()
+            else:
+                logger.warning(
+                    "notification %s to %s attempt %s: %s (%s)",
+                    o.row.id,
+                    channel,
+                    o.row.attempts,
+                    o.text,
+                    o.decision.reason,
+                )
+                self.metrics.failures.labels(channel, o.decision.reason).inc()
+                self.metrics.notifications.labels(channel, "retry" if o.decision.retry_at else "failed").inc()
+                go_on = go_on and not (o.paused is not None and channel in self.configs)
+        for row_id, channels in fallbacks.items():
+            logger.warning("a channel is failing; notification %s also goes to %s", row_id, channels)
+            self.wake.set()
+        return go_on
+
+
+def _next_wave(rows: Sequence[Notification], width: int) -> tuple[list[Notification], list[Notification]]:
+    """Up to `width` rows in order, at most one per conversation (thread, else group); the rest keep
+    their order for the next wave."""
+    wave: list[Notification] = []
+    later: list[Notification] = []
+    seen: set[str] = set()
+    for row in rows:
+        key = row.thread_key or row.group_key
+        (wave if len(wave) < width and key not in seen else later).append(row)
+        seen.add(key)
+    return wave, later
 
 
 def _payload(row: Notification) -> NotificationPayload | None:
@@ -301,6 +339,8 @@ def _payload(row: Notification) -> NotificationPayload | None:
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    if seconds <= 0 or wake.is_set():
+        return
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
     try:
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)

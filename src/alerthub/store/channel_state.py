@@ -3,7 +3,8 @@ and until when the service asked us to pause (a 429 seen by any instance pauses 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,32 @@ async def record_failure(
         values["paused_until"] = max(paused_until, before.paused_until or paused_until)
     await conn.execute(update(channel_state).where(channel_state.c.channel == channel).values(**values))
     return await get(conn, channel)
+
+
+async def record_outcomes(
+    conn: AsyncConnection, channel: str, outcomes: Sequence[tuple[datetime, str | None, datetime | None]]
+) -> list[ChannelState]:
+    """A batch of attempts' results, (at, error or None for a success, paused until), folded in the
+    order they happened and written in one statement; returns the state after each of them, so a
+    fallback is judged as if they had been recorded one by one."""
+    state = await get(conn, channel) if any(error is not None for _, error, _ in outcomes) else ChannelState(channel)
+    values: dict[str, Any] = {}
+    after = []
+    for now, error, paused in outcomes:
+        if error is None:
+            changes: dict[str, Any] = {"last_success_at": now, "failing_since": None}
+        else:
+            changes = {"last_failure_at": now, "last_error": error[:2000], "failing_since": state.failing_since or now}
+            if paused is not None:
+                changes["paused_until"] = max(paused, state.paused_until or paused)
+        state = replace(state, **changes)
+        values.update(changes)
+        after.append(state)
+    if values:
+        dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(channel_state).values(channel=channel, **values)
+        await conn.execute(statement.on_conflict_do_update(index_elements=[channel_state.c.channel], set_=values))
+    return after
 
 
 async def _ensure(conn: AsyncConnection, channel: str) -> None:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -87,47 +87,63 @@ async def release(conn: AsyncConnection, ids: Sequence[int], next_attempt_at: da
         )
 
 
-async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime, external_id: str | None) -> None:
+_RELEASED: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+
+
+def _by_id(column: ColumnElement[Any] | None = None) -> Any:
+    """An UPDATE run once per parameter set (executemany): one statement for a batch of outcomes."""
+    return update(n).where((n.c.id if column is None else column) == bindparam("row_id", type_=n.c.id.type))
+
+
+async def mark_sent(conn: AsyncConnection, sent: Sequence[tuple[int, datetime, str | None, bool]]) -> None:
+    """(row id, sent at, provider's id, is a digest): a digest's merged rows take its outcome."""
+    if not sent:
+        return
     values = {
         "status": NotificationStatus.SENT.value,
-        "sent_at": now,
-        "external_id": external_id,
+        "sent_at": bindparam("at", type_=n.c.sent_at.type),
+        "external_id": bindparam("external", type_=n.c.external_id.type),
         "last_error": None,
-        "claimed_by": None,
-        "claimed_until": None,
+        **_RELEASED,
     }
-    await conn.execute(update(n).where(n.c.id == row_id).values(**values))
-    await conn.execute(update(n).where(n.c.merged_into == row_id).values(**values))
+    params = [{"row_id": i, "at": at, "external": ext} for i, at, ext, _ in sent]
+    await conn.execute(_by_id().values(**values), params)
+    digests = [p for p, (*_, digest) in zip(params, sent, strict=True) if digest]
+    if digests:
+        await conn.execute(_by_id(n.c.merged_into).values(**values), digests)
 
 
-async def mark_retry(conn: AsyncConnection, row_id: int, next_attempt_at: datetime, error: str) -> None:
-    await conn.execute(
-        update(n)
-        .where(n.c.id == row_id)
-        .values(
-            status=NotificationStatus.PENDING.value,
-            next_attempt_at=next_attempt_at,
-            last_error=error,
-            claimed_by=None,
-            claimed_until=None,
-        )
-    )
-
-
-async def mark_failed(conn: AsyncConnection, row_id: int, error: str) -> None:
-    values = {"status": NotificationStatus.FAILED.value, "last_error": error, "claimed_by": None, "claimed_until": None}
-    await conn.execute(update(n).where(n.c.id == row_id).values(**values))
-    await conn.execute(update(n).where(n.c.merged_into == row_id).values(**values))
-
-
-async def mark_suppressed(conn: AsyncConnection, row_id: int, note: str) -> None:
+async def mark_retry(conn: AsyncConnection, retries: Sequence[tuple[int, datetime, str]]) -> None:
+    """(row id, next attempt at, error): back to pending, not yet an outcome for merged rows."""
+    if not retries:
+        return
     values = {
-        "status": NotificationStatus.SUPPRESSED.value,
-        "last_error": note,
-        "claimed_by": None,
-        "claimed_until": None,
+        "status": NotificationStatus.PENDING.value,
+        "next_attempt_at": bindparam("at", type_=n.c.next_attempt_at.type),
+        "last_error": bindparam("error", type_=n.c.last_error.type),
+        **_RELEASED,
     }
-    await conn.execute(update(n).where(n.c.id == row_id).values(**values))
+    await conn.execute(_by_id().values(**values), [{"row_id": i, "at": at, "error": e} for i, at, e in retries])
+
+
+async def mark_failed(conn: AsyncConnection, failed: Sequence[tuple[int, str, bool]]) -> None:
+    """(row id, error, is a digest)."""
+    await _mark_final(conn, NotificationStatus.FAILED, failed)
+
+
+async def mark_suppressed(conn: AsyncConnection, suppressed: Sequence[tuple[int, str]]) -> None:
+    await _mark_final(conn, NotificationStatus.SUPPRESSED, [(i, note, False) for i, note in suppressed])
+
+
+async def _mark_final(conn: AsyncConnection, status: NotificationStatus, rows: Sequence[tuple[int, str, bool]]) -> None:
+    if not rows:
+        return
+    values = {"status": status.value, "last_error": bindparam("error", type_=n.c.last_error.type), **_RELEASED}
+    params = [{"row_id": i, "error": e} for i, e, _ in rows]
+    await conn.execute(_by_id().values(**values), params)
+    digests = [p for p, (*_, digest) in zip(params, rows, strict=True) if digest]
+    if digests:
+        await conn.execute(_by_id(n.c.merged_into).values(**values), digests)
 
 
 async def insert_row(
