@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import update
 
 from alerthub.config.models import Config
 from alerthub.domain.signal import Signal
 from alerthub.hub import Hub
 from alerthub.store import groups
+from alerthub.store.tables import alert_group
 from support.clock import FakeClock
+from support.counting import counting
 from support.pipeline import dispatcher, groups_table, outbox
 
 CONFIG = {
@@ -79,5 +82,40 @@ async def test_a_dead_dispatchers_groups_are_taken_over_when_its_lease_runs_out(
     clock.advance(dead.lease.total_seconds() + 1)
     assert await alive.run_once() == 4
     stages = await dead._stages(clock())
-    assert await dead._flush(claimed[0], stages, clock()) == 0, "the late owner finds its lease gone"
+    assert await dead._flush_claimed(claimed[0], stages, clock()) == [], "the late owner finds its lease gone"
     assert len(await outbox(hub)) == 4
+
+
+async def _flush_counted(hub: Hub, clock: FakeClock, services: int) -> tuple[int, int, int]:
+    await storm(hub, alerts=services * 3, services=services, per_request=services * 3)
+    clock.advance(30)
+    with counting(hub.db) as counts:
+        written = await dispatcher(hub).run_once()
+    return written, counts.commits, counts.statements
+
+
+async def test_one_pass_flushes_every_due_group_in_one_transaction_of_fixed_size(hub: Hub, clock: FakeClock) -> None:
+    few = await _flush_counted(hub, clock, services=3)
+    clock.advance(60)  # a second, bigger storm: 27 new groups; the 3 first ones wait for their group_interval
+    many = await _flush_counted(hub, clock, services=30)
+    assert few[0] == 3 * 2 and many[0] == 27 * 2, "one row per due group and channel"
+    assert few[1] == many[1] == 1, "one write transaction per pass"
+    assert few[2] == many[2], "the statements do not grow with the number of groups"
+
+
+async def test_a_group_that_cannot_be_flushed_fails_alone_and_waits_for_its_lease(hub: Hub, clock: FakeClock) -> None:
+    await storm(hub, alerts=30, services=3, per_request=30)
+    clock.advance(30)
+    broken = '{}:{service="svc1"}'
+    async with hub.db.write() as conn:  # a row no dispatcher can make a message of
+        await conn.execute(
+            update(alert_group).where(alert_group.c.group_key == broken).values(group_labels=["not", "a", "map"])
+        )
+    d = dispatcher(hub)
+    assert await d.run_once() == 4, "the two good groups go out, each to both channels"
+    errors = hub.metrics.registry.get_sample_value("alerthub_background_errors_total", {"loop": "dispatcher"})
+    assert errors and errors >= 1
+    assert {r.group_key for r in await outbox(hub)} == {'{}:{service="svc0"}', '{}:{service="svc2"}'}
+    assert await d.run_once() == 0, "the broken group keeps its lease: not retried at once"
+    [held] = [g for g in await groups_table(hub) if g.group_key == broken]
+    assert held.lease_owner == d.owner

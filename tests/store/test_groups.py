@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from alerthub.hub import Hub
 from alerthub.store import groups
-from alerthub.store.groups import MemberUpdate, NewGroup
+from alerthub.store.groups import Flushed, MemberUpdate, NewGroup
 from support.clock import FakeClock
 from support.pipeline import fire
 
@@ -63,7 +63,7 @@ async def test_members_and_finish_flush(hub: Hub, clock: FakeClock) -> None:
     async with hub.db.write() as conn:
         await groups.claim_due(conn, "me", clock(), LEASE)
         update = MemberUpdate(first, "firing", "high", clock(), None)
-        await groups.finish_flush(conn, "g", clock(), clock() + timedelta(hours=4), [update], [second])
+        await groups.finish_flushes(conn, [Flushed("g", clock() + timedelta(hours=4), [update], [second])], clock())
     async with hub.db.read() as conn:
         [member] = await groups.members(conn, "g")
         [group] = (await groups.get(conn, ["g"])).values()
@@ -71,7 +71,37 @@ async def test_members_and_finish_flush(hub: Hub, clock: FakeClock) -> None:
     assert (group.flush_at, group.last_flush_at) == (clock() + timedelta(hours=4), clock())
     async with hub.db.write() as conn:
         assert await groups.claim_due(conn, "other", clock(), LEASE) == [], "released, but not due"
-        await groups.finish_flush(conn, "g", clock(), None, [], [first])
+        await groups.finish_flushes(conn, [Flushed("g", None, [], [first])], clock())
     async with hub.db.read() as conn:
         assert await groups.get(conn, ["g"]) == {}, "an empty group is deleted"
-        assert await groups.next_due(conn) is None
+        assert await groups.next_due(conn, clock()) is None
+
+
+async def test_one_pass_finishes_many_groups_and_only_empties_go(hub: Hub, clock: FakeClock) -> None:
+    first = await fire(hub, "system_memory_high", 97, host="a")
+    second = await fire(hub, "system_memory_high", 97, host="b")
+    await make(hub, clock, "g1", "g2", wait=0)
+    async with hub.db.write() as conn:
+        await groups.add_members(conn, [("g1", first), ("g2", second)], clock())
+        assert [g.group_key for g in await groups.lock_due(conn, clock(), 10)] == ["g1", "g2"]
+        later = clock() + timedelta(hours=4)
+        update = MemberUpdate(first, "firing", "high", clock(), None)
+        await groups.finish_flushes(
+            conn, [Flushed("g1", later, [update], []), Flushed("g2", None, [], [second])], clock()
+        )
+    async with hub.db.read() as conn:
+        found = await groups.get(conn, ["g1", "g2"])
+        members = await groups.members_of(conn, ["g1", "g2"])
+        assert await groups.next_due(conn, clock()) == later
+    assert list(found) == ["g1"] and found["g1"].flush_at == later, "g2 emptied and went; g1 is due again later"
+    assert [(m.alert.id, m.notified_state) for m in members["g1"]] == [(first, "firing")] and "g2" not in members
+
+
+async def test_next_due_waits_for_another_owners_live_lease(hub: Hub, clock: FakeClock) -> None:
+    await make(hub, clock, "a", wait=0)
+    async with hub.db.write() as conn:
+        await groups.claim_due(conn, "other", clock(), LEASE)
+    async with hub.db.read() as conn:
+        assert await groups.next_due(conn, clock()) == clock() + LEASE, "held: due again when the lease runs out"
+    async with hub.db.write() as conn:
+        assert await groups.lock_due(conn, clock(), 10) == [], "a leased group is not taken"

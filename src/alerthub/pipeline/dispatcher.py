@@ -1,10 +1,14 @@
-"""The dispatcher: claims due groups, runs the stages over each, and writes the outbox rows, the
-members' new state and the decisions in one transaction per group.
+"""The dispatcher: takes the groups due now, runs the stages over each, and writes all their outbox
+rows, the members' new state and the decisions in one transaction per pass, with a fixed number of
+statements (SQLite has one writer: one flush transaction per group made every flush queue behind
+ingest, and ingest behind them).
 
-Claims are leases (`lease_owner`/`lease_until`, taken under `FOR UPDATE SKIP LOCKED` on PostgreSQL), so
-several instances never flush one group twice and a crashed instance's groups are taken over when
-its lease runs out. The loop wakes on `hub.wake_dispatch` (set after an ingest commits) and otherwise
-sleeps until the next group is due.
+A pass locks the due groups nobody holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several instances
+never flush one group twice) and finishes them in the same transaction: a crashed instance's pass rolls
+back and its groups are due again at once. If a pass fails, its groups are flushed one by one under a
+lease (`lease_owner`/`lease_until`), so one bad group fails alone and is retried when its lease runs out.
+The loop wakes on `hub.wake_dispatch` (set after an ingest commits) and otherwise sleeps until the next
+group is due, or the next held one can be taken over.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import contextlib
 import logging
 import socket
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
@@ -33,7 +40,7 @@ from alerthub.rules.ruleset import RuleSet
 from alerthub.store import groups, outbox, silences
 from alerthub.store.database import Database
 from alerthub.store.events import append_events
-from alerthub.store.groups import MemberRow
+from alerthub.store.groups import GroupRow, MemberRow
 from alerthub.telemetry import Metrics
 
 logger = logging.getLogger(__name__)
@@ -41,7 +48,9 @@ logger = logging.getLogger(__name__)
 # Another process (an `api`-role instance) cannot wake this loop: it looks for due groups at least this often.
 _MAX_SLEEP = 5.0
 _ERROR_PAUSE = 1.0
-_BUSY_ELSEWHERE = 0.5
+_BUSY_ELSEWHERE = 0.05
+# Groups flushed in one transaction at most: bounds how long one pass holds SQLite's single writer.
+_PER_PASS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,23 +94,53 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Flush every group due now; returns how many outbox rows were written."""
+        return (await self._pass())[1]
+
+    async def _pass(self) -> tuple[int, int]:
+        """One pass: the groups due now (up to `_PER_PASS`) flushed in one transaction. Returns how many
+        groups were taken and how many outbox rows were written."""
         now = self.clock()
-        async with self.db.write() as conn:
-            keys = await groups.claim_due(conn, self.owner, now, self.lease)
-        if not keys:
-            return 0
         stages = await self._stages(now)
-        written = 0
+        try:
+            async with self.db.write() as conn:
+                due = await groups.lock_due(conn, now, _PER_PASS)
+                plans = await self._flush(conn, due, stages, now)
+        except Exception:
+            # One bad group must not hold back the others: flush them one by one, each under a lease.
+            logger.exception("flush pass failed; flushing its groups one by one", extra={"owner": self.owner})
+            self.metrics.loop_errors.labels("dispatcher").inc()
+            return await self._one_by_one(stages, now)
+        return self._done(len(due), plans)
+
+    async def _one_by_one(self, stages: list[Stage], now: datetime) -> tuple[int, int]:
+        async with self.db.write() as conn:
+            keys = await groups.claim_due(conn, self.owner, now, self.lease, _PER_PASS)
+        plans: list[FlushPlan] = []
         for key in keys:
             try:
-                written += await self._flush(key, stages, now)
+                plans += await self._flush_claimed(key, stages, now)
             except Exception:
                 # The lease stays until it runs out: a group that keeps failing is retried at that pace.
                 logger.exception("group flush failed", extra={"group_key": key, "owner": self.owner})
                 self.metrics.loop_errors.labels("dispatcher").inc()
+        return self._done(len(keys), plans)
+
+    async def _flush_claimed(self, key: str, stages: list[Stage], now: datetime) -> list[FlushPlan]:
+        async with self.db.write() as conn:
+            group = await groups.lock_claimed(conn, key, self.owner)
+            if group is None:
+                logger.info("group lease lost before its flush", extra={"group_key": key})
+                return []
+            return await self._flush(conn, [group], stages, now)
+
+    def _done(self, taken: int, plans: list[FlushPlan]) -> tuple[int, int]:
+        """After the commit: count, and wake delivery once for the whole pass."""
+        for plan in plans:
+            self._count(plan)
+        written = sum(len(p.notifications) for p in plans)
         if written:
             self.wake_delivery.set()
-        return written
+        return taken, written
 
     async def _stages(self, now: datetime) -> list[Stage]:
         # Alertmanager's order: inhibition, time windows, silences; dedup and enqueue follow per channel.
@@ -114,27 +153,33 @@ class Dispatcher:
             SilenceStage(Silencer(active)),
         ]
 
-    async def _flush(self, key: str, stages: list[Stage], now: datetime) -> int:
-        async with self.db.write() as conn:
-            group = await groups.lock_claimed(conn, key, self.owner)
-            if group is None:
-                logger.info("group lease lost before its flush", extra={"group_key": key})
-                return 0
+    async def _flush(
+        self, conn: AsyncConnection, due: Sequence[GroupRow], stages: list[Stage], now: datetime
+    ) -> list[FlushPlan]:
+        """Flush the given (locked) groups: a fixed number of statements however many there are."""
+        if not due:
+            return []
+        rows = await groups.members_of(conn, [g.group_key for g in due])
+        # An alert an ingest is changing right now waits for the next pass: writing rows that point at
+        # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
+        ids = [r.alert.id for key in rows for r in rows[key] if r.alert.id is not None]
+        free = await groups.share_alerts(conn, ids)
+        plans: list[FlushPlan] = []
+        flushed: list[groups.Flushed] = []
+        for group in due:
+            mine = rows.get(group.group_key, [])
             route = self.routes.get(group.route_path, self.setup.root)
-            rows = await groups.members(conn, key)
-            # An alert an ingest is changing right now waits for the next pass: writing rows that point at
-            # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
-            free = await groups.share_alerts(conn, [r.alert.id for r in rows if r.alert.id is not None])
-            members = tuple(self._member(r) for r in rows if r.alert.id in free)
-            batch = Batch(Group(key, group.receiver, route, group.group_labels), now, members)
+            members = tuple(self._member(r) for r in mine if r.alert.id in free)
+            batch = Batch(Group(group.group_key, group.receiver, route, group.group_labels), now, members)
             channels = channels_of(self.setup.config, route.channels)
             plan = plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
-            next_flush_at = now if len(members) < len(rows) else plan.next_flush_at
-            await outbox.enqueue(conn, plan.notifications)
-            await append_events(conn, plan.decisions)
-            await groups.finish_flush(conn, key, now, next_flush_at, plan.updates, plan.removed)
-        self._count(plan)
-        return len(plan.notifications)
+            next_flush_at = now if len(members) < len(mine) else plan.next_flush_at
+            plans.append(plan)
+            flushed.append(groups.Flushed(group.group_key, next_flush_at, plan.updates, plan.removed))
+        await outbox.enqueue(conn, [n for p in plans for n in p.notifications])
+        await append_events(conn, [d for p in plans for d in p.decisions])
+        await groups.finish_flushes(conn, flushed, now)
+        return plans
 
     def _count(self, plan: FlushPlan) -> None:
         for n in plan.notifications:
@@ -162,15 +207,17 @@ class Dispatcher:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """The background loop: flush what is due, then sleep until woken or the next group is due."""
+        """The background loop: flush what is due, then sleep until woken or the next group is due. A
+        full pass means more may be due: the loop goes round again at once instead of sleeping."""
         while not stop.is_set():
             self.wake.clear()
             pause = 0.0
             try:
-                flushed = await self.run_once()
-                pause = await self._seconds_to_next()
-                if pause == 0 and not flushed:
-                    pause = _BUSY_ELSEWHERE  # due groups leased by another instance
+                taken, _ = await self._pass()
+                if taken < _PER_PASS:
+                    pause = await self._seconds_to_next()
+                    if pause == 0 and not taken:
+                        pause = _BUSY_ELSEWHERE  # due, but another instance's flush holds them right now
             except Exception:
                 logger.exception("dispatcher pass failed", extra={"owner": self.owner})
                 self.metrics.loop_errors.labels("dispatcher").inc()
@@ -178,11 +225,12 @@ class Dispatcher:
             await _wait_any(stop, self.wake, pause)
 
     async def _seconds_to_next(self) -> float:
+        now = self.clock()
         async with self.db.read() as conn:
-            due = await groups.next_due(conn)
+            due = await groups.next_due(conn, now)
         if due is None:
             return _MAX_SLEEP
-        return min(max((due - self.clock()).total_seconds(), 0.0), _MAX_SLEEP)
+        return min(max((due - now).total_seconds(), 0.0), _MAX_SLEEP)
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

@@ -132,7 +132,8 @@ def _updates(
         m = mu.member
         if m.muted_by != mu.by:
             out.append(MemberUpdate(m.id, m.notified_state, m.notified_severity, m.notified_at, mu.by))
-    return tuple(u for u in out if u.alert_id in {m.id for m in batch.members if m.firing})
+    firing = {m.id for m in batch.members if m.firing}
+    return tuple(u for u in out if u.alert_id in firing)
 
 
 def _next_flush(

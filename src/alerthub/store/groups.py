@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, null, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,7 +43,7 @@ class NewGroup:
 
 @dataclass(frozen=True, slots=True)
 class MemberRow:
-    alert: Alert
+    alert: Alert  # without `raw` (None): the pipeline never sends it
     notified_state: str | None
     notified_severity: str | None
     notified_at: datetime | None
@@ -156,30 +156,41 @@ async def groups_of(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[int
 
 
 async def members(conn: AsyncConnection, group_key: str) -> list[MemberRow]:
+    return (await members_of(conn, [group_key])).get(group_key, [])
+
+
+async def members_of(conn: AsyncConnection, group_keys: Sequence[str]) -> dict[str, list[MemberRow]]:
+    """Each group's members in alert id order, read in one statement for a whole flush pass."""
+    if not group_keys:
+        return {}
     told = (
         select(func.max(notification.c.created_at))
         .join(notification_alert, notification_alert.c.notification_id == notification.c.id)
         .where(notification_alert.c.alert_id == alert.c.id, notification.c.status != "suppressed")
         .scalar_subquery()
     )
+    # The sender's raw payload is never part of a notification: not read, nor decoded, at every flush.
+    columns = [c for c in alert.c if c.name != "raw"]
     query = (
-        select(alert, alert_group_member, told.label("last_notified_at"))
+        select(*columns, null().label("raw"), alert_group_member, told.label("last_notified_at"))
         .join(alert_group_member, alert_group_member.c.alert_id == alert.c.id)
-        .where(alert_group_member.c.group_key == group_key)
-        .order_by(alert.c.id)
+        .where(alert_group_member.c.group_key.in_(sorted(set(group_keys))))
+        .order_by(alert_group_member.c.group_key, alert.c.id)
     )
-    rows = (await conn.execute(query)).all()
-    return [
-        MemberRow(
-            to_alert(row),
-            row._mapping["notified_state"],
-            row._mapping["notified_severity"],
-            row._mapping["notified_at"],
-            row._mapping["muted_by"],
-            _aware(row._mapping["last_notified_at"]),
+    out: dict[str, list[MemberRow]] = {}
+    for row in (await conn.execute(query)).all():
+        m = row._mapping
+        out.setdefault(m["group_key"], []).append(
+            MemberRow(
+                to_alert(cast("Row[Any]", row)),
+                m["notified_state"],
+                m["notified_severity"],
+                m["notified_at"],
+                m["muted_by"],
+                _aware(m["last_notified_at"]),
+            )
         )
-        for row in rows
-    ]
+    return out
 
 
 async def share_alerts(conn: AsyncConnection, alert_ids: Sequence[int]) -> set[int]:
@@ -195,15 +206,14 @@ async def share_alerts(conn: AsyncConnection, alert_ids: Sequence[int]) -> set[i
     return {row.id for row in (await conn.execute(query)).all()}
 
 
+def _due_and_free(now: datetime) -> Any:
+    free = or_(alert_group.c.lease_until.is_(None), alert_group.c.lease_until < now)
+    return and_(alert_group.c.flush_at <= now, free)
+
+
 async def claim_due(conn: AsyncConnection, owner: str, now: datetime, lease: timedelta, limit: int = 50) -> list[str]:
     """Take a lease on due groups nobody holds (or whose holder's lease ran out)."""
-    free = or_(alert_group.c.lease_until.is_(None), alert_group.c.lease_until < now)
-    query = (
-        select(alert_group.c.group_key)
-        .where(and_(alert_group.c.flush_at <= now, free))
-        .order_by(alert_group.c.flush_at)
-        .limit(limit)
-    )
+    query = select(alert_group.c.group_key).where(_due_and_free(now)).order_by(alert_group.c.flush_at).limit(limit)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     keys = [r.group_key for r in (await conn.execute(query)).all()]
@@ -216,6 +226,15 @@ async def claim_due(conn: AsyncConnection, owner: str, now: datetime, lease: tim
     return keys
 
 
+async def lock_due(conn: AsyncConnection, now: datetime, limit: int) -> list[GroupRow]:
+    """The due groups nobody holds, locked for this transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`;
+    SQLite has one writer): a flush that claims and finishes in one transaction needs no lease."""
+    query = select(alert_group).where(_due_and_free(now)).order_by(alert_group.c.flush_at).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [_group(row) for row in (await conn.execute(query)).all()]
+
+
 async def lock_claimed(conn: AsyncConnection, group_key: str, owner: str) -> GroupRow | None:
     """The group, if this owner still holds its lease (None: taken over or gone)."""
     query = select(alert_group).where(alert_group.c.group_key == group_key, alert_group.c.lease_owner == owner)
@@ -225,51 +244,64 @@ async def lock_claimed(conn: AsyncConnection, group_key: str, owner: str) -> Gro
     return _group(row) if row else None
 
 
-async def finish_flush(
-    conn: AsyncConnection,
-    group_key: str,
-    now: datetime,
-    next_flush_at: datetime | None,
-    updates: Sequence[MemberUpdate],
-    removed: Sequence[int],
-) -> None:
-    """Record the flush: member states, the next due time, the lease released; an empty group goes."""
-    await _update_members(conn, group_key, updates)
-    if removed:
-        await conn.execute(
-            delete(alert_group_member).where(
-                alert_group_member.c.group_key == group_key, alert_group_member.c.alert_id.in_(sorted(removed))
-            )
-        )
-    left = await conn.scalar(
-        select(func.count()).select_from(alert_group_member).where(alert_group_member.c.group_key == group_key)
-    )
-    if not left:
-        await conn.execute(delete(alert_group).where(alert_group.c.group_key == group_key))
+@dataclass(frozen=True, slots=True)
+class Flushed:
+    """What one group's flush changes: its members' state, who left, and when it is due next."""
+
+    group_key: str
+    next_flush_at: datetime | None
+    updates: Sequence[MemberUpdate]
+    removed: Sequence[int]
+
+
+async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now: datetime) -> None:
+    """Record a pass's flushes, a fixed number of statements for any number of groups: member states,
+    the members gone, each group's next due time with its lease released; an emptied group goes."""
+    if not flushed:
         return
-    await conn.execute(
-        update(alert_group)
-        .where(alert_group.c.group_key == group_key)
-        .values(flush_at=next_flush_at, last_flush_at=now, lease_owner=None, lease_until=None)
+    await _update_members(conn, [(f.group_key, u) for f in flushed for u in f.updates])
+    await remove_members(conn, [(f.group_key, a) for f in flushed for a in sorted(f.removed)])
+    keys = sorted({f.group_key for f in flushed})
+    counted = (
+        select(alert_group_member.c.group_key, func.count())
+        .where(alert_group_member.c.group_key.in_(keys))
+        .group_by(alert_group_member.c.group_key)
     )
+    left = {r[0] for r in (await conn.execute(counted)).all() if r[1]}
+    if empty := [k for k in keys if k not in left]:
+        await conn.execute(delete(alert_group).where(alert_group.c.group_key.in_(empty)))
+    kept = [{"b_key": f.group_key, "b_next": f.next_flush_at} for f in flushed if f.group_key in left]
+    if kept:
+        await conn.execute(
+            update(alert_group)
+            .where(alert_group.c.group_key == bindparam("b_key"))
+            .values(
+                flush_at=bindparam("b_next", type_=alert_group.c.flush_at.type),
+                last_flush_at=now,
+                lease_owner=None,
+                lease_until=None,
+            ),
+            kept,
+        )
 
 
-async def _update_members(conn: AsyncConnection, group_key: str, updates: Sequence[MemberUpdate]) -> None:
+async def _update_members(conn: AsyncConnection, updates: Sequence[tuple[str, MemberUpdate]]) -> None:
     if not updates:
         return
     await conn.execute(
         update(alert_group_member)
-        .where(alert_group_member.c.group_key == group_key)
+        .where(alert_group_member.c.group_key == bindparam("b_key"))
         .where(alert_group_member.c.alert_id == bindparam("b_id")),
         [
             {
+                "b_key": key,
                 "b_id": u.alert_id,
                 "notified_state": u.notified_state,
                 "notified_severity": u.notified_severity,
                 "notified_at": u.notified_at,
                 "muted_by": u.muted_by,
             }
-            for u in updates
+            for key, u in updates
         ],
     )
 
@@ -282,9 +314,15 @@ async def release(conn: AsyncConnection, group_key: str, owner: str) -> None:
     )
 
 
-async def next_due(conn: AsyncConnection) -> datetime | None:
-    value: datetime | None = await conn.scalar(select(func.min(alert_group.c.flush_at)))
-    return value
+async def next_due(conn: AsyncConnection, now: datetime) -> datetime | None:
+    """When a group can next be flushed here: its flush_at, or the end of another owner's live lease."""
+    held = and_(alert_group.c.lease_until.is_not(None), alert_group.c.lease_until >= now)
+    when = case(
+        (and_(held, alert_group.c.lease_until > alert_group.c.flush_at), alert_group.c.lease_until),
+        else_=alert_group.c.flush_at,
+    )
+    value = await conn.scalar(select(func.min(type_coerce(when, alert_group.c.flush_at.type))))
+    return _aware(value)
 
 
 async def get(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow]:

@@ -4,13 +4,14 @@ of the state change that caused them, before any send is attempted."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerthub.domain.notification import NotificationPayload, NotificationStatus
+from alerthub.domain.notification import AlertSnapshot, NotificationPayload, NotificationStatus
 from alerthub.store.tables import notification, notification_alert
 
 
@@ -33,8 +34,10 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
     """Insert the rows and their alert links in two statements; returns the new ids in order."""
     if not rows:
         return []
+    # One payload often serves several rows (every channel of a group): serialise it once.
+    payloads = {id(r.payload): payload_json(r.payload) for r in rows}
     result = await conn.execute(
-        insert(notification).returning(notification.c.id, sort_by_parameter_order=True),
+        insert(notification).returning(notification.c.id, notification.c.idempotency_key),
         [
             {
                 "idempotency_key": r.idempotency_key,
@@ -43,7 +46,7 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
                 "channel": r.channel,
                 "kind": r.kind,
                 "status": r.status.value,
-                "payload": r.payload.to_json(),
+                "payload": payloads[id(r.payload)],
                 "attempts": 0,
                 "created_at": r.created_at,
                 "next_attempt_at": r.next_attempt_at,
@@ -52,7 +55,10 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
             for r in rows
         ],
     )
-    ids = [row.id for row in result]
+    # Matched back by the unique key, not by order: asking for RETURNING in parameter order made SQLite
+    # insert the rows one statement each.
+    by_key = {row.idempotency_key: row.id for row in result}
+    ids = [by_key[r.idempotency_key] for r in rows]
     links = [
         {"notification_id": nid, "alert_id": aid}
         for nid, r in zip(ids, rows, strict=True)
@@ -61,6 +67,17 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
     if links:
         await conn.execute(insert(notification_alert), links)
     return ids
+
+
+_PAYLOAD_FIELDS = tuple(f.name for f in fields(NotificationPayload))
+_SNAPSHOT_FIELDS = tuple(f.name for f in fields(AlertSnapshot))
+
+
+def payload_json(payload: NotificationPayload) -> dict[str, Any]:
+    """`payload.to_json()` without `dataclasses.asdict`'s deep copy, which was a sixth of a storm's flush
+    time: the dict is serialised at once and never kept, so sharing the frozen payload's dicts is safe."""
+    alerts = [{name: getattr(a, name) for name in _SNAPSHOT_FIELDS} for a in payload.alerts]
+    return {name: alerts if name == "alerts" else getattr(payload, name) for name in _PAYLOAD_FIELDS}
 
 
 @dataclass(frozen=True, slots=True, order=True)
