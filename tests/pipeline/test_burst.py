@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from alerthub.config.models import Config
-from alerthub.domain.signal import Signal
+from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.hub import Hub
 from alerthub.store import groups
 from alerthub.store.tables import alert_group
@@ -119,3 +119,26 @@ async def test_a_group_that_cannot_be_flushed_fails_alone_and_waits_for_its_leas
     assert await d.run_once() == 0, "the broken group keeps its lease: not retried at once"
     [held] = [g for g in await groups_table(hub) if g.group_key == broken]
     assert held.lease_owner == d.owner
+
+
+async def test_new_alerts_cost_the_grouping_hook_no_membership_read(hub: Hub, clock: FakeClock) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await storm(hub, alerts=10, services=2, per_request=10)
+    finally:
+        event.remove(hub.db.engine.sync_engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if "FROM alert_group_member" in s], "nothing to look up"
+    clock.advance(1)
+    resolved = [
+        Signal("api_down", "test", labels={"service": f"svc{i % 2}", "instance": f"i{i}"}, status=SignalStatus.RESOLVED)
+        for i in range(10)
+    ]
+    await hub.ingest.ingest(resolved)  # known alerts: their groups must still be found
+    clock.advance(30)
+    assert await dispatcher(hub).run_once() == 0, "resolved before any notification: nothing to send"
+    assert await groups_table(hub) == [], "the resolved alerts left their groups"

@@ -48,7 +48,9 @@ class Grouper:
         if not relevant:
             return
         plan = self._plan(relevant, now)
-        member_of = await groups.groups_of(conn, plan.resolved + plan.firing)
+        # An alert this transaction created belongs to no group yet: a storm of new alerts skips the read.
+        existed = {c.after.id for c in relevant if c.before is not None}
+        member_of = await groups.groups_of(conn, [a for a in plan.resolved + plan.firing if a in existed])
         wanted = set(plan.wanted)
         # An alert whose severity moved it to another route leaves the groups it no longer belongs to.
         stale = [(k, aid) for aid in plan.firing for k in member_of.get(aid, []) if (k, aid) not in wanted]
