@@ -103,7 +103,7 @@ async def test_rows_go_out_side_by_side_and_each_wave_commits_once(
     with counting(hub.db) as counts:
         assert await worker.tick(http) == WIDTH + 8
     assert receiver.most_open == WIDTH  # never more than IN_FLIGHT at once, and that many together
-    # One claim, then one outcome transaction per wave (32 + 8), not one or more per send.
+    # One claim, then one outcome transaction per wave (a full one and eight more), not one per send.
     assert counts.commits == 3
     sent = [r for r in await rows(hub.db) if r.id in ids]
     assert all(r.status is NotificationStatus.SENT and r.attempts == 1 for r in sent) and len(sent) == len(ids)
