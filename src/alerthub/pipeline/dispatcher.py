@@ -83,6 +83,8 @@ class Dispatcher:
     ) -> None:
         self.setup = setup
         self.routes = setup.by_path
+        # Only a rule's cooldown needs each alert's last notification (by any group): read it only then.
+        self.cooldowns = any(rule.cooldown for rule in setup.rules)
         self.db = db
         self.clock = clock
         self.metrics = metrics
@@ -159,7 +161,7 @@ class Dispatcher:
         """Flush the given (locked) groups: a fixed number of statements however many there are."""
         if not due:
             return []
-        rows = await groups.members_of(conn, [g.group_key for g in due])
+        rows = await groups.members_of(conn, [g.group_key for g in due], last_notified=self.cooldowns)
         # An alert an ingest is changing right now waits for the next pass: writing rows that point at
         # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
         ids = [r.alert.id for key in rows for r in rows[key] if r.alert.id is not None]

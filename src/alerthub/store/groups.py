@@ -159,15 +159,20 @@ async def members(conn: AsyncConnection, group_key: str) -> list[MemberRow]:
     return (await members_of(conn, [group_key])).get(group_key, [])
 
 
-async def members_of(conn: AsyncConnection, group_keys: Sequence[str]) -> dict[str, list[MemberRow]]:
-    """Each group's members in alert id order, read in one statement for a whole flush pass."""
+async def members_of(
+    conn: AsyncConnection, group_keys: Sequence[str], *, last_notified: bool = True
+) -> dict[str, list[MemberRow]]:
+    """Each group's members in alert id order, read in one statement for a whole flush pass.
+    `last_notified=False` (no rule has a cooldown) skips looking up each alert's last notification."""
     if not group_keys:
         return {}
-    told = (
+    told: Any = (
         select(func.max(notification.c.created_at))
         .join(notification_alert, notification_alert.c.notification_id == notification.c.id)
         .where(notification_alert.c.alert_id == alert.c.id, notification.c.status != "suppressed")
         .scalar_subquery()
+        if last_notified
+        else null()
     )
     # The sender's raw payload is never part of a notification: not read, nor decoded, at every flush.
     columns = [c for c in alert.c if c.name != "raw"]
