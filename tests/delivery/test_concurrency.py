@@ -16,7 +16,8 @@ from pydantic import SecretStr
 
 from alerthub.channels import build_channel
 from alerthub.config.models import Config
-from alerthub.delivery.worker import IN_FLIGHT, DeliveryWorker
+from alerthub.delivery.waves import IN_FLIGHT
+from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.notification import NotificationStatus
 from alerthub.hub import Hub
 from support.clock import FakeClock

@@ -20,7 +20,7 @@ import httpx
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
 from alerthub.channels.base import scrub
 from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
-from alerthub.delivery import digest, outcome
+from alerthub.delivery import digest, outcome, waves
 from alerthub.delivery.metrics import DeliveryMetrics
 from alerthub.delivery.pacing import TokenBucket, bucket_for
 from alerthub.delivery.render import Renderer
@@ -37,12 +37,6 @@ POLL = 1.0  # seconds between looks at the outbox when nothing wakes the worker
 DIGEST_MAX = 500  # rows merged into one digest at most; more wait for the next one
 FIRST = "first notification"
 SUPPRESSED = "not sent: send_resolved is false for this channel"
-# Sends in flight at once per channel, by type (never more than its budget allows). Channels not named
-# here send one at a time: their answers carry the service's remaining budget (Discord's and Slack's
-# rate-limit headers, Telegram's and SMTP servers' throttling), which must be read before the next send.
-# Eight, not more: httpx's pool costs CPU per request that grows with the requests in flight (0.7 ms
-# alone, 1.0 ms at 8, 1.7 ms at 32 on loopback), and eight already hide a remote receiver's round trip.
-IN_FLIGHT = {"webhook": 8}
 
 
 class DeliveryWorker:
@@ -188,13 +182,13 @@ class DeliveryWorker:
         return len(rows)
 
     async def _send_all(self, name: str, queue: list[Notification], http: httpx.AsyncClient) -> None:
-        """Send in waves of at most `in_flight` rows at once, then record the wave's outcomes in one
+        """Send in waves of at most `waves.IN_FLIGHT` rows at once, then record the wave's outcomes in one
         transaction. A row waits for the wave of an earlier row of its conversation, so an edit or
         a resolution never overtakes the message it follows (nor finds its thread unrecorded)."""
         bucket = self.bucket(name)
-        width = IN_FLIGHT.get(self.configs[name].type, 1)
+        width = waves.IN_FLIGHT.get(self.configs[name].type, 1)
         while queue:
-            wave, queue = _next_wave(queue, width)
+            wave, queue = waves.next_wave(queue, width)
             started: list[Notification] = []
             for index, row in enumerate(wave):
                 if not self._lease_covers_send(row):
@@ -316,19 +310,6 @@ class DeliveryWorker:
             logger.warning("a channel is failing; notification %s also goes to %s", row_id, channels)
             self.wake.set()
         return go_on
-
-
-def _next_wave(rows: Sequence[Notification], width: int) -> tuple[list[Notification], list[Notification]]:
-    """Up to `width` rows in order, at most one per conversation (thread, else group); the rest keep
-    their order for the next wave."""
-    wave: list[Notification] = []
-    later: list[Notification] = []
-    seen: set[str] = set()
-    for row in rows:
-        key = row.thread_key or row.group_key
-        (wave if len(wave) < width and key not in seen else later).append(row)
-        seen.add(key)
-    return wave, later
 
 
 def _payload(row: Notification) -> NotificationPayload | None:
