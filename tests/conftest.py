@@ -72,3 +72,10 @@ async def client(hub: Hub) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         yield http
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for code under test that talks to loopback stand-ins (pollers, channels)."""
+    async with httpx.AsyncClient(timeout=2) as client:
+        yield client

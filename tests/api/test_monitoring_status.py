@@ -3,7 +3,7 @@ success, last error and next run — and a poller whose API is down raises its o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -28,12 +28,6 @@ def down_url(clock: FakeClock) -> str:
 @pytest.fixture
 def config(down_url: str) -> Config:
     return Config.model_validate({"integrations": {"hetrixtools": {"api_key": "hetrix-api-key", "base_url": down_url}}})
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=2) as client:
-        yield client
 
 
 @pytest.fixture

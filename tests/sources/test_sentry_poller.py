@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,12 +21,6 @@ def sentry_api(clock: FakeClock) -> Iterator[SentryAPI]:
     api.start()
     yield api
     api.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=2) as client:
-        yield client
 
 
 def poller(api: SentryAPI, http: httpx.AsyncClient, clock: FakeClock, **config: object) -> SentryPoller:
