@@ -19,6 +19,7 @@ from support.databases import (
     skip_or_fail_without_postgres,
     truncate_all,
 )
+from support.standins import DiscordStandIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -79,3 +80,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for code under test that talks to loopback stand-ins (pollers, channels)."""
     async with httpx.AsyncClient(timeout=2) as client:
         yield client
+
+
+@pytest.fixture
+def discord() -> Iterator[DiscordStandIn]:
+    """A loopback server that answers as Discord's webhook API documents (limits, 429s, edits) on a real clock."""
+    server = DiscordStandIn()
+    yield server
+    server.close()

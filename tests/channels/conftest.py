@@ -6,20 +6,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.standins import DiscordStandIn, Receiver, SlackStandIn, TelegramStandIn, make_certificate
+from support.standins import Receiver, SlackStandIn, TelegramStandIn, make_certificate
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient() as client:
         yield client
-
-
-@pytest.fixture
-def discord() -> Iterator[DiscordStandIn]:
-    server = DiscordStandIn()
-    yield server
-    server.close()
 
 
 @pytest.fixture

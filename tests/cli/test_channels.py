@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,13 +9,6 @@ from alerthub.cli.main import app
 from support.standins import DiscordStandIn, Reply
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def discord() -> Iterator[DiscordStandIn]:
-    server = DiscordStandIn()
-    yield server
-    server.close()
 
 
 @pytest.fixture

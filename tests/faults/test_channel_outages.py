@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +94,6 @@ def test_every_mail_arrives_after_the_smtp_server_comes_back(
     assert _mentions(texts) == dict.fromkeys(HOSTS, 1), "each alert's mail exactly once"
     assert all(m.authenticated for m in smtp.mails)
     assert "Connection refused" in log  # the outage was real and visible
-
-
-@pytest.fixture
-def discord() -> Iterator[DiscordStandIn]:
-    stand_in = DiscordStandIn()  # Discord's documented limit: 5 requests per 2 s per webhook, then 429
-    yield stand_in
-    stand_in.close()
 
 
 def test_discord_429_and_5xx_bursts_deliver_everything_and_honour_retry_after(
