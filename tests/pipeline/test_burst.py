@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 from alerthub.config.models import Config
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.hub import Hub
-from alerthub.store import groups
+from alerthub.store import group_claims
 from alerthub.store.tables import alert_group
 from support.clock import FakeClock
 from support.counting import counting
@@ -76,7 +76,7 @@ async def test_a_dead_dispatchers_groups_are_taken_over_when_its_lease_runs_out(
     clock.advance(30)
     dead, alive = dispatcher(hub), dispatcher(hub)
     async with hub.db.write() as conn:
-        claimed = await groups.claim_due(conn, dead.owner, clock(), dead.lease)
+        claimed = await group_claims.claim_due(conn, dead.owner, clock(), dead.lease)
     assert len(claimed) == 2
     assert await alive.run_once() == 0, "leased groups are left alone"
     clock.advance(dead.lease.total_seconds() + 1)

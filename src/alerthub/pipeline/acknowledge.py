@@ -15,7 +15,7 @@ from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, Ev
 from alerthub.pipeline import dedup
 from alerthub.pipeline.enqueue import PayloadBuilder, row
 from alerthub.pipeline.grouping import is_acknowledgement
-from alerthub.store import groups, outbox
+from alerthub.store import group_members, groups, outbox
 from alerthub.store.events import append_events
 from alerthub.store.outbox import NewNotification
 
@@ -58,7 +58,7 @@ class Acknowledger:
     @staticmethod
     async def _alerts(conn: AsyncConnection, key: str, acked: list[Alert]) -> list[Alert]:
         """The group as it stands (the acknowledged alert among them), so the edited message stays whole."""
-        current = [m.alert for m in await groups.members(conn, key) if m.alert.state is not AlertState.RESOLVED]
+        current = [m.alert for m in await group_members.members(conn, key) if m.alert.state is not AlertState.RESOLVED]
         ids = {a.id for a in current}
         return current + [a for a in acked if a.id not in ids]
 

@@ -37,10 +37,11 @@ from alerthub.pipeline.routing import Route
 from alerthub.pipeline.silence import Silencer, SilenceStage
 from alerthub.pipeline.timeintervals import TimeInterval, TimeWindowStage
 from alerthub.rules.ruleset import RuleSet
-from alerthub.store import groups, outbox, silences
+from alerthub.store import group_claims, group_members, group_timers, groups, outbox, silences
 from alerthub.store.database import Database
 from alerthub.store.events import append_events
-from alerthub.store.groups import GroupRow, MemberRow
+from alerthub.store.group_members import MemberRow
+from alerthub.store.groups import GroupRow
 from alerthub.telemetry import Metrics
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class Dispatcher:
         stages = await self._stages(now)
         try:
             async with self.db.write() as conn:
-                due = await groups.lock_due(conn, now, _PER_PASS)
+                due = await group_claims.lock_due(conn, now, _PER_PASS)
                 plans = await self._flush(conn, due, stages, now)
         except Exception:
             # One bad group must not hold back the others: flush them one by one, each under a lease.
@@ -116,7 +117,7 @@ class Dispatcher:
 
     async def _one_by_one(self, stages: list[Stage], now: datetime) -> tuple[int, int]:
         async with self.db.write() as conn:
-            keys = await groups.claim_due(conn, self.owner, now, self.lease, _PER_PASS)
+            keys = await group_claims.claim_due(conn, self.owner, now, self.lease, _PER_PASS)
         plans: list[FlushPlan] = []
         for key in keys:
             try:
@@ -129,7 +130,7 @@ class Dispatcher:
 
     async def _flush_claimed(self, key: str, stages: list[Stage], now: datetime) -> list[FlushPlan]:
         async with self.db.write() as conn:
-            group = await groups.lock_claimed(conn, key, self.owner)
+            group = await group_claims.lock_claimed(conn, key, self.owner)
             if group is None:
                 logger.info("group lease lost before its flush", extra={"group_key": key})
                 return []
@@ -161,13 +162,13 @@ class Dispatcher:
         """Flush the given (locked) groups: a fixed number of statements however many there are."""
         if not due:
             return []
-        rows = await groups.members_of(conn, [g.group_key for g in due], last_notified=self.cooldowns)
+        rows = await group_members.members_of(conn, [g.group_key for g in due], last_notified=self.cooldowns)
         # An alert an ingest is changing right now waits for the next pass: writing rows that point at
         # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
         ids = [r.alert.id for key in rows for r in rows[key] if r.alert.id is not None]
-        free = await groups.share_alerts(conn, ids)
+        free = await group_claims.share_alerts(conn, ids)
         plans: list[FlushPlan] = []
-        flushed: list[groups.Flushed] = []
+        flushed: list[group_timers.Flushed] = []
         for group in due:
             mine = rows.get(group.group_key, [])
             route = self.routes.get(group.route_path, self.setup.root)
@@ -177,10 +178,10 @@ class Dispatcher:
             plan = plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
             next_flush_at = now if len(members) < len(mine) else plan.next_flush_at
             plans.append(plan)
-            flushed.append(groups.Flushed(group.group_key, next_flush_at, plan.updates, plan.removed))
+            flushed.append(group_timers.Flushed(group.group_key, next_flush_at, plan.updates, plan.removed))
         await outbox.enqueue(conn, [n for p in plans for n in p.notifications])
         await append_events(conn, [d for p in plans for d in p.decisions])
-        await groups.finish_flushes(conn, flushed, now)
+        await group_timers.finish_flushes(conn, flushed, now)
         return plans
 
     def _count(self, plan: FlushPlan) -> None:
@@ -229,7 +230,7 @@ class Dispatcher:
     async def _seconds_to_next(self) -> float:
         now = self.clock()
         async with self.db.read() as conn:
-            due = await groups.next_due(conn, now)
+            due = await group_timers.next_due(conn, now)
         if due is None:
             return _MAX_SLEEP
         return min(max((due - now).total_seconds(), 0.0), _MAX_SLEEP)

@@ -14,7 +14,7 @@ from alerthub.domain.notification import NotificationPayload, NotificationStatus
 from alerthub.pipeline import dedup
 from alerthub.pipeline.batch import NOTIFIED_FIRING, Batch, Member, Muted, Stage, run_stages
 from alerthub.pipeline.enqueue import Channel, PayloadBuilder, row
-from alerthub.store.groups import MemberUpdate
+from alerthub.store.group_members import MemberUpdate
 from alerthub.store.outbox import NewNotification
 
 Decision = tuple[int, AlertEvent]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerthub.domain.alert import AlertChange, AlertEvent, AlertState, EventKind
 from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.routing import Route
-from alerthub.store import groups
+from alerthub.store import group_members, group_timers, groups
 from alerthub.store.events import append_events
 from alerthub.store.groups import GroupRow, NewGroup
 
@@ -50,7 +50,7 @@ class Grouper:
         plan = self._plan(relevant, now)
         # An alert this transaction created belongs to no group yet: a storm of new alerts skips the read.
         existed = {c.after.id for c in relevant if c.before is not None}
-        member_of = await groups.groups_of(conn, [a for a in plan.resolved + plan.firing if a in existed])
+        member_of = await group_members.groups_of(conn, [a for a in plan.resolved + plan.firing if a in existed])
         wanted = set(plan.wanted)
         # An alert whose severity moved it to another route leaves the groups it no longer belongs to.
         stale = [(k, aid) for aid in plan.firing for k in member_of.get(aid, []) if (k, aid) not in wanted]
@@ -62,10 +62,10 @@ class Grouper:
             if key not in existing
         ]
         await groups.create(conn, new, now)
-        await groups.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
-        await groups.remove_members(conn, stale)
+        await group_timers.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
+        await group_members.remove_members(conn, stale)
         known = {(k, aid) for aid, keys in member_of.items() for k in keys}
-        added = await groups.add_members(conn, plan.wanted, now, known)
+        added = await group_members.add_members(conn, plan.wanted, now, known)
         by_id = changes_by_id(relevant)
         grouped = [(aid, self._grouped(key, plan.targets[key][0], by_id[aid], now)) for key, aid in added]
         await append_events(conn, plan.decisions + grouped)

@@ -1,0 +1,143 @@
+"""Group memberships: which alerts a group holds, and what its last notification said about each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, bindparam, delete, func, null, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.domain.alert import Alert
+from alerthub.store.alerts import to_alert
+from alerthub.store.groups import aware, dialect_insert
+from alerthub.store.tables import alert, alert_group_member, notification, notification_alert
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    alert: Alert  # without `raw` (None): the pipeline never sends it
+    notified_state: str | None
+    notified_severity: str | None
+    notified_at: datetime | None
+    muted_by: str | None
+    last_notified_at: datetime | None = None  # by any group, for the rule's cooldown
+
+
+@dataclass(frozen=True, slots=True)
+class MemberUpdate:
+    alert_id: int
+    notified_state: str | None
+    notified_severity: str | None
+    notified_at: datetime | None
+    muted_by: str | None
+
+
+async def add_members(
+    conn: AsyncConnection, pairs: Iterable[tuple[str, int]], now: datetime, known: set[tuple[str, int]] | None = None
+) -> list[tuple[str, int]]:
+    """Add memberships that do not exist yet (`known`: the caller has just read them); returns the ones added."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return []
+    if known is None:
+        ids = sorted({a for _, a in wanted})
+        query = select(alert_group_member.c.group_key, alert_group_member.c.alert_id).where(
+            alert_group_member.c.alert_id.in_(ids)
+        )
+        known = {(r.group_key, r.alert_id) for r in (await conn.execute(query)).all()}
+    missing = [p for p in wanted if p not in known]
+    if missing:
+        rows = [{"group_key": k, "alert_id": a, "joined_at": now} for k, a in missing]
+        await conn.execute(dialect_insert(conn, alert_group_member).on_conflict_do_nothing(), rows)
+    return missing
+
+
+async def remove_members(conn: AsyncConnection, pairs: Sequence[tuple[str, int]]) -> None:
+    if not pairs:
+        return
+    await conn.execute(
+        delete(alert_group_member).where(
+            alert_group_member.c.group_key == bindparam("b_key"), alert_group_member.c.alert_id == bindparam("b_id")
+        ),
+        [{"b_key": k, "b_id": a} for k, a in pairs],
+    )
+
+
+async def groups_of(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = sorted(set(alert_ids))
+    if not ids:
+        return {}
+    query = select(alert_group_member.c.alert_id, alert_group_member.c.group_key).where(
+        alert_group_member.c.alert_id.in_(ids)
+    )
+    out: dict[int, list[str]] = {}
+    for row in (await conn.execute(query)).all():
+        out.setdefault(row.alert_id, []).append(row.group_key)
+    return out
+
+
+async def members(conn: AsyncConnection, group_key: str) -> list[MemberRow]:
+    return (await members_of(conn, [group_key])).get(group_key, [])
+
+
+async def members_of(
+    conn: AsyncConnection, group_keys: Sequence[str], *, last_notified: bool = True
+) -> dict[str, list[MemberRow]]:
+    """Each group's members in alert id order, read in one statement for a whole flush pass.
+    `last_notified=False` (no rule has a cooldown) skips looking up each alert's last notification."""
+    if not group_keys:
+        return {}
+    told: Any = (
+        select(func.max(notification.c.created_at))
+        .join(notification_alert, notification_alert.c.notification_id == notification.c.id)
+        .where(notification_alert.c.alert_id == alert.c.id, notification.c.status != "suppressed")
+        .scalar_subquery()
+        if last_notified
+        else null()
+    )
+    # The sender's raw payload is never part of a notification: not read, nor decoded, at every flush.
+    columns = [c for c in alert.c if c.name != "raw"]
+    query = (
+        select(*columns, null().label("raw"), alert_group_member, told.label("last_notified_at"))
+        .join(alert_group_member, alert_group_member.c.alert_id == alert.c.id)
+        .where(alert_group_member.c.group_key.in_(sorted(set(group_keys))))
+        .order_by(alert_group_member.c.group_key, alert.c.id)
+    )
+    out: dict[str, list[MemberRow]] = {}
+    for row in (await conn.execute(query)).all():
+        m = row._mapping
+        out.setdefault(m["group_key"], []).append(
+            MemberRow(
+                to_alert(cast("Row[Any]", row)),
+                m["notified_state"],
+                m["notified_severity"],
+                m["notified_at"],
+                m["muted_by"],
+                aware(m["last_notified_at"]),
+            )
+        )
+    return out
+
+
+async def update_members(conn: AsyncConnection, updates: Sequence[tuple[str, MemberUpdate]]) -> None:
+    if not updates:
+        return
+    await conn.execute(
+        update(alert_group_member)
+        .where(alert_group_member.c.group_key == bindparam("b_key"))
+        .where(alert_group_member.c.alert_id == bindparam("b_id")),
+        [
+            {
+                "b_key": key,
+                "b_id": u.alert_id,
+                "notified_state": u.notified_state,
+                "notified_severity": u.notified_severity,
+                "notified_at": u.notified_at,
+                "muted_by": u.muted_by,
+            }
+            for key, u in updates
+        ],
+    )
