@@ -6,12 +6,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from alerthub.channels.transport import delivery_client
 from support.standins import Receiver, SlackStandIn, TelegramStandIn, make_certificate
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    # The delivery worker's own client, so every channel test runs over the transport it sends with.
+    async with delivery_client() as client:
         yield client
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from alerthub.channels.transport import delivery_client
 from alerthub.config.models import Config
 from alerthub.delivery.wiring import worker_of
 from alerthub.delivery.worker import DeliveryWorker
@@ -49,5 +50,6 @@ def worker(hub: Hub) -> DeliveryWorker:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    # The delivery worker's own client, so every channel test runs over the transport it sends with.
+    async with delivery_client() as client:
         yield client

@@ -19,6 +19,7 @@ import httpx
 
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
 from alerthub.channels.base import scrub
+from alerthub.channels.transport import delivery_client
 from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
 from alerthub.delivery import digest, outcome, waves
 from alerthub.delivery.metrics import DeliveryMetrics
@@ -68,7 +69,7 @@ class DeliveryWorker:
         self.budget_returns: datetime | None = None  # earliest moment a waiting, paced channel may send
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(follow_redirects=False) as http:
+        async with delivery_client() as http:
             while not stop.is_set():
                 self.wake.clear()
                 try:
