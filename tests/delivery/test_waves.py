@@ -40,3 +40,9 @@ def test_a_row_behind_a_deferred_row_of_its_group_waits_too() -> None:
     wave, later = next_wave(rows, 2)
     assert ids(wave) == [1, 2] and ids(later) == [3, 4]
     assert ids(next_wave(later, 2)[0]) == [3]
+
+
+def test_a_conversation_still_in_flight_keeps_its_next_row_back() -> None:
+    rows = [note(1, "a"), note(2, "b"), note(3, "c", "t:c")]
+    wave, later = next_wave(rows, 8, busy={"a", "t:c"})
+    assert ids(wave) == [2] and ids(later) == [1, 3]

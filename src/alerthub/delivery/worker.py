@@ -2,7 +2,8 @@
 bucket, merges what the budget cannot carry into a digest, sends, and records every outcome.
 
 Its loop runs as `hub.background["delivery"]` and wakes on `hub.wake_delivery`, at the next due
-row, or every `POLL` seconds, whichever comes first."""
+row, or every `POLL` seconds, whichever comes first. Sends run in per-channel lanes (delivery/lanes.py)
+beside the loop, so a wake is answered with a claim even while earlier rows are still in flight."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ import httpx
 
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
 from alerthub.channels.base import scrub
-from alerthub.channels.transport import delivery_client
+from alerthub.channels.transport import ClientFactory, delivery_client
 from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
 from alerthub.delivery import digest, outcome, waves
+from alerthub.delivery.lanes import Gate, Lane
 from alerthub.delivery.metrics import DeliveryMetrics
 from alerthub.delivery.pacing import TokenBucket, bucket_for
 from alerthub.delivery.render import Renderer
@@ -51,6 +53,7 @@ class DeliveryWorker:
         wake: asyncio.Event | None = None,
         rand: Callable[[], float] = random.random,
         on_error: Callable[[], None] = lambda: None,
+        http_client: ClientFactory = delivery_client,
     ) -> None:
         self.config = config
         self.db = db
@@ -67,20 +70,29 @@ class DeliveryWorker:
         self.receivers: dict[str, ReceiverConfig] = {r.name: r for r in config.receivers}
         self.buckets: dict[str, TokenBucket] = {}
         self.budget_returns: datetime | None = None  # earliest moment a waiting, paced channel may send
+        self.lanes: dict[str, Lane] = {}
+        self.handled = 0  # rows claimed since `tick` began
+        self.http_client = http_client
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with delivery_client() as http:
-            while not stop.is_set():
-                self.wake.clear()
-                try:
-                    # A pass that handled rows looks again at once: more may have fallen due meanwhile.
-                    delay = 0.0 if await self.tick(http) else await self.idle_delay()
-                except Exception:
-                    # The loop boundary: one bad pass must not stop delivery for good.
-                    logger.exception("delivery pass failed; trying again shortly")
-                    self.on_error()
-                    delay = POLL
-                await _wait_any(stop, self.wake, delay)
+        """Claim, hand the rows to their channels' lanes, and look again on a wake without waiting for
+        the sends: rows that fall due while others are in flight go out at once."""
+        async with self.http_client() as http:
+            try:
+                while not stop.is_set():
+                    self.wake.clear()
+                    try:
+                        delay = await self._dispatch(http)
+                    except Exception:
+                        # The loop boundary: one bad pass must not stop delivery for good.
+                        logger.exception("delivery pass failed; trying again shortly")
+                        self.on_error()
+                        delay = POLL
+                    await _wait_any(stop, self.wake, delay)
+                await self._settle()
+            finally:
+                for lane in self.lanes.values():
+                    lane.cancel()  # cancelled from outside (shutdown took too long): sends end with the client
 
     async def idle_delay(self) -> float:
         """Sleep until a row falls due or a paced channel has budget again, at most POLL seconds;
@@ -88,42 +100,58 @@ class DeliveryWorker:
         now = self.clock()
         async with self.db.read() as conn:
             due = await deliveries.next_due_at(conn, now)
+        return self._delay(now, due)
+
+    def _delay(self, now: datetime, due: datetime | None) -> float:
         moments = [m for m in (due, self.budget_returns) if m is not None]
         if not moments:
             return POLL
         return min(POLL, max(0.01, (min(moments) - now).total_seconds()))
 
     async def tick(self, http: httpx.AsyncClient) -> int:
-        """One pass over every channel with due rows; returns how many rows were handled."""
-        self.budget_returns = None
-        claimed = await self._claim_all(self.clock())
-        # Channels drain side by side: an SMTP server timing out must not hold Discord back.
-        names = sorted(claimed)
-        results = await asyncio.gather(
-            *(self._drain(name, *claimed[name], http) for name in names), return_exceptions=True
-        )
-        handled = 0
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, BaseException):
-                if not isinstance(result, Exception):
-                    raise result
-                # Its rows keep their lease and are taken over when it runs out; the others went on.
-                logger.error("delivery to channel %s failed: %r", name, result, exc_info=result)
-                self.on_error()
-            else:
-                handled += result
-        return handled
+        """One whole pass (tests and the CLI): claim every channel's due rows, send and record them all;
+        returns how many rows were handled."""
+        self.handled = 0
+        await self._dispatch(http)
+        await asyncio.gather(*(lane.settled() for lane in self.lanes.values()))
+        return self.handled
 
-    async def _claim_all(self, now: datetime) -> dict[str, tuple[list[Notification], int]]:
+    async def _dispatch(self, http: httpx.AsyncClient) -> float:
+        """Claim what channels with room can take and start it; returns seconds until the next look."""
+        self.budget_returns = None
+        now = self.clock()
+        claimed, due = await self._claim_all(now)
+        for name, (rows, tokens) in sorted(claimed.items()):
+            self.handled += len(rows)
+            try:
+                await self._hand_over(name, rows, tokens, http)
+            except Exception:
+                # Its rows keep their lease and are taken over when it runs out; the others go on.
+                logger.exception("delivery to channel %s failed", name)
+                self.on_error()
+        return self._delay(now, due)
+
+    async def _settle(self) -> None:
+        """Stopping: rows not started go back to the outbox; sends in flight finish and are recorded."""
+        for lane in self.lanes.values():
+            await self._release(lane.drop_queue())
+        await asyncio.gather(*(lane.settled() for lane in self.lanes.values()))
+
+    async def _claim_all(self, now: datetime) -> tuple[dict[str, tuple[list[Notification], int]], datetime | None]:
         """Each channel's due rows, as many as its budget sends now plus what a digest can carry, and
-        that budget; in one write transaction (on SQLite the writer runs on the loop thread: no hop to
-        a reader thread, which cost more than the claim itself)."""
+        that budget; and when the next row falls due. In one write transaction (on SQLite the writer runs
+        on the loop thread: no hop to a reader thread, which cost more than the claim itself). A channel
+        whose lane still has rows waiting to start is left for when they have started."""
         claimed: dict[str, tuple[list[Notification], int]] = {}
         lease_until = now + self.config.delivery.lease
         async with self.db.write() as conn:
             waiting = await deliveries.due_counts(conn, now)
             states = await channel_state.all_states(conn) if waiting else {}
             for name, count in sorted(waiting.items()):
+                lane = self.lanes.get(name)
+                if lane is not None and lane.has_queue:
+                    lane.wanted = True
+                    continue
                 tokens = self._budget(name, states.get(name), now)
                 if tokens == 0:
                     continue
@@ -132,7 +160,10 @@ class DeliveryWorker:
                     conn, channel=name, now=now, worker=self.worker_id, lease_until=lease_until, limit=limit
                 )
                 claimed[name] = (rows, tokens)
-        return claimed
+                if count > limit and name in self.channels:
+                    self.lane(name).wanted = True  # more are due: look again once these have started
+            due = await deliveries.next_due_at(conn, now)
+        return claimed, due
 
     def _budget(self, name: str, state: channel_state.ChannelState | None, now: datetime) -> int:
         """Sends the channel may make now; a channel no longer configured gets its rows failed."""
@@ -165,11 +196,11 @@ class DeliveryWorker:
             self.buckets[name] = bucket_for(cfg.type, cfg.rate_per_second, cfg.burst, self.clock())
         return self.buckets[name]
 
-    async def _drain(self, name: str, rows: list[Notification], tokens: int, http: httpx.AsyncClient) -> int:
+    async def _hand_over(self, name: str, rows: list[Notification], tokens: int, http: httpx.AsyncClient) -> None:
         if name not in self.channels:
             error = DeliveryError(f"no channel named {name!r} is configured", retryable=False)
             await self._record([self._failure(row, None, error) for row in rows])
-            return len(rows)
+            return
         edits = self.channels[name].threads == "edit"
         # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord.
         singles, merged, held = digest.split(
@@ -179,32 +210,24 @@ class DeliveryWorker:
         queue: list[Notification] = list(singles)
         if merged:
             queue.append(await self._merge(name, merged))
-        await self._send_all(name, queue, http)
-        return len(rows)
+        self.lane(name).add(queue, self._gate(name, http))
 
-    async def _send_all(self, name: str, queue: list[Notification], http: httpx.AsyncClient) -> None:
-        """Send in waves of at most `waves.IN_FLIGHT` rows at once, then record the wave's outcomes in one
-        transaction. A row waits for the wave of an earlier row of its conversation, so an edit or
-        a resolution never overtakes the message it follows (nor finds its thread unrecorded)."""
+    def lane(self, name: str) -> Lane:
+        if name not in self.lanes:
+            self.lanes[name] = Lane(name, waves.IN_FLIGHT.get(self.configs[name].type, 1))
+        return self.lanes[name]
+
+    def _gate(self, name: str, http: httpx.AsyncClient) -> Gate:
         bucket = self.bucket(name)
-        width = waves.IN_FLIGHT.get(self.configs[name].type, 1)
-        while queue:
-            wave, queue = waves.next_wave(queue, width)
-            started: list[Notification] = []
-            for index, row in enumerate(wave):
-                if not self._lease_covers_send(row):
-                    # The rest stay claimed until our lease ends, then anyone (us too) claims them afresh.
-                    queue = []
-                    break
-                if not bucket.take(self.clock()):
-                    await self._release([*wave[index:], *queue])
-                    queue = []
-                    break
-                started.append(row)
-            outcomes = await asyncio.gather(*(self._attempt(row, http) for row in started))
-            if not await self._record(outcomes):
-                await self._release(queue)  # a 429 (or the service's headers) paused the channel
-                return
+        return Gate(
+            covers=self._lease_covers_send,
+            take=lambda: bucket.take(self.clock()),
+            attempt=lambda row: self._attempt(row, http),
+            record=self._record,
+            release=self._release,
+            on_error=self.on_error,
+            wake=self.wake,
+        )
 
     async def _release(self, rows: Sequence[Notification]) -> None:
         if not rows:
