@@ -18,6 +18,7 @@ import contextlib
 import logging
 import socket
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from alerthub.pipeline.batch import Batch, Group, Member, Stage
 from alerthub.pipeline.enqueue import PayloadBuilder, channels_of
 from alerthub.pipeline.flush import FlushPlan, plan_flush
 from alerthub.pipeline.inhibit import Inhibitor, InhibitRule, InhibitStage
-from alerthub.pipeline.matchers import alert_labels
+from alerthub.pipeline.members import AlertCache, Known
 from alerthub.pipeline.metrics import pipeline_metrics
 from alerthub.pipeline.routing import Route
 from alerthub.pipeline.silence import Silencer, SilenceStage
@@ -40,7 +41,7 @@ from alerthub.rules.ruleset import RuleSet
 from alerthub.store import group_claims, group_members, group_timers, groups, outbox, silences
 from alerthub.store.database import Database
 from alerthub.store.events import append_events
-from alerthub.store.group_members import MemberRow
+from alerthub.store.group_members import MemberState, MemberUpdate
 from alerthub.store.groups import GroupRow
 from alerthub.telemetry import Metrics
 
@@ -94,6 +95,7 @@ class Dispatcher:
         self.wake_delivery = wake_delivery
         self.lease = lease
         self.owner = f"{socket.gethostname()[:60]}:{uuid.uuid4().hex[:12]}"
+        self.alerts = AlertCache()
 
     async def run_once(self) -> int:
         """Flush every group due now; returns how many outbox rows were written."""
@@ -162,26 +164,37 @@ class Dispatcher:
         """Flush the given (locked) groups: a fixed number of statements however many there are."""
         if not due:
             return []
-        rows = await group_members.members_of(conn, [g.group_key for g in due], last_notified=self.cooldowns)
+        states = await group_members.member_states(conn, [g.group_key for g in due], last_notified=self.cooldowns)
         # An alert an ingest is changing right now waits for the next pass: writing rows that point at
         # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
-        ids = [r.alert.id for key in rows for r in rows[key] if r.alert.id is not None]
-        free = await group_claims.share_alerts(conn, ids)
+        free = await group_claims.share_alerts(conn, [s.alert_id for s in states])
+        known = await self.alerts.load(
+            [s for s in states if s.alert_id in free], lambda ids: group_members.alerts_by_id(conn, ids)
+        )
+        by_group: dict[str, list[MemberState]] = defaultdict(list)
+        for state in states:
+            by_group[state.group_key].append(state)
         plans: list[FlushPlan] = []
         flushed: list[group_timers.Flushed] = []
         for group in due:
-            mine = rows.get(group.group_key, [])
+            mine = by_group.get(group.group_key, [])
             route = self.routes.get(group.route_path, self.setup.root)
-            members = tuple(self._member(r) for r in mine if r.alert.id in free)
+            members = tuple(self._member(s, known[s.alert_id]) for s in mine if s.alert_id in known)
             batch = Batch(Group(group.group_key, group.receiver, route, group.group_labels), now, members)
             channels = channels_of(self.setup.config, route.channels)
             plan = plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
-            next_flush_at = now if len(members) < len(mine) else plan.next_flush_at
+            held = [s for s in mine if s.alert_id not in known]
+            next_flush_at = now if held else plan.next_flush_at
             plans.append(plan)
-            flushed.append(group_timers.Flushed(group.group_key, next_flush_at, plan.updates, plan.removed))
+            flushed.append(
+                group_timers.Flushed(
+                    group.group_key, next_flush_at, plan.updates + _untouched(held, plan), plan.removed, plan.touched
+                )
+            )
         await outbox.enqueue(conn, [n for p in plans for n in p.notifications])
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
+        self.alerts.forget(a for p in plans for a in p.removed)
         return plans
 
     def _count(self, plan: FlushPlan) -> None:
@@ -195,18 +208,18 @@ class Dispatcher:
                 self.counters.muted.labels(stage).inc()
         self.counters.flushes.labels("notified" if plan.notifications else "nothing_new").inc()
 
-    def _member(self, row: MemberRow) -> Member:
-        a = row.alert
+    def _member(self, state: MemberState, known: Known) -> Member:
+        a = known.alert
         rule = self.setup.rules.get(a.rule_name)
         return Member(
             alert=a,
-            labels=alert_labels(a.labels, a.rule_name, a.severity.value),
-            notified_state=row.notified_state,
-            notified_severity=row.notified_severity,
-            notified_at=row.notified_at,
-            muted_by=row.muted_by,
+            labels=known.labels,
+            notified_state=state.notified_state,
+            notified_severity=state.notified_severity,
+            notified_at=state.notified_at,
+            muted_by=state.muted_by,
             cooldown=rule.cooldown if rule else timedelta(0),
-            last_notified_at=row.last_notified_at,
+            last_notified_at=state.last_notified_at,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -234,6 +247,16 @@ class Dispatcher:
         if due is None:
             return _MAX_SLEEP
         return min(max((due - now).total_seconds(), 0.0), _MAX_SLEEP)
+
+
+def _untouched(held: Sequence[MemberState], plan: FlushPlan) -> tuple[MemberUpdate, ...]:
+    """Members left out of this flush (an ingest holds their alert) were not in its message: they keep
+    what they had, after `touch` marked the group's members told."""
+    if not plan.touched:
+        return ()
+    return tuple(
+        MemberUpdate(s.alert_id, s.notified_state, s.notified_severity, s.notified_at, s.muted_by) for s in held
+    )
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

@@ -36,11 +36,27 @@ def _ts(value: datetime | None) -> str | None:
 
 
 class PayloadBuilder:
-    def __init__(self, rules: RuleSet, url: str) -> None:
+    def __init__(self, rules: RuleSet, url: str, *, memo: int = 20_000) -> None:
         self.rules = rules
         self.url = url
+        # The dispatcher hands over the same `Alert` object while the alert is unchanged (see
+        # `pipeline/members.py`): its snapshot is built once, not at every flush of its group.
+        self._memo: dict[int, tuple[Alert, AlertSnapshot]] = {}
+        self._memo_size = memo
 
     def snapshot(self, a: Alert) -> AlertSnapshot:
+        assert a.id is not None
+        seen = self._memo.get(a.id)
+        if seen is not None and seen[0] is a:
+            return seen[1]
+        snap = self._snapshot(a)
+        self._memo.pop(a.id, None)
+        self._memo[a.id] = (a, snap)
+        if len(self._memo) > self._memo_size:
+            del self._memo[next(iter(self._memo))]
+        return snap
+
+    def _snapshot(self, a: Alert) -> AlertSnapshot:
         assert a.id is not None
         rule = self.rules.get(a.rule_name)
         threshold = rule.thresholds.get(a.severity) if rule else None

@@ -1,6 +1,12 @@
 """One group's flush, decided without I/O: mute stages in Alertmanager's order (inhibition, time
 windows, silences), then dedup per channel, then the outbox rows, the members' new state, the
-decisions for each alert's trace, and when the group is due next."""
+decisions for each alert's trace, and when the group is due next.
+
+A message lists the whole group, but an alert's trace says "queued" only for a message that was news
+about it: its first, a change of its severity, its return from a mute, its resolution, or a repeat. An
+alert that is only carried again because others joined its group gets no new decision and no row of
+its own in the member updates: the group's members are marked told in one statement (`touched`).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ class FlushPlan:
     removed: tuple[int, ...]
     decisions: tuple[Decision, ...]
     next_flush_at: datetime | None
+    touched: bool = False  # a message told the group's firing members again: see `group_members.touch`
 
 
 def plan_flush(
@@ -49,7 +56,8 @@ def plan_flush(
     decisions = _decisions(batch, kept, muted, told, reasons)
     updates = _updates(batch, kept, muted, told)
     removed = tuple(m.id for m in batch.members if not m.firing)
-    return FlushPlan(tuple(rows), updates, removed, decisions, _next_flush(batch, kept, muted, told))
+    touched = any(m.firing for m in kept if m.id in told)
+    return FlushPlan(tuple(rows), updates, removed, decisions, _next_flush(batch, kept, muted, told), touched)
 
 
 def _payload(builder: PayloadBuilder, batch: Batch, members: Sequence[Member], reason: str) -> NotificationPayload:
@@ -104,6 +112,8 @@ def _decisions(
     ]
     for m in kept:
         if m.id in told:
+            if not _news(m, reasons[m.id]):
+                continue
             channels = sorted(told[m.id])
             why = f"{reasons[m.id]}: queued for {', '.join(channels)}"
             out.append(_event(m, now, "enqueue", why, group_key=key, channels=channels, reason=reasons[m.id]))
@@ -119,13 +129,21 @@ def _decisions(
     return tuple(out)
 
 
+def _news(m: Member, reason: str) -> bool:
+    """Whether a message that carries this alert tells its receiver something new about it."""
+    if reason == dedup.REPEAT or not m.firing or not m.was_notified_firing or m.muted_by is not None:
+        return True
+    return m.notified_severity != m.alert.severity.value
+
+
 def _updates(
     batch: Batch, kept: Sequence[Member], muted: Sequence[Muted], told: dict[int, list[str]]
 ) -> tuple[MemberUpdate, ...]:
     out: list[MemberUpdate] = []
     for m in kept:
         if m.firing and m.id in told:
-            out.append(MemberUpdate(m.id, NOTIFIED_FIRING, m.alert.severity.value, batch.now, None))
+            if _news(m, ""):  # else `touched` marks it told now, with the whole group in one statement
+                out.append(MemberUpdate(m.id, NOTIFIED_FIRING, m.alert.severity.value, batch.now, None))
         elif m.muted_by is not None:
             out.append(MemberUpdate(m.id, m.notified_state, m.notified_severity, m.notified_at, None))
     for mu in muted:

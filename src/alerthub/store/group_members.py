@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, delete, func, null, select, update
+from sqlalchemy import Row, String, bindparam, delete, func, null, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert
@@ -19,6 +19,21 @@ from alerthub.store.tables import alert, alert_group_member, notification, notif
 @dataclass(frozen=True, slots=True)
 class MemberRow:
     alert: Alert  # without `raw` (None): the pipeline never sends it
+    notified_state: str | None
+    notified_severity: str | None
+    notified_at: datetime | None
+    muted_by: str | None
+    last_notified_at: datetime | None = None  # by any group, for the rule's cooldown
+
+
+@dataclass(frozen=True, slots=True)
+class MemberState:
+    """A member without its alert: what the group's last notification said about it, and the alert's
+    version, so that a flush re-reads only the alerts that changed since it last read them."""
+
+    group_key: str
+    alert_id: int
+    version: tuple[object, ...]
     notified_state: str | None
     notified_severity: str | None
     notified_at: datetime | None
@@ -140,4 +155,101 @@ async def update_members(conn: AsyncConnection, updates: Sequence[tuple[str, Mem
             }
             for key, u in updates
         ],
+    )
+
+
+# Every write to an alert moves `last_seen_at` (a new signal) or its state (acknowledge, resolve, expiry);
+# the rest guards against two writes in one clock tick. Stored text on SQLite, not parsed: only compared.
+_VERSION = (
+    alert.c.state.label("v_state"),
+    alert.c.severity.label("v_severity"),
+    alert.c.episode.label("v_episode"),
+    alert.c.count.label("v_count"),
+    type_coerce(alert.c.last_seen_at, String).label("v_seen"),
+    type_coerce(alert.c.state_changed_at, String).label("v_changed"),
+    alert.c.acknowledged_by.label("v_acknowledged"),
+    type_coerce(alert.c.resolved_at, String).label("v_resolved"),
+)
+_VERSION_NAMES = tuple(c.name for c in _VERSION)
+
+
+def _version(row: Any) -> tuple[object, ...]:
+    m = row._mapping
+    return tuple(m[name] for name in _VERSION_NAMES)
+
+
+def _last_notified(last_notified: bool) -> Any:
+    if not last_notified:
+        return null()
+    return (
+        select(func.max(notification.c.created_at))
+        .join(notification_alert, notification_alert.c.notification_id == notification.c.id)
+        .where(notification_alert.c.alert_id == alert.c.id, notification.c.status != "suppressed")
+        .scalar_subquery()
+    )
+
+
+async def member_states(
+    conn: AsyncConnection, group_keys: Sequence[str], *, last_notified: bool = True
+) -> list[MemberState]:
+    """The members of these groups by group and alert id, without their alerts: one narrow statement
+    for a whole flush pass. `last_notified=False` (no rule has a cooldown) skips each alert's last
+    notification by any group."""
+    if not group_keys:
+        return []
+    m = alert_group_member.c
+    query = (
+        select(
+            m.group_key,
+            m.alert_id,
+            *_VERSION,
+            m.notified_state,
+            m.notified_severity,
+            m.notified_at,
+            m.muted_by,
+            _last_notified(last_notified).label("last_notified_at"),
+        )
+        .join(alert, alert.c.id == m.alert_id)
+        .where(m.group_key.in_(sorted(set(group_keys))))
+        .order_by(m.group_key, m.alert_id)
+    )
+    return [
+        MemberState(
+            r.group_key,
+            r.alert_id,
+            _version(r),
+            r.notified_state,
+            r.notified_severity,
+            r.notified_at,
+            r.muted_by,
+            aware(r.last_notified_at),
+        )
+        for r in (await conn.execute(query)).all()
+    ]
+
+
+async def alerts_by_id(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[int, tuple[tuple[object, ...], Alert]]:
+    """Whole alerts (without `raw`: the pipeline never sends it), each with its version as `member_states`
+    reads it."""
+    ids = sorted(set(alert_ids))
+    if not ids:
+        return {}
+    columns = [c for c in alert.c if c.name != "raw"]
+    query = select(*columns, null().label("raw"), *_VERSION).where(alert.c.id.in_(ids))
+    rows = (await conn.execute(query)).all()
+    return {r.id: (_version(r), to_alert(cast("Row[Any]", r))) for r in rows}
+
+
+async def touch(conn: AsyncConnection, group_keys: Sequence[str], now: datetime) -> None:
+    """Mark every member the groups' last notifications told as firing, and that no mute holds, as told
+    again now: one row per group, not per member (a group's repeat and cooldown count from it). Members
+    whose state changed get their own `update_members` row after this."""
+    if not group_keys:
+        return
+    m = alert_group_member.c
+    await conn.execute(
+        update(alert_group_member)
+        .where(m.group_key == bindparam("b_key"), m.notified_state == "firing", m.muted_by.is_(None))
+        .values(notified_at=bindparam("b_now", type_=m.notified_at.type)),
+        [{"b_key": k, "b_now": now} for k in sorted(set(group_keys))],
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerthub.store.group_members import MemberUpdate, remove_members, update_members
+from alerthub.store.group_members import MemberUpdate, remove_members, touch, update_members
 from alerthub.store.groups import aware
 from alerthub.store.tables import alert_group, alert_group_member
 
@@ -45,12 +45,15 @@ async def next_due(conn: AsyncConnection, now: datetime) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class Flushed:
-    """What one group's flush changes: its members' state, who left, and when it is due next."""
+    """What one group's flush changes: its members' state, who left, and when it is due next. `touched`:
+    a notification went out, so every member it told again without news is marked told now (`touch`);
+    `updates` are the members whose state changed, written after that."""
 
     group_key: str
     next_flush_at: datetime | None
     updates: Sequence[MemberUpdate]
     removed: Sequence[int]
+    touched: bool = False
 
 
 async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now: datetime) -> None:
@@ -58,6 +61,7 @@ async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now:
     the members gone, each group's next due time with its lease released; an emptied group goes."""
     if not flushed:
         return
+    await touch(conn, [f.group_key for f in flushed if f.touched], now)
     await update_members(conn, [(f.group_key, u) for f in flushed for u in f.updates])
     await remove_members(conn, [(f.group_key, a) for f in flushed for a in sorted(f.removed)])
     keys = sorted({f.group_key for f in flushed})
