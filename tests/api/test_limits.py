@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -228,3 +229,18 @@ def test_connections_beyond_the_limit_get_503_and_service_resumes(tmp_path: Path
         time.sleep(0.3)
         assert refused.status_code == 503
         assert httpx.get(server.url + "/healthz", timeout=5).status_code == 200
+
+
+def test_pipelined_requests_get_whole_responses_in_order(server: ServerProcess) -> None:
+    """Responses are written coalesced (http_protocol.CoalescingTransport): several requests sent at once
+    on one connection still get each its own whole response, in order, and `Connection: close` ends it."""
+    requests = b"".join(
+        b"GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path, b"Connection: close\r\n" if last else b"")
+        for path, last in ((b"/healthz", False), (b"/nope", False), (b"/healthz", True))
+    )
+    with _connect(server) as sock:
+        sock.sendall(requests)
+        data, _ = _read_all(sock)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
+    assert statuses == [b"200", b"404", b"200"]
+    assert data.count(b'{"status":"ok"}') == 2 and data.endswith(b'{"status":"ok"}')

@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, APIRouter
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerthub import __version__
 from alerthub.api import auth as access
 from alerthub.api import docs as api_docs
 from alerthub.api import errors
+from alerthub.api.fast_ingest import PATH as FAST_INGEST_PATH
+from alerthub.api.fast_ingest import FastIngest
 from alerthub.api.openapi import document_error_bodies
 from alerthub.api.responses import JSONResponse
 from alerthub.api.routes import (
@@ -37,7 +41,17 @@ from alerthub.web import views as web
 logger = logging.getLogger(__name__)
 
 
-def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, role: Role = Role.ALL) -> FastAPI:
+def create_app(
+    hub: Hub,
+    *,
+    migrate: bool = True,
+    run_background: bool = True,
+    role: Role = Role.ALL,
+    fast_ingest: bool = True,
+) -> FastAPI:
+    """The whole HTTP side. `fast_ingest=False` leaves `POST /api/v2/alerts` to its FastAPI route, so
+    tests can check that the framework-free path (api/fast_ingest.py) answers exactly as the route does."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate:
@@ -67,15 +81,22 @@ def create_app(hub: Hub, *, migrate: bool = True, run_background: bool = True, r
     app.state.hub = hub
     errors.install(app)
     install_disconnect_handler(app)
-    app.add_middleware(_Timed, hub=hub)
     for module in (ingest, alerts, rules, health, webhooks, heartbeats, monitoring, channels, notifications, silences):
         app.include_router(module.router)
+    if fast_ingest:
+        # Added before (so inside) the latency and access-control middlewares: it is timed and guarded alike.
+        app.add_middleware(FastIngest, hub=hub, route=_route(ingest.router, "POST", FAST_INGEST_PATH))
+    app.add_middleware(_Timed, hub=hub)
     api_docs.install(app)
     live_events.install(app, hub)
     web.install(app, hub, access.install(app, hub))
     restrict_to_role(app, role)
     document_error_bodies(app)
     return app
+
+
+def _route(router: APIRouter, method: str, path: str) -> BaseRoute:
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path and method in (r.methods or ()))
 
 
 class _Timed:

@@ -11,20 +11,25 @@ from alerthub.ingest.validation import parse_json
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise InputError("invalid Content-Length", [Problem("headers.content-length", "not a number")], 400)
-        if int(declared) > max_bytes:
-            raise _too_large(max_bytes)
+    check_declared_length(request.headers.get("content-length"), max_bytes)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise _too_large(max_bytes)
+            raise too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def check_declared_length(declared: str | None, max_bytes: int) -> None:
+    """Refuse a body announced too large before reading a byte of it."""
+    if declared is None:
+        return
+    if not declared.isdigit():
+        raise InputError("invalid Content-Length", [Problem("headers.content-length", "not a number")], 400)
+    if int(declared) > max_bytes:
+        raise too_large(max_bytes)
 
 
 async def read_json(request: Request, max_bytes: int, *, require_json_type: bool = True) -> Any:
@@ -34,7 +39,10 @@ async def read_json(request: Request, max_bytes: int, *, require_json_type: bool
 
 
 def check_json_type(request: Request) -> None:
-    content_type = request.headers.get("content-type", "")
+    check_json_media(request.headers.get("content-type", ""))
+
+
+def check_json_media(content_type: str) -> None:
     media = content_type.split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         raise InputError(
@@ -44,7 +52,7 @@ def check_json_type(request: Request) -> None:
         )
 
 
-def _too_large(max_bytes: int) -> InputError:
+def too_large(max_bytes: int) -> InputError:
     return InputError(
         f"request body larger than {max_bytes} bytes", [Problem("body", f"at most {max_bytes} bytes")], 413
     )

@@ -28,10 +28,14 @@ def install(app: FastAPI) -> None:
 
 async def _input_error(request: Request, exc: InputError) -> JSONResponse:
     _count(request, exc.status)
+    return input_error_response(exc, request.url.path)
+
+
+def input_error_response(exc: InputError, path: str) -> JSONResponse:
     body = error_body(exc.message, exc.problems)
     if isinstance(exc, UnknownRuleError):
         body["known_rules"] = exc.known
-    if request.url.path == "/v2/enqueue":
+    if path == "/v2/enqueue":
         # PagerDuty clients read `status`, `message` and a list of strings.
         body = {"status": "invalid event", "message": exc.message, "errors": [str(p) for p in exc.problems]}
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -39,6 +43,10 @@ async def _input_error(request: Request, exc: InputError) -> JSONResponse:
 
 
 async def _store_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+    return unavailable_response(exc)
+
+
+def unavailable_response(exc: StoreUnavailableError) -> JSONResponse:
     logger.warning("database unavailable, answering 503: %s", exc)
     return JSONResponse(
         error_body("the database is unavailable; nothing was stored, retry later", []),

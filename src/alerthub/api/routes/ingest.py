@@ -38,6 +38,13 @@ async def _ingest(hub: Hub, signals: list[Signal], *, known_rules_only: bool) ->
     return results
 
 
+async def accept_postable(hub: Hub, data: Any) -> dict[str, object]:
+    """`POST /api/v2/alerts` once its body is parsed; shared with the framework-free path (api/fast_ingest.py)."""
+    signals = alertmanager.parse_postable(data, hub.clock(), max_alerts=hub.config.server.max_alerts_per_request)
+    results = await _ingest(hub, signals, known_rules_only=False)
+    return {"status": "success", "accepted": len(results)}
+
+
 @router.post("/api/alerts/send", status_code=202, openapi_extra=_JSON_BODY)
 async def send_alert(request: Request) -> JSONResponse:
     """The seed guide's body: `{"rule_name", "metric_data": {"metric_value", "additional_info", "<x>_data"}}`."""
@@ -57,12 +64,13 @@ async def send_alert(request: Request) -> JSONResponse:
 
 @router.post("/api/v2/alerts", openapi_extra=_JSON_ARRAY)
 async def post_alertmanager_alerts(request: Request) -> JSONResponse:
-    """Prometheus Alertmanager's postable alerts: Prometheus, Grafana and amtool can send here."""
+    """Prometheus Alertmanager's postable alerts: Prometheus, Grafana and amtool can send here.
+
+    Served by api/fast_ingest.py, which answers before the framework's routing; this route documents it
+    (and answers when that path is off)."""
     hub = _hub(request)
     data = await read_json(request, hub.config.server.max_body_bytes)
-    signals = alertmanager.parse_postable(data, hub.clock(), max_alerts=hub.config.server.max_alerts_per_request)
-    results = await _ingest(hub, signals, known_rules_only=False)
-    return JSONResponse({"status": "success", "accepted": len(results)})
+    return JSONResponse(await accept_postable(hub, data))
 
 
 @router.post("/webhooks/alertmanager", openapi_extra=_JSON_BODY)
