@@ -81,7 +81,8 @@ async def test_a_dead_dispatchers_groups_are_taken_over_when_its_lease_runs_out(
     assert await alive.run_once() == 0, "leased groups are left alone"
     clock.advance(dead.lease.total_seconds() + 1)
     assert await alive.run_once() == 4
-    stages = await dead._stages(clock())
+    async with hub.db.read() as conn:
+        stages = await dead.flusher.stages(conn, clock(), [])
     assert await dead._flush_claimed(claimed[0], stages, clock()) == [], "the late owner finds its lease gone"
     assert len(await outbox(hub)) == 4
 

@@ -16,7 +16,7 @@ from alerthub.domain.alert import Alert
 from alerthub.pipeline.matchers import alert_labels
 from alerthub.store.group_members import MemberState
 
-Version = tuple[object, ...]
+Version = str  # see `group_members.member_states`
 ReadAlerts = Callable[[list[int]], Awaitable[dict[int, tuple[Version, Alert]]]]
 
 
