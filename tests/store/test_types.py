@@ -1,0 +1,43 @@
+"""UtcDateTime's fast SQLite binding must store exactly what SQLAlchemy's DATETIME would: rows written
+before and after it compare and sort as one column."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
+
+from alerthub.store.types import UtcDateTime, sqlite_datetime_text
+
+_SQLALCHEMY_SQLITE = sqlite.DATETIME().bind_processor(sqlite.dialect())
+_ZONES = st.sampled_from([UTC, timezone(timedelta(hours=9)), timezone(timedelta(hours=-5, minutes=-30))])
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=_ZONES))
+def test_the_text_is_sqlalchemys_for_the_same_instant_in_utc(value: datetime) -> None:
+    assert _SQLALCHEMY_SQLITE is not None
+    expected = _SQLALCHEMY_SQLITE(value.astimezone(UTC).replace(tzinfo=None))
+    assert sqlite_datetime_text(value) == expected
+
+
+def test_whole_seconds_keep_their_microseconds_so_text_order_is_time_order() -> None:
+    assert sqlite_datetime_text(datetime(2026, 11, 27, 10, 0, tzinfo=UTC)) == "2026-11-27 10:00:00.000000"
+    assert sqlite_datetime_text(datetime(2026, 11, 27, 19, 0, tzinfo=timezone(timedelta(hours=9)))) == (
+        "2026-11-27 10:00:00.000000"
+    )
+
+
+def test_naive_datetimes_and_none() -> None:
+    assert sqlite_datetime_text(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        sqlite_datetime_text(datetime(2026, 11, 27, 10, 0))
+
+
+def test_the_column_type_uses_it_on_sqlite_only() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    assert UtcDateTime().bind_processor(sqlite.dialect()) is sqlite_datetime_text
+    assert UtcDateTime().bind_processor(postgresql.dialect()) is not sqlite_datetime_text

@@ -1,0 +1,40 @@
+"""The garbage-collector tuning `serve` applies. Run in a child interpreter: freezing is for the life of
+a process and would hold this test process's own garbage forever."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+CHILD = textwrap.dedent(
+    """
+    import gc, weakref
+    from alerthub.serving import GC_YOUNG_THRESHOLD, tune_garbage_collector
+
+    class Node:
+        pass
+
+    def cycle():
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    before = cycle()  # garbage already when the server starts: collected, not frozen
+    tune_garbage_collector()
+    assert before() is None, "start-up garbage was frozen"
+    assert gc.get_freeze_count() > 1000, gc.get_freeze_count()
+    assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+
+    later = cycle()  # a cycle made while serving is still collected by the automatic collector
+    churn = [[i] for i in range(GC_YOUNG_THRESHOLD * 3)]
+    assert later() is None, "a reference cycle made after start-up was never collected"
+    print("ok")
+    """
+)
+
+
+def test_serve_freezes_start_up_objects_and_still_collects_later_cycles() -> None:
+    done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
