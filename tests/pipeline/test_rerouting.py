@@ -32,15 +32,16 @@ def config() -> Config:
 
 async def test_escalation_moves_the_alert_to_the_critical_route(hub: Hub, clock: FakeClock) -> None:
     d = dispatcher(hub)
-    await fire(hub, "api_slow", 1500, service="api")
-    assert await d.run_once() == 1
+    await fire(hub, "api_slow", 1500, service="api")  # group_wait 0: queued with the ingest's commit
+    assert await d.run_once() == 0
+    assert [(r.channel, r.reason) for r in await outbox(hub)] == [("chat", "first notification")]
     clock.advance(60)
     await fire(hub, "api_slow", 5000, service="api")
     assert [g.group_key for g in await groups_table(hub)] == [
         '{}/{severity="critical"}/0:{service="api"}',
         '{}:{service="api"}',
     ]
-    assert await d.run_once() == 1
+    assert await d.run_once() == 0, "the new group went out with the ingest; the old one has nothing to say"
     rows = await outbox(hub)
     assert [(r.channel, r.reason) for r in rows] == [("chat", "first notification"), ("pager", "first notification")]
     clock.advance(240)  # the old group's next tick: nothing left in it, nothing to say

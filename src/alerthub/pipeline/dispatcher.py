@@ -20,8 +20,12 @@ import contextlib
 import logging
 import socket
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.domain.alert import AlertChange
 from alerthub.domain.clock import Clock
 from alerthub.pipeline.batch import Stage
 from alerthub.pipeline.flush import FlushPlan
@@ -29,7 +33,7 @@ from alerthub.pipeline.flusher import Flusher, PipelineSetup
 from alerthub.pipeline.metrics import pipeline_metrics
 from alerthub.store import group_claims, group_timers, groups
 from alerthub.store.database import Database
-from alerthub.store.groups import FiringAlert
+from alerthub.store.groups import FiringAlert, GroupRow
 from alerthub.telemetry import Metrics
 
 __all__ = ["Dispatcher", "PipelineSetup"]
@@ -42,6 +46,8 @@ _ERROR_PAUSE = 1.0
 _BUSY_ELSEWHERE = 0.05
 # Groups flushed in one transaction at most: bounds how long one pass holds SQLite's single writer.
 _PER_PASS = 200
+# Ingest transactions in flight at once whose flushes await their commit (PostgreSQL runs a few).
+_UNCOMMITTED = 64
 
 
 class Dispatcher:
@@ -65,6 +71,8 @@ class Dispatcher:
         self.wake_delivery = wake_delivery
         self.lease = lease
         self.owner = f"{socket.gethostname()[:60]}:{uuid.uuid4().hex[:12]}"
+        # Flushes made inside another transaction (`flush_new`), counted once it has committed.
+        self._uncommitted: dict[int, tuple[Sequence[AlertChange], list[FlushPlan]]] = {}
 
     async def run_once(self) -> int:
         """Flush every group due now; returns how many outbox rows were written."""
@@ -88,6 +96,28 @@ class Dispatcher:
             taken, written = await self._one_by_one(now, firing)
             return taken, written, now
         return len(due), self._done(plans), next_at
+
+    async def flush_new(
+        self, conn: AsyncConnection, changes: Sequence[AlertChange], due: list[GroupRow], now: datetime
+    ) -> None:
+        """The grouping hook's call, inside the ingest transaction that created these groups with no
+        group_wait: flushed there, as a pass right after its commit would have (same stages, same
+        silences as of `now`), and committed with the alerts. With inhibit rules the groups are left to
+        that pass: inhibition weighs every firing alert, too much to read in every ingest."""
+        if self.setup.inhibit_rules:
+            return
+        stages = await self.flusher.stages(conn, now, [])
+        # Not remembered: this transaction may still roll back, and the alerts it wrote with it.
+        plans = await self.flusher.flush(conn, due, stages, now, remember=False)
+        while len(self._uncommitted) >= _UNCOMMITTED:
+            del self._uncommitted[next(iter(self._uncommitted))]  # rolled back long ago
+        self._uncommitted[id(changes)] = (changes, plans)
+
+    def committed(self, changes: Sequence[AlertChange]) -> None:
+        """The after-commit hook: count what `flush_new` wrote in that transaction and wake delivery."""
+        found = self._uncommitted.pop(id(changes), None)
+        if found is not None and found[0] is changes:
+            self._done(found[1])
 
     async def _firing(self) -> list[FiringAlert]:
         """Every firing alert, the possible sources of inhibition: read on the reader, outside the write

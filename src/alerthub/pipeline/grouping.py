@@ -8,7 +8,7 @@ again (no transition, no severity change) touches nothing, so a steady stream of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +20,9 @@ from alerthub.pipeline.routing import Route
 from alerthub.store import group_members, group_timers, groups
 from alerthub.store.events import append_events
 from alerthub.store.groups import GroupRow, NewGroup
+
+# Flushes groups this transaction created and that are due at once (group_wait 0), in this transaction.
+FlushNew = Callable[[AsyncConnection, Sequence[AlertChange], list[GroupRow], datetime], Awaitable[None]]
 
 
 def is_acknowledgement(change: AlertChange) -> bool:
@@ -39,9 +42,10 @@ class _Plan:
 class Grouper:
     """The in-transaction hook that keeps `alert_group` and `alert_group_member` up to date."""
 
-    def __init__(self, root: Route) -> None:
+    def __init__(self, root: Route, flush_new: FlushNew | None = None) -> None:
         self.root = root
         self.by_path = {r.path: r for r in root.walk()}
+        self.flush_new = flush_new
 
     async def __call__(self, conn: AsyncConnection, changes: Sequence[AlertChange], now: datetime) -> None:
         relevant = [c for c in changes if c.events and c.after.id is not None and not is_acknowledgement(c)]
@@ -61,7 +65,7 @@ class Grouper:
             for key, (route, labels) in sorted(plan.targets.items())
             if key not in existing
         ]
-        await groups.create(conn, new, now)
+        created = await groups.create(conn, new, now)
         await group_timers.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
         await group_members.remove_members(conn, stale)
         known = {(k, aid) for aid, keys in member_of.items() for k in keys}
@@ -69,6 +73,11 @@ class Grouper:
         by_id = changes_by_id(relevant)
         grouped = [(aid, self._grouped(key, plan.targets[key][0], by_id[aid], now)) for key, aid in added]
         await append_events(conn, plan.decisions + grouped)
+        # A group with no group_wait goes out with the transaction that made it, not after a wake-up and
+        # a transaction of its own. Only a group this transaction created: nobody else can hold it.
+        ready = [_row(g, now) for g in new if g.group_key in created and g.flush_at <= now]
+        if ready and self.flush_new is not None:
+            await self.flush_new(conn, changes, ready, now)
 
     def _plan(self, relevant: Sequence[AlertChange], now: datetime) -> _Plan:
         """Route every changed alert (pure): the groups it belongs in, and who has no channel at all."""
@@ -117,6 +126,10 @@ class Grouper:
                 "group_key": key,
             },
         )
+
+
+def _row(g: NewGroup, now: datetime) -> GroupRow:
+    return GroupRow(g.group_key, g.receiver, g.route_path, g.group_labels, now, g.flush_at, None)
 
 
 def changes_by_id(changes: Sequence[AlertChange]) -> dict[int, AlertChange]:

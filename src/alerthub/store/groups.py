@@ -52,9 +52,11 @@ async def lock(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow
     return {row.group_key: group_row(row) for row in (await conn.execute(query)).all()}
 
 
-async def create(conn: AsyncConnection, groups: Sequence[NewGroup], now: datetime) -> None:
+async def create(conn: AsyncConnection, groups: Sequence[NewGroup], now: datetime) -> set[str]:
+    """Insert the groups that do not exist yet; returns the keys this transaction created (another may
+    have created the same group first)."""
     if not groups:
-        return
+        return set()
     rows = [
         {
             "group_key": g.group_key,
@@ -66,7 +68,8 @@ async def create(conn: AsyncConnection, groups: Sequence[NewGroup], now: datetim
         }
         for g in groups
     ]
-    await conn.execute(dialect_insert(conn, alert_group).on_conflict_do_nothing(), rows)
+    query = dialect_insert(conn, alert_group).on_conflict_do_nothing().returning(alert_group.c.group_key)
+    return {row.group_key for row in await conn.execute(query, rows)}
 
 
 async def get(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow]:
