@@ -4,10 +4,11 @@ as a pass would have decided them; a rolled-back ingest leaves nothing behind.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.config.models import Config
@@ -15,7 +16,10 @@ from alerthub.domain.alert import AlertChange
 from alerthub.domain.silence import LabelMatcher
 from alerthub.hub import Hub, build_hub
 from alerthub.services.silences import SilenceDraft, SilenceService
+from alerthub.store import groups
 from alerthub.store.database import Database
+from alerthub.store.groups import GroupRow, NewGroup
+from alerthub.store.tables import alert_group
 from support.clock import FakeClock
 from support.pipeline import dispatcher, fire, groups_table, outbox, trace
 
@@ -101,3 +105,27 @@ async def test_with_inhibit_rules_the_new_group_is_left_to_the_dispatcher(db: Da
     await fire(hub, "api_down", service="api")
     assert await outbox(hub) == [], "inhibition reads every firing alert: not done inside an ingest"
     assert await dispatcher(hub).run_once() == 2
+
+
+async def test_a_group_another_ingest_created_first_is_not_flushed_again_but_brought_forward(
+    hub: Hub, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL two ingests may both find the group missing; the one whose insert loses must neither
+    flush it (the other did) nor leave its alert waiting for that flush's repeat_interval."""
+    real_lock = groups.lock
+    key = '{}:{service="api"}'
+
+    async def lock_then_lose_the_race(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow]:
+        found = await real_lock(conn, keys)
+        if key in set(keys) and key not in found:
+            # The other ingest commits its group (flushed at once, next due at its repeat) right after our read.
+            rival = NewGroup(key, "default", "{}", {"service": "api"}, clock() + timedelta(hours=4))
+            await groups.create(conn, [rival], clock() - timedelta(seconds=10))
+            await conn.execute(update(alert_group).where(alert_group.c.group_key == key).values(last_flush_at=clock()))
+        return found
+
+    monkeypatch.setattr(groups, "lock", lock_then_lose_the_race)
+    await fire(hub, "api_down", service="api")
+    assert await outbox(hub) == [], "the rival's group: its flush is not repeated here"
+    [group] = await groups_table(hub)
+    assert group.flush_at == clock() + timedelta(minutes=5), "due group_interval after the rival's flush"

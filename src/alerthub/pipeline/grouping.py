@@ -66,6 +66,9 @@ class Grouper:
             if key not in existing
         ]
         created = await groups.create(conn, new, now)
+        if lost := [g.group_key for g in new if g.group_key not in created]:
+            # Another transaction created them since the lock above (PostgreSQL): due like any existing group.
+            existing.update(await groups.lock(conn, lost))
         await group_timers.bring_forward(conn, [(k, self._due(g, now)) for k, g in sorted(existing.items())])
         await group_members.remove_members(conn, stale)
         known = {(k, aid) for aid, keys in member_of.items() for k in keys}
