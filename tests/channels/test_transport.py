@@ -4,6 +4,7 @@ httpx's own transport gives (status, headers, body, its exceptions), over kept-a
 from __future__ import annotations
 
 import asyncio
+import gzip
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -12,7 +13,8 @@ import httpx
 import pytest
 
 from alerthub.channels.base import request
-from alerthub.channels.transport import MAX_BODY, delivery_client
+from alerthub.channels.client import delivery_client
+from alerthub.channels.transport import MAX_BODY
 from alerthub.errors import DeliveryError
 from support.standins import Receiver
 
@@ -95,6 +97,13 @@ async def test_an_answer_without_length_ends_when_the_server_closes(http: httpx.
     url = await RawServer(answer).start()
     assert (await request(http, "POST", url, content=b"x", seconds=5)).text == "until the end"
     assert (await request(http, "POST", url, content=b"y", seconds=5)).text == "until the end"
+
+
+async def test_a_compressed_answer_is_decoded(http: httpx.AsyncClient) -> None:
+    packed = gzip.compress(b'{"id": "42"}')
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+    url = await RawServer(reply(head + b"Content-Length: %d\r\n\r\n" % len(packed) + packed)).start()
+    assert (await request(http, "POST", url, content=b"x", seconds=5)).json() == {"id": "42"}
 
 
 async def test_a_429_keeps_its_retry_after(http: httpx.AsyncClient) -> None:

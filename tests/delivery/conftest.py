@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerthub.channels.transport import delivery_client
+from alerthub.channels.client import delivery_client
 from alerthub.config.models import Config
 from alerthub.delivery.wiring import worker_of
 from alerthub.delivery.worker import DeliveryWorker

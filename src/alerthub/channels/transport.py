@@ -3,7 +3,7 @@
 httpx's default transport (httpcore + h11) cost ~0.4 ms of CPU per POST on loopback one at a time and
 ~1.1 ms with 32 in flight, the largest single cost of delivering a notification; this one parses with
 httptools (C, already installed with uvicorn[standard]) on a plain asyncio protocol and costs ~0.1 ms
-including httpx's client layer (bench/NOTES.md). Channels keep using `httpx.AsyncClient`, its
+including httpx's client layer (bench/NOTES.md). Channels keep using `httpx.AsyncClient` (channels/client.py), its
 exceptions and its `Response`, so each channel's behaviour and tests are unchanged: only what goes on
 the wire is ours. Kept-alive connections per origin (scheme, host, port), Content-Length, chunked and
 close-delimited bodies, TLS through asyncio's ssl, connect and read timeouts (a read timeout is
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable
 from typing import cast
 
 import httptools
@@ -266,12 +265,3 @@ async def _serialise(request: httpx.Request) -> bytes:
 
 def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
-
-
-def delivery_client(ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
-    """The delivery worker's client: redirects are not followed (a webhook that moves is a failure to
-    see, not to chase with the payload)."""
-    return httpx.AsyncClient(follow_redirects=False, transport=LoopTransport(ssl_context))
-
-
-ClientFactory = Callable[[], httpx.AsyncClient]

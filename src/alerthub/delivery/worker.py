@@ -20,7 +20,7 @@ import httpx
 
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
 from alerthub.channels.base import scrub
-from alerthub.channels.transport import ClientFactory, delivery_client
+from alerthub.channels.client import ClientFactory, delivery_client
 from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
 from alerthub.delivery import digest, outcome, waves
 from alerthub.delivery.lanes import Gate, Lane

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,11 +78,30 @@ async def record_outcomes(
         state = replace(state, **changes)
         values.update(changes)
         after.append(state)
-    if values:
+    if values and _error_free(outcomes):
+        await conn.execute(_SUCCESS[conn.dialect.name], {"of_channel": channel, "at": values["last_success_at"]})
+    elif values:
         dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(channel_state).values(channel=channel, **values)
         await conn.execute(statement.on_conflict_do_update(index_elements=[channel_state.c.channel], set_=values))
     return after
+
+
+def _error_free(outcomes: Sequence[tuple[datetime, str | None, datetime | None]]) -> bool:
+    return all(error is None for _, error, _ in outcomes)
+
+
+def _success_upsert(dialect: Any) -> Any:
+    """The common batch (every send succeeded), built once: building it cost more than running it."""
+    at = bindparam("at", type_=channel_state.c.last_success_at.type)
+    changes = {"last_success_at": at, "failing_since": None}
+    statement = dialect.insert(channel_state).values(
+        channel=bindparam("of_channel", type_=channel_state.c.channel.type)
+    )
+    return statement.values(**changes).on_conflict_do_update(index_elements=[channel_state.c.channel], set_=changes)
+
+
+_SUCCESS = {"postgresql": _success_upsert(postgresql), "sqlite": _success_upsert(sqlite)}
 
 
 async def _ensure(conn: AsyncConnection, channel: str) -> None:
