@@ -212,3 +212,34 @@ async def test_trace_tells_the_story(hub: Hub, clock: FakeClock) -> None:
     lines = await trace(hub, alert_id)
     assert lines[0].startswith("pipeline:route: matched route {}: receiver 'team' (discord, mail); grouped into")
     assert lines[1] == "pipeline:enqueue: first notification: queued for discord, mail"
+
+
+async def test_group_interval_counts_from_when_the_group_fell_due_not_from_a_late_pass(
+    hub: Hub, clock: FakeClock
+) -> None:
+    d = dispatcher(hub)
+    await fire(hub, "api_down", service="api")
+    clock.advance(40)  # due at 30; the pass gets there 10 s late
+    assert await d.run_once() == 2
+    clock.advance(20)
+    await fire(hub, "api_slow", 5000, service="api")
+    clock.advance(270)  # 330: group_interval after the tick at 30, as Alertmanager's timer would fire
+    assert await d.run_once() == 2
+    assert (await outbox(hub))[-1].reason == "new alerts added"
+
+
+async def test_a_group_overdue_by_a_whole_interval_starts_its_intervals_afresh(hub: Hub, clock: FakeClock) -> None:
+    d = dispatcher(hub)
+    await fire(hub, "api_down", service="api")
+    clock.advance(30)
+    await d.run_once()
+    clock.advance(10)
+    await fire(hub, "api_slow", 5000, service="api")  # due at 330
+    clock.advance(960)  # the hub was away: the pass comes at 1000
+    assert await d.run_once() == 2
+    clock.advance(10)
+    await fire(hub, "flappy", service="api")
+    clock.advance(289)
+    assert await d.run_once() == 0, "not at once: group_interval after this late flush"
+    clock.advance(1)
+    assert await d.run_once() == 2

@@ -58,6 +58,13 @@ class Batch:
     group: Group
     now: datetime
     members: tuple[Member, ...]
+    # When the group fell due (its timer's tick); group_interval counts from it, as Alertmanager's timer
+    # does, so a pass that reaches the group late does not push every later message back as well.
+    ticked_at: datetime | None = None
+
+    @property
+    def tick(self) -> datetime:
+        return self.ticked_at or self.now
 
     def keep(self, members: tuple[Member, ...]) -> Batch:
         return replace(self, members=members)

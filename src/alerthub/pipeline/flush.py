@@ -34,6 +34,7 @@ class FlushPlan:
     decisions: tuple[Decision, ...]
     next_flush_at: datetime | None
     touched: bool = False  # a message told the group's firing members again: see `group_members.touch`
+    ticked_at: datetime | None = None  # when the group fell due: its last flush, for its timer
 
 
 def plan_flush(
@@ -57,7 +58,8 @@ def plan_flush(
     updates = _updates(batch, kept, muted, told)
     removed = tuple(m.id for m in batch.members if not m.firing)
     touched = any(m.firing for m in kept if m.id in told)
-    return FlushPlan(tuple(rows), updates, removed, decisions, _next_flush(batch, kept, muted, told), touched)
+    next_flush_at = _next_flush(batch, kept, muted, told)
+    return FlushPlan(tuple(rows), updates, removed, decisions, next_flush_at, touched, batch.tick)
 
 
 def _payload(builder: PayloadBuilder, batch: Batch, members: Sequence[Member], reason: str) -> NotificationPayload:
@@ -157,7 +159,7 @@ def _updates(
 def _next_flush(
     batch: Batch, kept: Sequence[Member], muted: Sequence[Muted], told: dict[int, list[str]]
 ) -> datetime | None:
-    route, now = batch.group.route, batch.now
+    route, now, tick = batch.group.route, batch.now, batch.tick
     firing = [m for m in batch.members if m.firing]
     if not firing:
         return None
@@ -166,9 +168,9 @@ def _next_flush(
     waiting = [m for m in kept if m.firing and m.id not in told and not m.was_notified_firing]
     if muted or waiting:
         # Something held back (muted, cooling): look again each group_interval, as Alertmanager's ticks do.
-        candidates.append(now + route.group_interval)
+        candidates.append(tick + route.group_interval)
     for m in waiting:
         last = m.last_notified_at or m.notified_at
         if last is not None and m.cooldown:
             candidates.append(max(last + m.cooldown, now))
-    return min(candidates) if candidates else now + route.group_interval
+    return min(candidates) if candidates else tick + route.group_interval

@@ -102,7 +102,11 @@ class Flusher:
             next_flush_at = now if held else plan.next_flush_at
             updates = plan.updates + _untouched(held, plan)
             plans.append(plan)
-            flushed.append(group_timers.Flushed(group.group_key, next_flush_at, updates, plan.removed, plan.touched))
+            flushed.append(
+                group_timers.Flushed(
+                    group.group_key, next_flush_at, updates, plan.removed, plan.touched, plan.ticked_at
+                )
+            )
         await outbox.enqueue(conn, [n for p in plans for n in p.notifications])
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
@@ -111,7 +115,8 @@ class Flusher:
 
     def _plan(self, group: GroupRow, members: list[Member], stages: list[Stage], now: datetime) -> FlushPlan:
         route = self.routes.get(group.route_path, self.setup.root)
-        batch = Batch(Group(group.group_key, group.receiver, route, group.group_labels), now, tuple(members))
+        tick = _tick(group, now, route.group_interval)
+        batch = Batch(Group(group.group_key, group.receiver, route, group.group_labels), now, tuple(members), tick)
         channels = channels_of(self.setup.config, route.channels)
         return plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
 
@@ -140,6 +145,13 @@ class Flusher:
             cooldown=rule.cooldown if rule else timedelta(0),
             last_notified_at=state.last_notified_at,
         )
+
+
+def _tick(group: GroupRow, now: datetime, interval: timedelta) -> datetime:
+    """When the group fell due; a group overdue by a whole interval or more (the hub was down) starts its
+    intervals afresh from now rather than flushing again at once."""
+    due = group.flush_at
+    return due if due is not None and due <= now and now - due < interval else now
 
 
 def _untouched(held: Sequence[MemberState], plan: FlushPlan) -> tuple[MemberUpdate, ...]:

@@ -54,6 +54,7 @@ class Flushed:
     updates: Sequence[MemberUpdate]
     removed: Sequence[int]
     touched: bool = False
+    ticked_at: datetime | None = None  # the flush's time for the group's timer (default: the pass's `now`)
 
 
 async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now: datetime) -> None:
@@ -73,14 +74,18 @@ async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now:
     left = {r[0] for r in (await conn.execute(counted)).all() if r[1]}
     if empty := [k for k in keys if k not in left]:
         await conn.execute(delete(alert_group).where(alert_group.c.group_key.in_(empty)))
-    kept = [{"b_key": f.group_key, "b_next": f.next_flush_at} for f in flushed if f.group_key in left]
+    kept = [
+        {"b_key": f.group_key, "b_next": f.next_flush_at, "b_last": f.ticked_at or now}
+        for f in flushed
+        if f.group_key in left
+    ]
     if kept:
         await conn.execute(
             update(alert_group)
             .where(alert_group.c.group_key == bindparam("b_key"))
             .values(
                 flush_at=bindparam("b_next", type_=alert_group.c.flush_at.type),
-                last_flush_at=now,
+                last_flush_at=bindparam("b_last", type_=alert_group.c.last_flush_at.type),
                 lease_owner=None,
                 lease_until=None,
             ),
