@@ -90,9 +90,13 @@ class FakeAPI:
         if self.delay:
             self._released.wait(self.delay)
         reply = self.failure or self.answer(request)
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        if reply.text is not None:  # a proxy's error page, say; its Content-Type comes in reply.headers
+            payload, kind = reply.text.encode(), None
+        else:
+            payload, kind = (b"" if reply.body is None else json.dumps(reply.body).encode()), "application/json"
         handler.send_response(reply.status)
-        handler.send_header("Content-Type", "application/json")
+        if kind:
+            handler.send_header("Content-Type", kind)
         handler.send_header("Content-Length", str(len(payload)))
         for name, value in reply.headers.items():
             handler.send_header(name, value)

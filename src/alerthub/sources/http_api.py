@@ -6,7 +6,9 @@ for); 401/403 and other 4xx are not, and carry the API's own message so a broken
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -63,12 +65,26 @@ def _detail(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:300].strip() or response.reason_phrase
+        return _text_detail(response)
     if isinstance(body, dict):
         for key in ("detail", "message", "error"):
             if isinstance(body.get(key), str):
                 return str(body[key])[:300]
     return json.dumps(body)[:300]
+
+
+def _text_detail(response: httpx.Response) -> str:
+    """A proxy's or load balancer's error page says what it is in its title; the rest is markup that
+    would fill the log and the monitor's status with hundreds of characters of HTML."""
+    text = response.text
+    if "html" in response.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
+        title = _TITLE.search(text)
+        found = " ".join(html.unescape(title.group(1)).split()) if title else ""
+        return f"an HTML page: {found[:200]}" if found else f"an HTML page ({response.reason_phrase})"
+    return " ".join(text[:300].split()) or response.reason_phrase
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def retry_after_seconds(headers: httpx.Headers, now: datetime) -> float | None:
