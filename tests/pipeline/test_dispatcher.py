@@ -3,6 +3,8 @@ real store (both databases), with the clock moved by hand."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from alerthub.config.models import Config
@@ -243,3 +245,20 @@ async def test_a_group_overdue_by_a_whole_interval_starts_its_intervals_afresh(h
     assert await d.run_once() == 0, "not at once: group_interval after this late flush"
     clock.advance(1)
     assert await d.run_once() == 2
+
+
+async def test_a_commit_wakes_the_loop_only_when_a_group_falls_due_before_it_would_look(
+    hub: Hub, clock: FakeClock
+) -> None:
+    wired = hub.background["dispatcher"].__self__  # type: ignore[attr-defined]
+    d = dispatcher(hub)
+    wired._asleep_until = clock() + timedelta(seconds=5)
+    hub.wake_dispatch.clear()
+    await fire(hub, "api_down", service="api")
+    assert not hub.wake_dispatch.is_set(), "a new group due in 30 s: the sleeping loop looks before that"
+    clock.advance(30)
+    assert await d.run_once() == 2
+    clock.advance(600)
+    wired._asleep_until = clock() + timedelta(seconds=5)
+    await fire(hub, "api_slow", 5000, service="api")
+    assert hub.wake_dispatch.is_set(), "group_interval long past: the group is due now"

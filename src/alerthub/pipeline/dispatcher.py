@@ -7,8 +7,9 @@ A pass locks the due groups nobody holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL
 never flush one group twice) and finishes them in the same transaction: a crashed instance's pass rolls
 back and its groups are due again at once. If a pass fails, its groups are flushed one by one under a
 lease (`lease_owner`/`lease_until`), so one bad group fails alone and is retried when its lease runs out.
-The loop wakes on `hub.wake_dispatch` (set after an ingest commits) and otherwise sleeps until the next
-group is due, or the next held one can be taken over. A pass is one write transaction and nothing else
+The loop sleeps until the next group is due, or the next held one can be taken over; an ingest commit
+wakes it (`hub.wake_dispatch`) only when it made a group due before that. Groups an ingest creates with no
+group_wait are flushed inside that ingest's transaction (`scheduled`). A pass is one write transaction and nothing else
 (silences and the next due time are read inside it): on SQLite a read on the reader connection is a
 round trip through aiosqlite's thread, which at group_wait 0 was the larger part of a pass's latency.
 """
@@ -21,6 +22,7 @@ import logging
 import socket
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,10 +32,11 @@ from alerthub.domain.clock import Clock
 from alerthub.pipeline.batch import Stage
 from alerthub.pipeline.flush import FlushPlan
 from alerthub.pipeline.flusher import Flusher, PipelineSetup
+from alerthub.pipeline.grouping import Scheduled
 from alerthub.pipeline.metrics import pipeline_metrics
 from alerthub.store import group_claims, group_timers, groups
 from alerthub.store.database import Database
-from alerthub.store.groups import FiringAlert, GroupRow
+from alerthub.store.groups import FiringAlert
 from alerthub.telemetry import Metrics
 
 __all__ = ["Dispatcher", "PipelineSetup"]
@@ -72,7 +75,9 @@ class Dispatcher:
         self.lease = lease
         self.owner = f"{socket.gethostname()[:60]}:{uuid.uuid4().hex[:12]}"
         # Flushes made inside another transaction (`flush_new`), counted once it has committed.
-        self._uncommitted: dict[int, tuple[Sequence[AlertChange], list[FlushPlan]]] = {}
+        self._uncommitted: dict[int, _Uncommitted] = {}
+        # Until when the loop sleeps (None: it is in a pass and will look again anyway).
+        self._asleep_until: datetime | None = None
 
     async def run_once(self) -> int:
         """Flush every group due now; returns how many outbox rows were written."""
@@ -97,27 +102,36 @@ class Dispatcher:
             return taken, written, now
         return len(due), self._done(plans), next_at
 
-    async def flush_new(
-        self, conn: AsyncConnection, changes: Sequence[AlertChange], due: list[GroupRow], now: datetime
+    async def scheduled(
+        self, conn: AsyncConnection, changes: Sequence[AlertChange], due: Scheduled, now: datetime
     ) -> None:
-        """The grouping hook's call, inside the ingest transaction that created these groups with no
-        group_wait: flushed there, as a pass right after its commit would have (same stages, same
-        silences as of `now`), and committed with the alerts. With inhibit rules the groups are left to
-        that pass: inhibition weighs every firing alert, too much to read in every ingest."""
-        if self.setup.inhibit_rules:
-            return
-        stages = await self.flusher.stages(conn, now, [])
-        # Not remembered: this transaction may still roll back, and the alerts it wrote with it.
-        plans = await self.flusher.flush(conn, due, stages, now, remember=False)
+        """The grouping hook's call, inside the ingest transaction. Groups it created with no group_wait
+        are flushed there, as a pass right after its commit would have (same stages, silences as of
+        `now`), and commit with the alerts. With inhibit rules they are left to that pass: inhibition
+        weighs every firing alert, too much to read in every ingest."""
+        earliest, plans = due.earliest, []
+        if due.fresh and self.setup.inhibit_rules:
+            earliest = now
+        elif due.fresh:
+            stages = await self.flusher.stages(conn, now, [])
+            plans = await self.flusher.flush_fresh(conn, due.fresh, stages, now)
         while len(self._uncommitted) >= _UNCOMMITTED:
             del self._uncommitted[next(iter(self._uncommitted))]  # rolled back long ago
-        self._uncommitted[id(changes)] = (changes, plans)
+        self._uncommitted[id(changes)] = _Uncommitted(changes, plans, earliest)
 
     def committed(self, changes: Sequence[AlertChange]) -> None:
-        """The after-commit hook: count what `flush_new` wrote in that transaction and wake delivery."""
+        """The after-commit hook: count what was flushed in that transaction, wake delivery for it, and
+        wake the loop if a group now falls due before the loop would look again (each commit used to
+        wake it, for an empty pass most of the time)."""
         found = self._uncommitted.pop(id(changes), None)
-        if found is not None and found[0] is changes:
-            self._done(found[1])
+        if found is None or found.changes is not changes:
+            if any(c.events for c in changes):
+                self.wake.set()  # not seen by the grouping hook: look, to be safe
+            return
+        self._done(found.plans)
+        asleep_until = self._asleep_until
+        if found.earliest is not None and (asleep_until is None or found.earliest < asleep_until):
+            self.wake.set()
 
     async def _firing(self) -> list[FiringAlert]:
         """Every firing alert, the possible sources of inhibition: read on the reader, outside the write
@@ -162,6 +176,7 @@ class Dispatcher:
         """The background loop: flush what is due, then sleep until woken or the next group is due. A
         full pass means more may be due: the loop goes round again at once instead of sleeping."""
         while not stop.is_set():
+            self._asleep_until = None
             self.wake.clear()
             pause = 0.0
             try:
@@ -174,12 +189,20 @@ class Dispatcher:
                 logger.exception("dispatcher pass failed", extra={"owner": self.owner})
                 self.metrics.loop_errors.labels("dispatcher").inc()
                 pause = _ERROR_PAUSE
+            self._asleep_until = self.clock() + timedelta(seconds=pause)
             await _wait_any(stop, self.wake, pause)
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:
             return _MAX_SLEEP
         return min(max((due - self.clock()).total_seconds(), 0.0), _MAX_SLEEP)
+
+
+@dataclass(frozen=True, slots=True)
+class _Uncommitted:
+    changes: Sequence[AlertChange]
+    plans: list[FlushPlan]
+    earliest: datetime | None
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.config.models import Config
+from alerthub.domain.alert import Alert
 from alerthub.domain.notification import NotificationStatus
 from alerthub.pipeline.batch import Batch, Group, Member, Stage
 from alerthub.pipeline.enqueue import PayloadBuilder, channels_of
 from alerthub.pipeline.flush import FlushPlan, plan_flush
 from alerthub.pipeline.inhibit import Inhibitor, InhibitRule, InhibitStage
+from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.members import AlertCache, Known
 from alerthub.pipeline.metrics import PipelineMetrics
 from alerthub.pipeline.routing import Route
@@ -68,24 +70,16 @@ class Flusher:
         ]
 
     async def flush(
-        self,
-        conn: AsyncConnection,
-        due: Sequence[GroupRow],
-        stages: list[Stage],
-        now: datetime,
-        *,
-        remember: bool = True,
+        self, conn: AsyncConnection, due: Sequence[GroupRow], stages: list[Stage], now: datetime
     ) -> list[FlushPlan]:
-        """Flush the given groups. `remember=False`: the alerts read are not kept for later flushes (the
-        transaction that wrote them may still roll back)."""
+        """Flush the given groups, reading their members."""
         if not due:
             return []
         states = await group_members.member_states(conn, [g.group_key for g in due], last_notified=self.cooldowns)
         # An alert an ingest is changing right now waits for the next pass: writing rows that point at
         # it would wait for that ingest, which may itself be waiting for this group (a deadlock).
         free = await group_claims.share_alerts(conn, [s.alert_id for s in states])
-        cache = self.alerts if remember else AlertCache()
-        known = await cache.load(
+        known = await self.alerts.load(
             [s for s in states if s.alert_id in free], lambda ids: group_members.alerts_by_id(conn, ids)
         )
         by_group: dict[str, list[MemberState]] = defaultdict(list)
@@ -95,23 +89,58 @@ class Flusher:
         flushed: list[group_timers.Flushed] = []
         for group in due:
             mine = by_group.get(group.group_key, [])
-            plan = self._plan(
-                group, [self._member(s, known[s.alert_id]) for s in mine if s.alert_id in known], stages, now
-            )
+            members = [self._member(s, known[s.alert_id]) for s in mine if s.alert_id in known]
+            plan = self._plan(group, members, stages, now)
             held = [s for s in mine if s.alert_id not in known]
-            next_flush_at = now if held else plan.next_flush_at
             updates = plan.updates + _untouched(held, plan)
             plans.append(plan)
             flushed.append(
                 group_timers.Flushed(
-                    group.group_key, next_flush_at, updates, plan.removed, plan.touched, plan.ticked_at
+                    group.group_key,
+                    now if held else plan.next_flush_at,
+                    updates,
+                    plan.removed,
+                    plan.touched,
+                    plan.ticked_at,
                 )
             )
+        await self._write(conn, plans, flushed, now)
+        self.alerts.forget(a for p in plans for a in p.removed)
+        return plans
+
+    async def flush_fresh(
+        self,
+        conn: AsyncConnection,
+        fresh: Sequence[tuple[GroupRow, Sequence[Alert]]],
+        stages: list[Stage],
+        now: datetime,
+    ) -> list[FlushPlan]:
+        """Flush groups this transaction has just created, given their alerts (also written by it): no
+        member was ever told anything, so nothing needs reading. With a cooldown rule an alert's last
+        notification by another group matters: then the members are read as in `flush`."""
+        if self.cooldowns:
+            return await self.flush(conn, [g for g, _ in fresh], stages, now)
+        plans: list[FlushPlan] = []
+        flushed: list[group_timers.Flushed] = []
+        for group, alerts in fresh:
+            members = [self._fresh(a) for a in alerts]
+            plan = self._plan(group, members, stages, now)
+            plans.append(plan)
+            # Every member told is news (its own update): nothing for `touch` to mark.
+            flushed.append(
+                group_timers.Flushed(
+                    group.group_key, plan.next_flush_at, plan.updates, plan.removed, False, plan.ticked_at
+                )
+            )
+        await self._write(conn, plans, flushed, now)
+        return plans
+
+    async def _write(
+        self, conn: AsyncConnection, plans: list[FlushPlan], flushed: list[group_timers.Flushed], now: datetime
+    ) -> None:
         await outbox.enqueue(conn, [n for p in plans for n in p.notifications])
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
-        self.alerts.forget(a for p in plans for a in p.removed)
-        return plans
 
     def _plan(self, group: GroupRow, members: list[Member], stages: list[Stage], now: datetime) -> FlushPlan:
         route = self.routes.get(group.route_path, self.setup.root)
@@ -131,6 +160,11 @@ class Flusher:
             if stage in ("inhibit", "time_window", "silence"):
                 self.counters.muted.labels(stage).inc()
         self.counters.flushes.labels("notified" if plan.notifications else "nothing_new").inc()
+
+    def _fresh(self, a: Alert) -> Member:
+        rule = self.setup.rules.get(a.rule_name)
+        labels = alert_labels(a.labels, a.rule_name, a.severity.value)
+        return Member(alert=a, labels=labels, cooldown=rule.cooldown if rule else timedelta(0))
 
     def _member(self, state: MemberState, known: Known) -> Member:
         a = known.alert

@@ -8,21 +8,37 @@ again (no transition, no severity change) touches nothing, so a steady stream of
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerthub.domain.alert import AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
 from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.routing import Route
 from alerthub.store import group_members, group_timers, groups
 from alerthub.store.events import append_events
 from alerthub.store.groups import GroupRow, NewGroup
 
-# Flushes groups this transaction created and that are due at once (group_wait 0), in this transaction.
-FlushNew = Callable[[AsyncConnection, Sequence[AlertChange], list[GroupRow], datetime], Awaitable[None]]
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """What one transaction's grouping made due: the groups it created with no group_wait, each with its
+    alerts, and the earliest time any other group it touched falls due (None: none)."""
+
+    fresh: tuple[tuple[GroupRow, tuple[Alert, ...]], ...]
+    earliest: datetime | None
+
+
+class Scheduler(Protocol):
+    """The dispatcher, told inside the transaction: it flushes the fresh groups there, and after the
+    commit wakes its loop only if a group now falls due before the loop would have looked again."""
+
+    async def scheduled(
+        self, conn: AsyncConnection, changes: Sequence[AlertChange], due: Scheduled, now: datetime
+    ) -> None: ...
 
 
 def is_acknowledgement(change: AlertChange) -> bool:
@@ -42,10 +58,10 @@ class _Plan:
 class Grouper:
     """The in-transaction hook that keeps `alert_group` and `alert_group_member` up to date."""
 
-    def __init__(self, root: Route, flush_new: FlushNew | None = None) -> None:
+    def __init__(self, root: Route, scheduler: Scheduler | None = None) -> None:
         self.root = root
         self.by_path = {r.path: r for r in root.walk()}
-        self.flush_new = flush_new
+        self.scheduler = scheduler
 
     async def __call__(self, conn: AsyncConnection, changes: Sequence[AlertChange], now: datetime) -> None:
         relevant = [c for c in changes if c.events and c.after.id is not None and not is_acknowledgement(c)]
@@ -76,11 +92,29 @@ class Grouper:
         by_id = changes_by_id(relevant)
         grouped = [(aid, self._grouped(key, plan.targets[key][0], by_id[aid], now)) for key, aid in added]
         await append_events(conn, plan.decisions + grouped)
+        if self.scheduler is not None:
+            scheduled = self._scheduled(new, created, existing, added, by_id, now)
+            await self.scheduler.scheduled(conn, changes, scheduled, now)
+
+    def _scheduled(
+        self,
+        new: Sequence[NewGroup],
+        created: set[str],
+        existing: dict[str, GroupRow],
+        added: Sequence[tuple[str, int]],
+        by_id: dict[int, AlertChange],
+        now: datetime,
+    ) -> Scheduled:
         # A group with no group_wait goes out with the transaction that made it, not after a wake-up and
         # a transaction of its own. Only a group this transaction created: nobody else can hold it.
-        ready = [_row(g, now) for g in new if g.group_key in created and g.flush_at <= now]
-        if ready and self.flush_new is not None:
-            await self.flush_new(conn, changes, ready, now)
+        fresh = {g.group_key: g for g in new if g.group_key in created and g.flush_at <= now}
+        alerts: dict[str, list[Alert]] = {k: [] for k in fresh}
+        for key, alert_id in added:
+            if key in alerts:
+                alerts[key].append(by_id[alert_id].after)
+        later = [g.flush_at for g in new if g.group_key in created and g.group_key not in fresh]
+        later += [self._due(g, now) for g in existing.values()]
+        return Scheduled(tuple((_row(g, now), tuple(alerts[k])) for k, g in fresh.items()), min(later, default=None))
 
     def _plan(self, relevant: Sequence[AlertChange], now: datetime) -> _Plan:
         """Route every changed alert (pure): the groups it belongs in, and who has no channel at all."""

@@ -49,13 +49,11 @@ def dispatcher_for(hub: Hub, setup: PipelineSetup | None = None) -> Dispatcher:
 def wire_pipeline(hub: Hub) -> Dispatcher:
     setup = build_setup(hub.config, hub.rules)
     dispatcher = dispatcher_for(hub, setup)
-    hub.hooks.in_transaction.append(Grouper(setup.root, flush_new=dispatcher.flush_new))
+    hub.hooks.in_transaction.append(Grouper(setup.root, scheduler=dispatcher))
     hub.hooks.in_transaction.append(Acknowledger(setup.builder))
 
     def wake(changes: Sequence[AlertChange]) -> None:
-        dispatcher.committed(changes)
-        if any(c.events for c in changes):
-            hub.wake_dispatch.set()
+        dispatcher.committed(changes)  # wakes the dispatcher loop when a group falls due earlier
         if any(is_acknowledgement(c) for c in changes):
             hub.wake_delivery.set()  # its notice was queued in the same transaction
 

@@ -182,6 +182,10 @@ def _version_column() -> Any:
     return token.label("version")
 
 
+# Built once: composing the expression at every flush cost more than the statement it is in.
+_VERSION = _version_column()
+
+
 def _last_notified(last_notified: bool) -> Any:
     if not last_notified:
         return null()
@@ -206,7 +210,7 @@ async def member_states(
         select(
             m.group_key,
             m.alert_id,
-            _version_column(),
+            _VERSION,
             m.notified_state,
             m.notified_severity,
             m.notified_at,
@@ -230,7 +234,7 @@ async def alerts_by_id(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[
     if not ids:
         return {}
     columns = [c for c in alert.c if c.name != "raw"]
-    query = select(*columns, null().label("raw"), _version_column()).where(alert.c.id.in_(ids))
+    query = select(*columns, null().label("raw"), _VERSION).where(alert.c.id.in_(ids))
     rows = (await conn.execute(query)).all()
     return {r.id: (r.version, to_alert(cast("Row[Any]", r))) for r in rows}
 
