@@ -3,7 +3,18 @@ process do not share counters."""
 
 from __future__ import annotations
 
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable, Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from alerthub.errors import StoreUnavailableError
+
+# While the database is away, a loop says so at most this often.
+OUTAGE_LOG_EVERY = 60.0
 
 
 class Metrics:
@@ -40,3 +51,27 @@ class Metrics:
         for state in ("pending", "firing", "acknowledged", "resolved"):
             self.alerts.labels(state).set(alerts_by_state.get(state, 0))
         return generate_latest(self.registry)
+
+
+class LoopFailureLog:
+    """Logs the exception being handled at one background loop's boundary.
+
+    A database that is away is an outage the loop waits out (and /readyz reports): one line, at most once
+    a minute, instead of the same traceback on every pass. Anything else keeps its traceback each time.
+    """
+
+    def __init__(self, log: logging.Logger, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.log = log
+        self.what = what
+        self.clock = clock
+        self._outage_logged_at = -math.inf
+
+    def __call__(self, *, extra: Mapping[str, object] | None = None) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, StoreUnavailableError):
+            self.log.exception(self.what, extra=extra)
+            return
+        now = self.clock()
+        if now - self._outage_logged_at >= OUTAGE_LOG_EVERY:
+            self._outage_logged_at = now
+            self.log.warning("%s: %s (again at most every %gs)", self.what, exc, OUTAGE_LOG_EVERY, extra=extra)

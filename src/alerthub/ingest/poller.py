@@ -25,6 +25,7 @@ from alerthub.ingest.series import entry_key, resolved_signal, series_entry, ser
 from alerthub.store import monitors as monitor_store
 from alerthub.store.database import Database
 from alerthub.store.monitors import MonitorState
+from alerthub.telemetry import LoopFailureLog
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ class Supervisor:
         self.sleep = sleep
         self._lock = asyncio.Lock()
         self._next_run: datetime | None = None
+        self.log_failure = LoopFailureLog(logger, f"poller {poller.name}: run failed outside the poll")
 
     @property
     def name(self) -> str:
@@ -138,7 +140,7 @@ class Supervisor:
                 await self.run_once()
             except Exception:
                 # Only the bookkeeping can get here (the database went away mid-run); try again later.
-                logger.exception("poller %s: run failed outside the poll", self.name, extra={"monitor": self.name})
+                self.log_failure(extra={"monitor": self.name})
                 self.loop_errors.labels(f"poller:{self.name}").inc()
                 self._next_run = self.clock() + timedelta(seconds=self.schedule.next_delay(1, None, self.rng))
             delay = self._seconds_until_next_run()

@@ -34,6 +34,7 @@ from alerthub.services.credentials import (
 )
 from alerthub.store import app_settings, tokens, users
 from alerthub.store.database import Database
+from alerthub.telemetry import LoopFailureLog
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +143,14 @@ class AuthService:
     async def usage_loop(
         self, stop: asyncio.Event, every: float = 60.0, on_error: Callable[[], None] = lambda: None
     ) -> None:
+        log_failure = LoopFailureLog(logger, "recording token use failed")
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
             try:
                 await self.flush_usage()
             except Exception:  # a loop boundary: log and try again next time
-                logger.exception("recording token use failed", extra={"loop": "token-usage"})
+                log_failure(extra={"loop": "token-usage"})
                 on_error()
 
     async def session_codec(self) -> SessionCodec:

@@ -29,7 +29,7 @@ from alerthub.store import alerts as alert_store
 from alerthub.store import heartbeats as store
 from alerthub.store import monitors
 from alerthub.store.database import Database
-from alerthub.telemetry import Metrics
+from alerthub.telemetry import LoopFailureLog, Metrics
 
 if TYPE_CHECKING:
     from alerthub.hub import Hub
@@ -86,6 +86,7 @@ class HeartbeatService:
         self.ingest = ingest
         self.metrics = metrics
         self.specs = specs_from_config(config)
+        self.log_failure = LoopFailureLog(logger, "heartbeat check failed")
 
     @classmethod
     def from_hub(cls, hub: Hub) -> HeartbeatService:
@@ -152,7 +153,7 @@ class HeartbeatService:
                 if await self.lead(owner, now):
                     await self.check_once(now)
             except Exception:
-                logger.exception("heartbeat check failed", extra={"loop": "heartbeats"})
+                self.log_failure(extra={"loop": "heartbeats"})
                 self.metrics.loop_errors.labels("heartbeats").inc()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), CHECK_EVERY.total_seconds())

@@ -16,7 +16,7 @@ from alerthub.rules.lifecycle import resolve
 from alerthub.services.hooks import Hooks
 from alerthub.store import alerts as alert_store
 from alerthub.store.database import Database
-from alerthub.telemetry import Metrics
+from alerthub.telemetry import LoopFailureLog, Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class Sweeper:
         self.clock = clock
         self.hooks = hooks
         self.metrics = metrics
+        self.log_failure = LoopFailureLog(logger, "sweeping expired alerts failed")
 
     async def sweep_once(self) -> int:
         now = self.clock()
@@ -45,7 +46,7 @@ class Sweeper:
             try:
                 await self.sweep_once()
             except Exception:
-                logger.exception("sweeping expired alerts failed")
+                self.log_failure()
                 self.metrics.loop_errors.labels("sweeper").inc()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SWEEP_EVERY.total_seconds())
