@@ -77,6 +77,9 @@ def create_app(
         default_response_class=JSONResponse,
         docs_url=None,
         redoc_url=None,
+        # alerthub exports its own Prometheus metrics; FastAPI's OpenTelemetry hooks would look up the
+        # global tracer and meter providers on every request to find them unconfigured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.hub = hub
     errors.install(app)
