@@ -103,3 +103,33 @@ async def test_each_machine_measures_itself_and_all_show_in_the_status(db: Datab
 
     _, statuses = await monitoring_status(hubs[0])
     assert [(s.name, s.last_success) for s in statuses] == [("system:web1", clock.now), ("system:web2", clock.now)]
+
+
+LOADED_BY = """
+import sys
+from alerthub.config.models import Config
+from alerthub.hub import build_hub
+from alerthub.api.app import create_app
+from alerthub.services.monitoring import planned_monitors
+config = Config.model_validate({CONFIG})
+hub = build_hub(config)
+create_app(hub)
+pollers = [spec.factory(hub, hub.clock) for spec in planned_monitors(config)]  # what the loops start with
+print("google.analytics" in sys.modules)
+"""
+
+
+def _loads_google_client(config: str) -> bool:
+    import subprocess
+    import sys
+
+    code = LOADED_BY.replace("{CONFIG}", config)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip() == "True"
+
+
+def test_googles_client_is_loaded_only_by_a_hub_that_polls_ga4() -> None:
+    """Google's client (gRPC, protobuf) is a fifth of an idle hub's memory: issue 6 wants < 150 MB idle."""
+    assert not _loads_google_client("{}")
+    with_ga4 = '{"integrations": {"ga4": {"property_id": 42, "credentials_file": "/nonexistent.json"}}}'
+    assert _loads_google_client(with_ga4)
