@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, String, bindparam, delete, func, null, select, update
+from sqlalchemy import Row, String, bindparam, delete, func, null, select, type_coerce, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -182,6 +182,8 @@ def _version_column() -> Any:
     return token.label("version")
 
 
+_UNSEEN = datetime.min
+
 # Built once: composing the expression at every flush cost more than the statement it is in.
 _VERSION = _version_column()
 
@@ -213,7 +215,7 @@ async def member_states(
             _VERSION,
             m.notified_state,
             m.notified_severity,
-            m.notified_at,
+            type_coerce(m.notified_at, String),  # parsed below, once per distinct value
             m.muted_by,
             _last_notified(last_notified).label("last_notified_at"),
         )
@@ -221,10 +223,16 @@ async def member_states(
         .where(m.group_key.in_(sorted(set(group_keys))))
         .order_by(m.group_key, m.alert_id)
     )
-    # By position: this runs for every member of every group a pass flushes.
-    return [
-        MemberState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], aware(r[7])) for r in (await conn.execute(query)).all()
-    ]
+    # By position: this runs for every member of every group a pass flushes. A group's members share
+    # their `notified_at` (one message told them all): parsing it once per value, not per member.
+    times: dict[object, datetime | None] = {}
+    out: list[MemberState] = []
+    for r in (await conn.execute(query)).all():
+        told = times.get(r[5], _UNSEEN)
+        if told is _UNSEEN:
+            told = times[r[5]] = aware(r[5])
+        out.append(MemberState(r[0], r[1], r[2], r[3], r[4], told, r[6], aware(r[7])))
+    return out
 
 
 async def alerts_by_id(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[int, tuple[str, Alert]]:

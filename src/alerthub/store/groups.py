@@ -114,5 +114,5 @@ async def firing_alerts(conn: AsyncConnection) -> list[FiringAlert]:
 def aware(value: datetime | str | None) -> datetime | None:
     # An aggregate loses the column type on SQLite: parse the stored text back to UTC.
     if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+        return value if value is None else value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(value).replace(tzinfo=UTC)

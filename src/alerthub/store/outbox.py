@@ -76,8 +76,26 @@ _SNAPSHOT_FIELDS = tuple(f.name for f in fields(AlertSnapshot))
 def payload_json(payload: NotificationPayload) -> dict[str, Any]:
     """`payload.to_json()` without `dataclasses.asdict`'s deep copy, which was a sixth of a storm's flush
     time: the dict is serialised at once and never kept, so sharing the frozen payload's dicts is safe."""
-    alerts = [{name: getattr(a, name) for name in _SNAPSHOT_FIELDS} for a in payload.alerts]
+    alerts = [_snapshot_json(a) for a in payload.alerts]
     return {name: alerts if name == "alerts" else getattr(payload, name) for name in _PAYLOAD_FIELDS}
+
+
+# A growing group's every message carries the same unchanged snapshots (the pipeline hands over the same
+# object while an alert is unchanged): each is turned into a dict once. Keyed by identity, holding the
+# snapshot so that its id cannot be reused; the oldest go first past the bound.
+_SNAPSHOT_DICTS: dict[int, tuple[AlertSnapshot, dict[str, Any]]] = {}
+_SNAPSHOT_DICTS_MAX = 20_000
+
+
+def _snapshot_json(a: AlertSnapshot) -> dict[str, Any]:
+    seen = _SNAPSHOT_DICTS.get(id(a))
+    if seen is not None and seen[0] is a:
+        return seen[1]
+    out = {name: getattr(a, name) for name in _SNAPSHOT_FIELDS}
+    _SNAPSHOT_DICTS[id(a)] = (a, out)
+    if len(_SNAPSHOT_DICTS) > _SNAPSHOT_DICTS_MAX:
+        del _SNAPSHOT_DICTS[next(iter(_SNAPSHOT_DICTS))]
+    return out
 
 
 @dataclass(frozen=True, slots=True, order=True)
