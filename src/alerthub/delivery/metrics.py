@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Container, Sequence
+
 from prometheus_client import CollectorRegistry, Counter
+
+from alerthub.delivery import outcome
+
+logger = logging.getLogger("alerthub.delivery.worker")  # where these lines were always logged
 
 
 class DeliveryMetrics:
@@ -19,3 +26,24 @@ class DeliveryMetrics:
             ["channel", "reason"],
             registry=registry,
         )
+
+    def count(self, outcomes: Sequence[outcome.Outcome], configured: Container[str]) -> bool:
+        """Count (and log failures of) a recorded batch; False when its channel must now pause (a 429,
+        or rate-limit headers saying the service's budget is spent)."""
+        go_on = True
+        for o in outcomes:
+            channel = o.row.channel
+            if isinstance(o, outcome.Sent):
+                self.notifications.labels(channel, "sent").inc()
+                go_on = go_on and not o.wait
+            elif isinstance(o, outcome.Suppressed):
+                self.notifications.labels(channel, "suppressed").inc()
+            else:
+                attempt = o.row.attempts
+                logger.warning(
+                    "notification %s to %s attempt %s: %s (%s)", o.row.id, channel, attempt, o.text, o.decision.reason
+                )
+                self.failures.labels(channel, o.decision.reason).inc()
+                self.notifications.labels(channel, "retry" if o.decision.retry_at else "failed").inc()
+                go_on = go_on and not (o.paused is not None and channel in configured)
+        return go_on

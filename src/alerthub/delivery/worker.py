@@ -304,32 +304,13 @@ class DeliveryWorker:
         return outcome.Failed(row, now, decision, text, error.status, paused, payload)
 
     async def _record(self, outcomes: Sequence[outcome.Outcome]) -> bool:
-        """One write transaction for a wave; False when its channel must now pause (a 429, or
-        rate-limit headers saying the service's budget is spent)."""
+        """One write transaction for a batch of outcomes; False when its channel must now pause (a 429,
+        or rate-limit headers saying the service's budget is spent)."""
         if not outcomes:
             return True
         async with self.db.write() as conn:
             fallbacks = await outcome.record(conn, outcomes, self.receivers)
-        go_on = True
-        for o in outcomes:
-            channel = o.row.channel
-            if isinstance(o, outcome.Sent):
-                self.metrics.notifications.labels(channel, "sent").inc()
-                go_on = go_on and not o.wait
-            elif isinstance(o, outcome.Suppressed):
-                self.metrics.notifications.labels(channel, "suppressed").inc()
-            else:
-                logger.warning(
-                    "notification %s to %s attempt %s: %s (%s)",
-                    o.row.id,
-                    channel,
-                    o.row.attempts,
-                    o.text,
-                    o.decision.reason,
-                )
-                self.metrics.failures.labels(channel, o.decision.reason).inc()
-                self.metrics.notifications.labels(channel, "retry" if o.decision.retry_at else "failed").inc()
-                go_on = go_on and not (o.paused is not None and channel in self.configs)
+        go_on = self.metrics.count(outcomes, self.configs)
         for row_id, channels in fallbacks.items():
             logger.warning("a channel is failing; notification %s also goes to %s", row_id, channels)
             self.wake.set()
