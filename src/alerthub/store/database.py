@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from alerthub.errors import StoreUnavailableError
 from alerthub.store import sqlite_inline
+from alerthub.store.sqlite_checkpoint import CHECKPOINT_EVERY, WalCheckpointer
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Database:
     `database is locked`, and readers keep going in parallel thanks to WAL.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, checkpoint_every: float = CHECKPOINT_EVERY) -> None:
         self.url = async_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self._prepare_sqlite_dir()
@@ -47,6 +48,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(self._writer_url(), **kwargs)
         self._reader = self.engine
+        self._checkpointer: WalCheckpointer | None = None
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             if self.engine.url != make_url(self.url):
@@ -54,6 +56,11 @@ class Database:
                 self._reader = create_async_engine(self.url, **kwargs)
                 event.listen(self._reader.sync_engine, "connect", _sqlite_pragmas)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        if self._write_lock is not None and self._reader is not self.engine:
+            # The inline writer must not checkpoint on the loop thread (store/sqlite_checkpoint.py).
+            event.listen(self.engine.sync_engine, "connect", _no_autocheckpoint)
+            database = str(make_url(self.url).database)
+            self._checkpointer = WalCheckpointer(database, self._write_lock, every=checkpoint_every)
 
     def _writer_url(self) -> str:
         """SQLite files are written inline on the loop thread (see store/sqlite_inline.py)."""
@@ -83,6 +90,8 @@ class Database:
             return
         async with self._write_lock, _unavailable_as_503(), self.engine.begin() as conn:
             yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.after_commit()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -94,6 +103,9 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
+            self._checkpointer = None
         await self.engine.dispose()
         if self._reader is not self.engine:
             await self._reader.dispose()
@@ -140,6 +152,10 @@ def _causes(error: BaseException | None) -> list[BaseException]:
         chain.append(error)
         error = error.__cause__ or error.__context__
     return chain
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _json_dumps(value: Any) -> str:
