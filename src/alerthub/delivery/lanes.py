@@ -95,7 +95,17 @@ class Lane:
         self._check_quiet()
 
     async def _send(self, row: Notification, gate: Gate) -> None:
-        outcome = await gate.attempt(row)
+        try:
+            outcome = await gate.attempt(row)
+        except Exception:
+            # `attempt` turns every failure into an outcome; should it not, the row keeps its lease and is
+            # claimed again when that ends, and its conversation must not stay blocked meanwhile.
+            logger.exception("sending notification %s on channel %s failed unexpectedly", row.id, self.name)
+            gate.on_error()
+            self.slots -= 1
+            self._forget([row])
+            self.pump(gate)
+            return
         self.done.append(outcome)
         if not self.hold_until_recorded:
             self.slots -= 1
@@ -115,14 +125,17 @@ class Lane:
                     # The rows keep their lease and are claimed again when it ends (at least once).
                     logger.exception("recording %d outcomes of channel %s failed", len(batch), self.name)
                     gate.on_error()
-                for o in batch:
-                    self.busy.discard(key_of(o.row))
-                    self.running.discard(o.row.id or 0)
+                self._forget([o.row for o in batch])
                 if self.hold_until_recorded:
                     self.slots -= len(batch)
                 self.pump(gate)
         finally:
             self.recording = False
+
+    def _forget(self, rows: Sequence[Notification]) -> None:
+        for row in rows:
+            self.busy.discard(key_of(row))
+            self.running.discard(row.id or 0)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
