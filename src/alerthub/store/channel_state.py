@@ -25,8 +25,11 @@ class ChannelState:
     paused_until: datetime | None = None
 
 
+_ALL = select(channel_state)  # read on every delivery claim: built once
+
+
 async def all_states(conn: AsyncConnection) -> dict[str, ChannelState]:
-    rows = (await conn.execute(select(channel_state))).all()
+    rows = (await conn.execute(_ALL)).all()
     return {row.channel: ChannelState(**row._mapping) for row in rows}
 
 
