@@ -135,7 +135,7 @@ def _news(m: Member, reason: str) -> bool:
     """Whether a message that carries this alert tells its receiver something new about it."""
     if reason == dedup.REPEAT or not m.firing or not m.was_notified_firing or m.muted_by is not None:
         return True
-    return m.notified_severity != m.alert.severity.value
+    return m.notified_severity != m.alert.severity  # a StrEnum: equal to its text
 
 
 def _updates(
