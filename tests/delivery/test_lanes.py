@@ -77,6 +77,15 @@ async def test_at_most_width_at_once_and_the_next_starts_when_one_ends() -> None
     assert sorted(i for batch in stand.batches for i in batch if i is not None) == [1, 2, 3, 4]
 
 
+async def test_outcomes_that_finish_together_are_recorded_together() -> None:
+    stand, lane = Stand(), Lane("hook", 4)
+    lane.add([note(i, f"g{i}") for i in range(1, 4)], stand.gate)
+    await asyncio.sleep(0)
+    await stand.answer(1, 2, 3)
+    await lane.settled()
+    assert stand.batches == [[1, 2, 3]]
+
+
 async def test_a_follow_up_waits_until_its_first_message_is_recorded() -> None:
     stand, lane = Stand(), Lane("hook", 4)
     lane.add([note(1, "g"), note(2, "other"), note(3, "g")], stand.gate)

@@ -78,6 +78,7 @@ class DeliveryWorker:
         """Claim, hand the rows to their channels' lanes, and look again on a wake without waiting for
         the sends: rows that fall due while others are in flight go out at once."""
         async with self.http_client() as http:
+            stopping = asyncio.ensure_future(_wake_on(stop, self.wake))  # a stop wakes the loop as work does
             try:
                 while not stop.is_set():
                     self.wake.clear()
@@ -88,9 +89,10 @@ class DeliveryWorker:
                         logger.exception("delivery pass failed; trying again shortly")
                         self.on_error()
                         delay = POLL
-                    await _wait_any(stop, self.wake, delay)
+                    await _nap(self.wake, delay)
                 await self._settle()
             finally:
+                stopping.cancel()
                 for lane in self.lanes.values():
                     lane.cancel()  # cancelled from outside (shutdown took too long): sends end with the client
 
@@ -324,12 +326,19 @@ def _payload(row: Notification) -> NotificationPayload | None:
         return None
 
 
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+async def _nap(wake: asyncio.Event, seconds: float) -> None:
+    """Until `wake` is set or `seconds` have passed. Awaiting the event itself resumes this task on the
+    loop's next turn after `set()`; waiting on tasks wrapping it (asyncio.wait) took three turns, each
+    as long as whatever else the loop had queued (request handlers, under load)."""
     if seconds <= 0 or wake.is_set():
         return
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
     try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    except TimeoutError:
+        pass
+
+
+async def _wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    await stop.wait()
+    wake.set()
