@@ -10,12 +10,14 @@ from alerthub.domain.alert import AlertEvent, AlertState, EventKind
 from alerthub.domain.severity import Severity
 from alerthub.store.tables import alert_event
 
+_APPEND = insert(alert_event)  # built once: every ingest and every flush runs it
+
 
 async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, AlertEvent]]) -> None:
     """Append-only: history rows are never updated or deleted."""
     if not events:
         return
-    await conn.execute(insert(alert_event), [_row(alert_id, e) for alert_id, e in events])
+    await conn.execute(_APPEND, [_row(alert_id, e) for alert_id, e in events])
 
 
 async def history(conn: AsyncConnection, alert_id: int, kinds: Sequence[EventKind] | None = None) -> list[AlertEvent]:

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import BindParameter, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.store.groups import GroupRow, group_row
 from alerthub.store.tables import alert, alert_group
 
 
-def _due_and_free(now: datetime) -> Any:
+def _due_and_free(now: datetime | BindParameter[datetime]) -> Any:
     free = or_(alert_group.c.lease_until.is_(None), alert_group.c.lease_until < now)
     return and_(alert_group.c.flush_at <= now, free)
 
@@ -36,13 +36,21 @@ async def claim_due(conn: AsyncConnection, owner: str, now: datetime, lease: tim
     return keys
 
 
+# Every pass runs it: built once, with its time and limit bound.
+_LOCK_DUE = (
+    select(alert_group)
+    .where(_due_and_free(bindparam("b_now", type_=alert_group.c.flush_at.type)))
+    .order_by(alert_group.c.flush_at)
+    .limit(bindparam("b_limit"))
+)
+_LOCK_DUE_PG = _LOCK_DUE.with_for_update(skip_locked=True)
+
+
 async def lock_due(conn: AsyncConnection, now: datetime, limit: int) -> list[GroupRow]:
     """The due groups nobody holds, locked for this transaction (on PostgreSQL `FOR UPDATE SKIP LOCKED`;
     SQLite has one writer): a flush that claims and finishes in one transaction needs no lease."""
-    query = select(alert_group).where(_due_and_free(now)).order_by(alert_group.c.flush_at).limit(limit)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return [group_row(row) for row in (await conn.execute(query)).all()]
+    query = _LOCK_DUE_PG if conn.dialect.name == "postgresql" else _LOCK_DUE
+    return [group_row(row) for row in (await conn.execute(query, {"b_now": now, "b_limit": limit})).all()]
 
 
 async def lock_claimed(conn: AsyncConnection, group_key: str, owner: str) -> GroupRow | None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, String, bindparam, delete, func, null, select, type_coerce, update
+from sqlalchemy import BindParameter, Row, String, bindparam, delete, func, null, select, type_coerce, update
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert
 from alerthub.store.alerts import to_alert
-from alerthub.store.groups import aware, dialect_insert
+from alerthub.store.groups import KEYS, aware
 from alerthub.store.tables import alert, alert_group_member, notification, notification_alert
 
 
@@ -51,6 +52,25 @@ class MemberUpdate:
     muted_by: str | None
 
 
+# Built once (see `groups.KEYS`): every ingest runs them.
+_MEMBER_IDS: BindParameter[list[int]] = bindparam("b_ids", expanding=True)
+_MEMBERSHIPS = select(alert_group_member.c.group_key, alert_group_member.c.alert_id).where(
+    alert_group_member.c.alert_id.in_(_MEMBER_IDS)
+)
+_ADD = {
+    name: dialect.insert(alert_group_member).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_REMOVE = delete(alert_group_member).where(
+    alert_group_member.c.group_key == bindparam("b_key"), alert_group_member.c.alert_id == bindparam("b_id")
+)
+_UPDATE = (
+    update(alert_group_member)
+    .where(alert_group_member.c.group_key == bindparam("b_key"))
+    .where(alert_group_member.c.alert_id == bindparam("b_id"))
+)
+
+
 async def add_members(
     conn: AsyncConnection, pairs: Iterable[tuple[str, int]], now: datetime, known: set[tuple[str, int]] | None = None
 ) -> list[tuple[str, int]]:
@@ -60,37 +80,26 @@ async def add_members(
         return []
     if known is None:
         ids = sorted({a for _, a in wanted})
-        query = select(alert_group_member.c.group_key, alert_group_member.c.alert_id).where(
-            alert_group_member.c.alert_id.in_(ids)
-        )
-        known = {(r.group_key, r.alert_id) for r in (await conn.execute(query)).all()}
+        known = {(r.group_key, r.alert_id) for r in (await conn.execute(_MEMBERSHIPS, {"b_ids": ids})).all()}
     missing = [p for p in wanted if p not in known]
     if missing:
         rows = [{"group_key": k, "alert_id": a, "joined_at": now} for k, a in missing]
-        await conn.execute(dialect_insert(conn, alert_group_member).on_conflict_do_nothing(), rows)
+        await conn.execute(_ADD["postgresql" if conn.dialect.name == "postgresql" else "sqlite"], rows)
     return missing
 
 
 async def remove_members(conn: AsyncConnection, pairs: Sequence[tuple[str, int]]) -> None:
     if not pairs:
         return
-    await conn.execute(
-        delete(alert_group_member).where(
-            alert_group_member.c.group_key == bindparam("b_key"), alert_group_member.c.alert_id == bindparam("b_id")
-        ),
-        [{"b_key": k, "b_id": a} for k, a in pairs],
-    )
+    await conn.execute(_REMOVE, [{"b_key": k, "b_id": a} for k, a in pairs])
 
 
 async def groups_of(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[int, list[str]]:
     ids = sorted(set(alert_ids))
     if not ids:
         return {}
-    query = select(alert_group_member.c.alert_id, alert_group_member.c.group_key).where(
-        alert_group_member.c.alert_id.in_(ids)
-    )
     out: dict[int, list[str]] = {}
-    for row in (await conn.execute(query)).all():
+    for row in (await conn.execute(_MEMBERSHIPS, {"b_ids": ids})).all():
         out.setdefault(row.alert_id, []).append(row.group_key)
     return out
 
@@ -142,9 +151,7 @@ async def update_members(conn: AsyncConnection, updates: Sequence[tuple[str, Mem
     if not updates:
         return
     await conn.execute(
-        update(alert_group_member)
-        .where(alert_group_member.c.group_key == bindparam("b_key"))
-        .where(alert_group_member.c.alert_id == bindparam("b_id")),
+        _UPDATE,
         [
             {
                 "b_key": key,
@@ -199,16 +206,9 @@ def _last_notified(last_notified: bool) -> Any:
     )
 
 
-async def member_states(
-    conn: AsyncConnection, group_keys: Sequence[str], *, last_notified: bool = True
-) -> list[MemberState]:
-    """The members of these groups by group and alert id, without their alerts: one narrow statement
-    for a whole flush pass. `last_notified=False` (no rule has a cooldown) skips each alert's last
-    notification by any group."""
-    if not group_keys:
-        return []
+def _states(last_notified: bool) -> Any:
     m = alert_group_member.c
-    query = (
+    return (
         select(
             m.group_key,
             m.alert_id,
@@ -220,14 +220,42 @@ async def member_states(
             _last_notified(last_notified).label("last_notified_at"),
         )
         .join(alert, alert.c.id == m.alert_id)
-        .where(m.group_key.in_(sorted(set(group_keys))))
+        .where(m.group_key.in_(KEYS))
         .order_by(m.group_key, m.alert_id)
     )
+
+
+# Built once (see `groups.KEYS`): every flush runs them.
+_STATES = {flag: _states(flag) for flag in (False, True)}
+_ALERTS = select(*[c for c in alert.c if c.name != "raw"], null().label("raw"), _VERSION).where(
+    alert.c.id.in_(_MEMBER_IDS)
+)
+_TOUCH = (
+    update(alert_group_member)
+    .where(
+        alert_group_member.c.group_key == bindparam("b_key"),
+        alert_group_member.c.notified_state == "firing",
+        alert_group_member.c.muted_by.is_(None),
+    )
+    .values(notified_at=bindparam("b_now", type_=alert_group_member.c.notified_at.type))
+)
+
+
+async def member_states(
+    conn: AsyncConnection, group_keys: Sequence[str], *, last_notified: bool = True
+) -> list[MemberState]:
+    """The members of these groups by group and alert id, without their alerts: one narrow statement
+    for a whole flush pass. `last_notified=False` (no rule has a cooldown) skips each alert's last
+    notification by any group."""
+    if not group_keys:
+        return []
+    query = _STATES[last_notified]
+    keys = {"b_keys": sorted(set(group_keys))}
     # By position: this runs for every member of every group a pass flushes. A group's members share
     # their `notified_at` (one message told them all): parsing it once per value, not per member.
     times: dict[object, datetime | None] = {}
     out: list[MemberState] = []
-    for r in (await conn.execute(query)).all():
+    for r in (await conn.execute(query, keys)).all():
         told = times.get(r[5], _UNSEEN)
         if told is _UNSEEN:
             told = times[r[5]] = aware(r[5])
@@ -241,9 +269,7 @@ async def alerts_by_id(conn: AsyncConnection, alert_ids: Iterable[int]) -> dict[
     ids = sorted(set(alert_ids))
     if not ids:
         return {}
-    columns = [c for c in alert.c if c.name != "raw"]
-    query = select(*columns, null().label("raw"), _VERSION).where(alert.c.id.in_(ids))
-    rows = (await conn.execute(query)).all()
+    rows = (await conn.execute(_ALERTS, {"b_ids": ids})).all()
     return {r.id: (r.version, to_alert(cast("Row[Any]", r))) for r in rows}
 
 
@@ -253,10 +279,4 @@ async def touch(conn: AsyncConnection, group_keys: Sequence[str], now: datetime)
     whose state changed get their own `update_members` row after this."""
     if not group_keys:
         return
-    m = alert_group_member.c
-    await conn.execute(
-        update(alert_group_member)
-        .where(m.group_key == bindparam("b_key"), m.notified_state == "firing", m.muted_by.is_(None))
-        .values(notified_at=bindparam("b_now", type_=m.notified_at.type)),
-        [{"b_key": k, "b_now": now} for k in sorted(set(group_keys))],
-    )
+    await conn.execute(_TOUCH, [{"b_key": k, "b_now": now} for k in sorted(set(group_keys))])

@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.store.group_members import MemberUpdate, remove_members, touch, update_members
-from alerthub.store.groups import aware
+from alerthub.store.groups import KEYS, aware
 from alerthub.store.tables import alert_group, alert_group_member
 
 
-async def bring_forward(conn: AsyncConnection, due: Sequence[tuple[str, datetime]]) -> None:
-    """Set each group's flush_at to the given time unless it is already due earlier."""
-    if not due:
-        return
+def _bring_forward() -> Any:
     when = bindparam("b_due", type_=alert_group.c.flush_at.type)
-    query = (
+    return (
         update(alert_group)
         .where(alert_group.c.group_key == bindparam("b_key"))
         .values(
@@ -29,18 +27,49 @@ async def bring_forward(conn: AsyncConnection, due: Sequence[tuple[str, datetime
             )
         )
     )
-    await conn.execute(query, [{"b_key": k, "b_due": d} for k, d in due])
 
 
-async def next_due(conn: AsyncConnection, now: datetime) -> datetime | None:
-    """When a group can next be flushed here: its flush_at, or the end of another owner's live lease."""
+def _next_due() -> Any:
+    now = bindparam("b_now", type_=alert_group.c.lease_until.type)
     held = and_(alert_group.c.lease_until.is_not(None), alert_group.c.lease_until >= now)
     when = case(
         (and_(held, alert_group.c.lease_until > alert_group.c.flush_at), alert_group.c.lease_until),
         else_=alert_group.c.flush_at,
     )
-    value = await conn.scalar(select(func.min(type_coerce(when, alert_group.c.flush_at.type))))
-    return aware(value)
+    return select(func.min(type_coerce(when, alert_group.c.flush_at.type)))
+
+
+# Built once (see `groups.KEYS`): every ingest and every pass runs them.
+_BRING_FORWARD = _bring_forward()
+_NEXT_DUE = _next_due()
+_COUNT = (
+    select(alert_group_member.c.group_key, func.count())
+    .where(alert_group_member.c.group_key.in_(KEYS))
+    .group_by(alert_group_member.c.group_key)
+)
+_DELETE = delete(alert_group).where(alert_group.c.group_key.in_(KEYS))
+_FINISH = (
+    update(alert_group)
+    .where(alert_group.c.group_key == bindparam("b_key"))
+    .values(
+        flush_at=bindparam("b_next", type_=alert_group.c.flush_at.type),
+        last_flush_at=bindparam("b_last", type_=alert_group.c.last_flush_at.type),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+
+async def bring_forward(conn: AsyncConnection, due: Sequence[tuple[str, datetime]]) -> None:
+    """Set each group's flush_at to the given time unless it is already due earlier."""
+    if not due:
+        return
+    await conn.execute(_BRING_FORWARD, [{"b_key": k, "b_due": d} for k, d in due])
+
+
+async def next_due(conn: AsyncConnection, now: datetime) -> datetime | None:
+    """When a group can next be flushed here: its flush_at, or the end of another owner's live lease."""
+    return aware(await conn.scalar(_NEXT_DUE, {"b_now": now}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,28 +95,13 @@ async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now:
     await update_members(conn, [(f.group_key, u) for f in flushed for u in f.updates])
     await remove_members(conn, [(f.group_key, a) for f in flushed for a in sorted(f.removed)])
     keys = sorted({f.group_key for f in flushed})
-    counted = (
-        select(alert_group_member.c.group_key, func.count())
-        .where(alert_group_member.c.group_key.in_(keys))
-        .group_by(alert_group_member.c.group_key)
-    )
-    left = {r[0] for r in (await conn.execute(counted)).all() if r[1]}
+    left = {r[0] for r in (await conn.execute(_COUNT, {"b_keys": keys})).all() if r[1]}
     if empty := [k for k in keys if k not in left]:
-        await conn.execute(delete(alert_group).where(alert_group.c.group_key.in_(empty)))
+        await conn.execute(_DELETE, {"b_keys": empty})
     kept = [
         {"b_key": f.group_key, "b_next": f.next_flush_at, "b_last": f.ticked_at or now}
         for f in flushed
         if f.group_key in left
     ]
     if kept:
-        await conn.execute(
-            update(alert_group)
-            .where(alert_group.c.group_key == bindparam("b_key"))
-            .values(
-                flush_at=bindparam("b_next", type_=alert_group.c.flush_at.type),
-                last_flush_at=bindparam("b_last", type_=alert_group.c.last_flush_at.type),
-                lease_owner=None,
-                lease_until=None,
-            ),
-            kept,
-        )
+        await conn.execute(_FINISH, kept)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,15 +41,24 @@ def dialect_insert(conn: AsyncConnection, table: Any) -> Any:
     return dialect.insert(table)
 
 
+# The statements every ingest and every flush runs are built once, with bound parameters (expanding
+# ones for key lists): composing a statement cost more than running it on SQLite.
+KEYS: BindParameter[list[str]] = bindparam("b_keys", expanding=True)
+_LOCK = select(alert_group).where(alert_group.c.group_key.in_(KEYS))
+_LOCK_PG = _LOCK.order_by(alert_group.c.group_key).with_for_update()
+_CREATE = {
+    name: dialect.insert(alert_group).on_conflict_do_nothing().returning(alert_group.c.group_key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 async def lock(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow]:
     """Read groups, locking them on PostgreSQL in key order so a dispatcher mid-flush finishes first."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    query = select(alert_group).where(alert_group.c.group_key.in_(wanted))
-    if conn.dialect.name == "postgresql":
-        query = query.order_by(alert_group.c.group_key).with_for_update()
-    return {row.group_key: group_row(row) for row in (await conn.execute(query)).all()}
+    query = _LOCK_PG if conn.dialect.name == "postgresql" else _LOCK
+    return {row.group_key: group_row(row) for row in (await conn.execute(query, {"b_keys": wanted})).all()}
 
 
 async def create(conn: AsyncConnection, groups: Sequence[NewGroup], now: datetime) -> set[str]:
@@ -68,7 +77,7 @@ async def create(conn: AsyncConnection, groups: Sequence[NewGroup], now: datetim
         }
         for g in groups
     ]
-    query = dialect_insert(conn, alert_group).on_conflict_do_nothing().returning(alert_group.c.group_key)
+    query = _CREATE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     return {row.group_key for row in await conn.execute(query, rows)}
 
 

@@ -30,6 +30,11 @@ class NewNotification:
     alert_ids: tuple[int, ...]
 
 
+# Built once: every flush runs them.
+_INSERT = insert(notification).returning(notification.c.id, notification.c.idempotency_key)
+_LINK = insert(notification_alert)
+
+
 async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> list[int]:
     """Insert the rows and their alert links in two statements; returns the new ids in order."""
     if not rows:
@@ -37,7 +42,7 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
     # One payload often serves several rows (every channel of a group): serialise it once.
     payloads = {id(r.payload): payload_json(r.payload) for r in rows}
     result = await conn.execute(
-        insert(notification).returning(notification.c.id, notification.c.idempotency_key),
+        _INSERT,
         [
             {
                 "idempotency_key": r.idempotency_key,
@@ -65,7 +70,7 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
         for aid in sorted(set(r.alert_ids))
     ]
     if links:
-        await conn.execute(insert(notification_alert), links)
+        await conn.execute(_LINK, links)
     return ids
 
 
