@@ -41,3 +41,12 @@ def test_the_column_type_uses_it_on_sqlite_only() -> None:
 
     assert UtcDateTime().bind_processor(sqlite.dialect()) is sqlite_datetime_text
     assert UtcDateTime().bind_processor(postgresql.dialect()) is not sqlite_datetime_text
+
+
+def test_the_same_datetime_bound_again_and_others_in_between_keep_their_own_text() -> None:
+    now = datetime(2026, 11, 27, 19, 0, 0, 5, tzinfo=timezone(timedelta(hours=9)))
+    other = datetime(2026, 11, 27, 10, 0, 0, 5, tzinfo=UTC)
+    texts = [sqlite_datetime_text(v) for v in (now, now, other, now, other)]
+    assert texts == ["2026-11-27 10:00:00.000005"] * 5  # one instant, two zones
+    later = datetime(2026, 11, 27, 10, 0, 1, tzinfo=UTC)
+    assert [sqlite_datetime_text(v) for v in (later, now)] == ["2026-11-27 10:00:01.000000", texts[0]]

@@ -47,6 +47,17 @@ def sqlite_datetime_text(value: datetime | None) -> str | None:
     SQLAlchemy's output."""
     if value is None:
         return None
+    global _last_bound
+    last = _last_bound  # one read: another thread may replace it meanwhile
+    if last[0] is value:
+        return last[1]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; use timezone-aware UTC")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_bound = (value, text)
+    return text
+
+
+# The last datetime bound and its text: a batch binds the same `now` object into most rows and columns
+# (first seen, last seen, state changed, event times), so the same object is formatted once.
+_last_bound: tuple[datetime | None, str] = (None, "")
