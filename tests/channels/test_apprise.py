@@ -43,3 +43,25 @@ def test_an_unknown_url_is_a_config_error_and_describe_hides_secrets() -> None:
     assert "urls[0]" in str(caught.value)
     ch, _ = channel("json://user:topsecret@127.0.0.1:8080/x")
     assert "topsecret" not in str(ch.describe())
+
+
+def test_apprise_is_loaded_only_by_a_hub_with_an_apprise_channel() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from alerthub.config.models import Config
+from alerthub.hub import build_hub
+from alerthub.api.app import create_app
+create_app(build_hub(Config.model_validate({CONFIG})))
+print("apprise" in sys.modules)
+"""
+    with_apprise = '{"channels": [{"name": "a", "type": "apprise", "urls": ["json://127.0.0.1:9/x"]}]}'
+    loaded = [
+        subprocess.run(
+            [sys.executable, "-c", code.replace("{CONFIG}", config)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for config in ("{}", with_apprise)
+    ]
+    assert loaded == ["False", "True"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
-import apprise
 import httpx
 
 from alerthub.channels.base import SendResult, ThreadStyle
@@ -23,6 +22,10 @@ class AppriseChannel:
     threads: ClassVar[ThreadStyle] = "none"
 
     def __init__(self, config: AppriseChannelConfig) -> None:
+        # Apprise and the requests stack under it are a tenth of an idle hub's memory: loaded by hubs
+        # that have an Apprise channel only.
+        import apprise
+
         self.config = config
         self.name = config.name
         self._apprise = apprise.Apprise()
