@@ -8,7 +8,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+import orjson
+from sqlalchemy import BigInteger, String, bindparam, func, insert, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload, NotificationStatus
@@ -32,7 +35,20 @@ class NewNotification:
 
 # Built once: every flush runs them.
 _INSERT = insert(notification).returning(notification.c.id, notification.c.idempotency_key)
-_LINK = insert(notification_alert)
+
+
+def _links(dialect: str) -> Any:
+    """One parameter set per notification, its alert ids as one array: a grown group's message links a
+    hundred alerts, and SQLAlchemy's work per parameter set was most of the cost of writing the links."""
+    nid = sql_cast(bindparam("b_nid"), BigInteger)
+    if dialect == "postgresql":
+        ids: Any = func.unnest(sql_cast(bindparam("b_ids"), postgresql.ARRAY(BigInteger))).column_valued()
+    else:
+        ids = func.json_each(bindparam("b_ids", type_=String)).table_valued("value").c.value
+    return insert(notification_alert).from_select(["notification_id", "alert_id"], select(nid, ids))
+
+
+_LINKS = {name: _links(name) for name in ("postgresql", "sqlite")}
 
 
 async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> list[int]:
@@ -64,13 +80,14 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
     # insert the rows one statement each.
     by_key = {row.idempotency_key: row.id for row in result}
     ids = [by_key[r.idempotency_key] for r in rows]
+    pg = conn.dialect.name == "postgresql"
     links = [
-        {"notification_id": nid, "alert_id": aid}
+        {"b_nid": nid, "b_ids": ids_ if pg else orjson.dumps(ids_).decode()}
         for nid, r in zip(ids, rows, strict=True)
-        for aid in sorted(set(r.alert_ids))
+        if (ids_ := sorted(set(r.alert_ids)))
     ]
     if links:
-        await conn.execute(_LINK, links)
+        await conn.execute(_LINKS["postgresql" if pg else "sqlite"], links)
     return ids
 
 
