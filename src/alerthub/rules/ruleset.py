@@ -18,6 +18,7 @@ class RuleSet:
         self._rules: dict[str, Rule] = {}
         for rule in rules:
             self._rules[rule.name] = rule
+        self._passthrough: dict[tuple[str, str], Rule] = {}
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules.values())
@@ -38,4 +39,18 @@ class RuleSet:
         return rule
 
     def passthrough_for(self, name: str, source: str) -> Rule:
-        return self._rules.get(name) or Rule(name=name, source=source, severity=Severity.WARNING)
+        known = self._rules.get(name)
+        if known is not None:
+            return known
+        # Senders repeat their alert names, and building a rule per signal was 5% of an ingest: keep the
+        # recent ones. Bounded, since the names come from outside.
+        key = (name, source)
+        rule = self._passthrough.get(key)
+        if rule is None:
+            if len(self._passthrough) >= _PASSTHROUGH_KEPT:
+                self._passthrough.clear()
+            rule = self._passthrough[key] = Rule(name=name, source=source, severity=Severity.WARNING)
+        return rule
+
+
+_PASSTHROUGH_KEPT = 1024
