@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -23,7 +23,7 @@ from alerthub.domain.alert import Alert
 from alerthub.hub import Hub
 from alerthub.ingest.poller import Poller, PollerMetrics, Schedule, Sleep, Supervisor
 from alerthub.store.alert_queries import AlertFilter
-from support.standins import Reply, Request
+from support.standins import LoopbackHTTPServer, Reply, Request
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -52,8 +52,7 @@ class FakeAPI:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

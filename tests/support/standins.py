@@ -49,6 +49,14 @@ class Reply:
     text: str | None = None
 
 
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose listen backlog holds a burst: `http.server`'s default of 5 reset
+    connections beyond about eight at once, which a channel sending a wave in parallel exceeds."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class StandIn:
     """A threaded HTTP server; subclasses implement `answer(request) -> Reply`. `fail_next(reply, n)`
     scripts the next n answers (a 500, a deleted webhook)."""
@@ -74,8 +82,7 @@ class StandIn:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
