@@ -11,6 +11,7 @@ from sqlalchemy import event, update
 from alerthub.config.models import Config
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.hub import Hub
+from alerthub.pipeline import dispatcher as dispatcher_module
 from alerthub.store import group_claims
 from alerthub.store.tables import alert_group
 from support.clock import FakeClock
@@ -143,3 +144,25 @@ async def test_new_alerts_cost_the_grouping_hook_no_membership_read(hub: Hub, cl
     clock.advance(30)
     assert await dispatcher(hub).run_once() == 0, "resolved before any notification: nothing to send"
     assert await groups_table(hub) == [], "the resolved alerts left their groups"
+
+
+async def test_a_pass_takes_due_groups_up_to_its_member_budget_and_the_rest_next(
+    hub: Hub, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "_MEMBERS_PER_PASS", 7)
+    await storm(hub, alerts=9, services=3, per_request=9)  # three groups of three
+    clock.advance(30)
+    d = dispatcher(hub)
+    assert await d.run_once() == 4, "two groups (six members) fit, the third would not"
+    assert await d.run_once() == 2, "the third goes in the next pass"
+    assert await d.run_once() == 0
+
+
+async def test_a_group_bigger_than_the_member_budget_still_goes_alone(
+    hub: Hub, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "_MEMBERS_PER_PASS", 1)
+    await storm(hub, alerts=9, services=3, per_request=9)
+    clock.advance(30)
+    d = dispatcher(hub)
+    assert [await d.run_once() for _ in range(4)] == [2, 2, 2, 0]

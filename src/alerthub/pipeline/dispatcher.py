@@ -36,7 +36,7 @@ from alerthub.pipeline.grouping import Scheduled
 from alerthub.pipeline.metrics import pipeline_metrics
 from alerthub.store import group_claims, group_timers, groups
 from alerthub.store.database import Database
-from alerthub.store.groups import FiringAlert
+from alerthub.store.groups import FiringAlert, GroupRow
 from alerthub.telemetry import Metrics
 
 __all__ = ["Dispatcher", "PipelineSetup"]
@@ -49,6 +49,8 @@ _ERROR_PAUSE = 1.0
 _BUSY_ELSEWHERE = 0.05
 # Groups flushed in one transaction at most: bounds how long one pass holds SQLite's single writer.
 _PER_PASS = 200
+# Members flushed in one pass at most (unless one group alone is bigger): see `_within_budget`.
+_MEMBERS_PER_PASS = 2_000
 # Ingest transactions in flight at once whose flushes await their commit (PostgreSQL runs a few).
 _UNCOMMITTED = 64
 
@@ -90,10 +92,12 @@ class Dispatcher:
         firing = await self._firing()
         try:
             async with self.db.write() as conn:
-                due = await group_claims.lock_due(conn, now, _PER_PASS)
+                locked = await group_claims.lock_due(conn, now, _PER_PASS)
+                due = await self._within_budget(conn, locked)
                 stages = await self.flusher.stages(conn, now, firing) if due else []
                 plans = await self.flusher.flush(conn, due, stages, now)
-                next_at = await group_timers.next_due(conn, now) if len(due) < _PER_PASS else now
+                more = len(locked) == _PER_PASS or len(due) < len(locked)
+                next_at = now if more else await group_timers.next_due(conn, now)
         except Exception:
             # One bad group must not hold back the others: flush them one by one, each under a lease.
             logger.exception("flush pass failed; flushing its groups one by one", extra={"owner": self.owner})
@@ -132,6 +136,22 @@ class Dispatcher:
         asleep_until = self._asleep_until
         if found.earliest is not None and (asleep_until is None or found.earliest < asleep_until):
             self.wake.set()
+
+    @staticmethod
+    async def _within_budget(conn: AsyncConnection, locked: list[GroupRow]) -> list[GroupRow]:
+        """The first due groups whose members fit `_MEMBERS_PER_PASS` (at least one group): a pass over a
+        storm's hundred full groups held the loop and the writer for a third of a second, with every
+        request and every send behind it. The rest stay due and the loop goes round at once."""
+        if len(locked) < 2:
+            return locked
+        sizes = await group_timers.sizes(conn, [g.group_key for g in locked])
+        total, out = 0, list[GroupRow]()
+        for group in locked:
+            total += sizes.get(group.group_key, 0)
+            if out and total > _MEMBERS_PER_PASS:
+                break
+            out.append(group)
+        return out
 
     async def _firing(self) -> list[FiringAlert]:
         """Every firing alert, the possible sources of inhibition: read on the reader, outside the write
@@ -181,10 +201,9 @@ class Dispatcher:
             pause = 0.0
             try:
                 taken, _, next_at = await self._pass()
-                if taken < _PER_PASS:
-                    pause = self._seconds_until(next_at)
-                    if pause == 0 and not taken:
-                        pause = _BUSY_ELSEWHERE  # due, but another instance's flush holds them right now
+                pause = self._seconds_until(next_at)  # 0 after a full pass: more may be due
+                if pause == 0 and not taken:
+                    pause = _BUSY_ELSEWHERE  # due, but another instance's flush holds them right now
             except Exception:
                 logger.exception("dispatcher pass failed", extra={"owner": self.owner})
                 self.metrics.loop_errors.labels("dispatcher").inc()

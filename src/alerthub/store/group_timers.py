@@ -86,6 +86,13 @@ class Flushed:
     ticked_at: datetime | None = None  # the flush's time for the group's timer (default: the pass's `now`)
 
 
+async def sizes(conn: AsyncConnection, group_keys: Sequence[str]) -> dict[str, int]:
+    """How many members each group has (a group with none is left out)."""
+    if not group_keys:
+        return {}
+    return {r[0]: r[1] for r in (await conn.execute(_COUNT, {"b_keys": sorted(set(group_keys))})).all()}
+
+
 async def finish_flushes(conn: AsyncConnection, flushed: Sequence[Flushed], now: datetime) -> None:
     """Record a pass's flushes, a fixed number of statements for any number of groups: member states,
     the members gone, each group's next due time with its lease released; an emptied group goes."""
