@@ -61,3 +61,15 @@ async def test_dispose_waits_for_a_running_checkpoint_and_the_data_is_in_the_fil
 
     with sqlite3.connect(path) as plain:
         assert plain.execute("SELECT count(*) FROM scratch").fetchone() == (50,)
+
+
+async def test_a_database_used_again_after_dispose_still_checkpoints_off_the_loop(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'hub.db'}", checkpoint_every=0)
+    await _write_many(db, 10)
+    await db.dispose()  # SQLAlchemy engines reconnect after dispose; so must the checkpoints
+    try:
+        await _write_many(db, COMMITS)
+        wal = (tmp_path / "hub.db-wal").stat().st_size
+    finally:
+        await db.dispose()
+    assert wal < 2.5 * RESTART_FRAMES * PAGE

@@ -105,7 +105,6 @@ class Database:
     async def dispose(self) -> None:
         if self._checkpointer is not None:
             await self._checkpointer.close()
-            self._checkpointer = None
         await self.engine.dispose()
         if self._reader is not self.engine:
             await self._reader.dispose()

@@ -46,7 +46,7 @@ class WalCheckpointer:
         self.clock = clock
         self._last = clock()
         self._running: asyncio.Task[None] | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+        self._executor: ThreadPoolExecutor | None = None  # made at the first checkpoint, again after close()
         self._conn: sqlite3.Connection | None = None  # used on the executor's one thread only
 
     def after_commit(self) -> None:
@@ -61,17 +61,23 @@ class WalCheckpointer:
         self._running.add_done_callback(_report)
 
     async def close(self) -> None:
+        """Waits for a running checkpoint and closes its connection; a later commit starts afresh."""
         if self._running is not None:
             await asyncio.wait([self._running])
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close_connection)
-        self._executor.shutdown(wait=False)
+            self._running = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, self._close_connection)
+            executor.shutdown(wait=False)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        frames = await loop.run_in_executor(self._executor, self._checkpoint)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+        executor, loop = self._executor, asyncio.get_running_loop()
+        frames = await loop.run_in_executor(executor, self._checkpoint)
         if frames >= RESTART_FRAMES:
             async with self.write_lock:
-                await loop.run_in_executor(self._executor, self._checkpoint)
+                await loop.run_in_executor(executor, self._checkpoint)
 
     def _checkpoint(self) -> int:
         """Copies what it can back into the database file; returns the frames in the log."""
