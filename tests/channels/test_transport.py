@@ -190,3 +190,19 @@ async def test_headers_and_body_arrive_as_sent(http: httpx.AsyncClient, receiver
     assert (seen.path, seen.query, seen.body) == ("/hook", {"a": ["1"]}, b'{"x":1}')
     assert seen.headers["X-Sig"] == "abc"
     assert seen.headers["Content-Length"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("X-Note", "ok\r\nX-Injected: 1"), ("X-Note", "ok\nHost: evil"), ("X-Bad Name", "v"), ("X-Nul", "a\x00b")],
+)
+async def test_a_header_that_would_break_the_request_apart_is_refused_before_sending(
+    http: httpx.AsyncClient, name: str, value: str
+) -> None:
+    server = RawServer(reply(OK))
+    url = await server.start()
+    with pytest.raises(DeliveryError) as refused:
+        await request(http, "POST", url, content=b"{}", headers={name: value}, seconds=5)
+    assert not refused.value.retryable and "header" in str(refused.value)
+    assert server.connections == 0 and server.bodies == []
+    server.server.close()

@@ -111,6 +111,8 @@ async def request(
         )
     except httpx.TimeoutException as exc:
         raise DeliveryError(f"timed out after {seconds:g}s: {type(exc).__name__}", retryable=True) from exc
+    except httpx.LocalProtocolError as exc:  # our request cannot be sent as it is (a header with a line break)
+        raise DeliveryError(f"request refused before sending: {exc}", retryable=False) from exc
     except httpx.TransportError as exc:
         raise DeliveryError(f"cannot connect: {type(exc).__name__}: {exc}", retryable=True) from exc
     classify_http(response)

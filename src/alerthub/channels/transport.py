@@ -13,6 +13,7 @@ inactivity, like httpx's). No proxies, no HTTP/2, no request streaming beyond re
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from typing import cast
 
@@ -258,9 +259,17 @@ async def _serialise(request: httpx.Request) -> bytes:
         headers.append((b"Content-Length", str(len(body)).encode()))
     lines = [request.method.encode(), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
     for name, value in headers:
+        # httpx accepts a line break in a header value (httpcore's h11 refuses it at send time): written as
+        # is, it would start a header or a request of its own. Refused here as h11 would.
+        if not _TOKEN.fullmatch(name) or _BREAK.search(value):
+            raise httpx.LocalProtocolError(f"illegal header {name!r}: a name must be a token, a value one line")
         lines += [name, b": ", value, b"\r\n"]
     lines += [b"\r\n", body]
     return b"".join(lines)
+
+
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BREAK = re.compile(rb"[\r\n\x00]")
 
 
 def _default_port(scheme: str) -> int:
