@@ -206,3 +206,20 @@ async def test_a_header_that_would_break_the_request_apart_is_refused_before_sen
     assert not refused.value.retryable and "header" in str(refused.value)
     assert server.connections == 0 and server.bodies == []
     server.server.close()
+
+
+async def test_an_answer_with_endless_headers_is_cut_off(http: httpx.AsyncClient) -> None:
+    header_flood = b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"y" * 1000 + b"\r\n"
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(header_flood)
+        for _ in range(200):  # 200 KB of headers and counting, never a blank line
+            writer.write(b"X-More: " + b"z" * 1000 + b"\r\n")
+            await writer.drain()
+
+    server = RawServer(flood)
+    url = await server.start()
+    with pytest.raises(DeliveryError) as failed:
+        await request(http, "POST", url, content=b"{}", seconds=5)
+    assert failed.value.retryable and "headers larger than" in str(failed.value)
+    server.server.close()

@@ -21,10 +21,15 @@ import httptools
 import httpx
 
 MAX_BODY = 4 * 1024 * 1024  # a service's answer is a few KB; beyond this the rest is dropped
+MAX_HEAD = 64 * 1024  # status line and headers: a server sending more is not answering (h11 stops at 16 KiB)
 KEEPALIVE = 5.0  # seconds an idle connection is kept, httpx's default
 MAX_IDLE = 32  # idle connections kept per origin
 
 Origin = tuple[str, str, int]
+
+
+class _HeadTooLargeError(Exception):
+    pass
 
 
 class _Connection(asyncio.Protocol):
@@ -45,6 +50,7 @@ class _Connection(asyncio.Protocol):
         self.chunks: list[bytes] = []
         self.size = 0
         self.reason = b""
+        self.head_size = 0
         self.got_bytes = False
         self.headers_done = False
         self.delimited = False  # Content-Length or chunked: the body's end is known without a close
@@ -64,7 +70,9 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserUpgrade:
             self._fail(httpx.RemoteProtocolError("unexpected protocol upgrade"))
         except httptools.HttpParserError as exc:
-            self._fail(httpx.RemoteProtocolError(f"malformed response: {exc}"))
+            # An exception raised in a callback reaches us wrapped, with ours as its context.
+            ours = exc.__context__ if isinstance(exc.__context__, _HeadTooLargeError) else None
+            self._fail(httpx.RemoteProtocolError(str(ours) if ours else f"malformed response: {exc}"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -82,6 +90,9 @@ class _Connection(asyncio.Protocol):
         self.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self.head_size += len(name) + len(value)
+        if self.head_size > MAX_HEAD:
+            raise _HeadTooLargeError(f"response headers larger than {MAX_HEAD} bytes")
         self.headers.append((name, value))
         lowered = name.lower()
         if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
