@@ -33,6 +33,7 @@ from alerthub.domain.notification import Notification, NotificationPayload
 from alerthub.errors import DeliveryError
 from alerthub.store import channel_state, deliveries
 from alerthub.store.database import Database
+from alerthub.telemetry import LoopFailureLog
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class DeliveryWorker:
         self.wake = wake or asyncio.Event()
         self.rand = rand
         self.on_error = on_error
+        self.log_pass_failure = LoopFailureLog(logger, "delivery pass failed; trying again shortly")
         self.policy = RetryPolicy.from_config(config.delivery)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:100]
         self.configs: dict[str, ChannelConfig] = {c.name: c for c in config.channels}
@@ -86,7 +88,7 @@ class DeliveryWorker:
                         delay = await self._dispatch(http)
                     except Exception:
                         # The loop boundary: one bad pass must not stop delivery for good.
-                        logger.exception("delivery pass failed; trying again shortly")
+                        self.log_pass_failure()
                         self.on_error()
                         delay = POLL
                     await _nap(self.wake, delay)

@@ -37,7 +37,7 @@ from alerthub.pipeline.metrics import pipeline_metrics
 from alerthub.store import group_claims, group_timers, groups
 from alerthub.store.database import Database
 from alerthub.store.groups import FiringAlert, GroupRow
-from alerthub.telemetry import Metrics
+from alerthub.telemetry import LoopFailureLog, Metrics
 
 __all__ = ["Dispatcher", "PipelineSetup"]
 
@@ -76,6 +76,7 @@ class Dispatcher:
         self.wake_delivery = wake_delivery
         self.lease = lease
         self.owner = f"{socket.gethostname()[:60]}:{uuid.uuid4().hex[:12]}"
+        self.log_pass_failure = LoopFailureLog(logger, "dispatcher pass failed")
         # Flushes made inside another transaction (`flush_new`), counted once it has committed.
         self._uncommitted: dict[int, _Uncommitted] = {}
         # Until when the loop sleeps (None: it is in a pass and will look again anyway).
@@ -195,6 +196,13 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """The background loop: flush what is due, then sleep until woken or the next group is due. A
         full pass means more may be due: the loop goes round again at once instead of sleeping."""
+        stopping = asyncio.ensure_future(_wake_on(stop, self.wake))  # a stop wakes the loop as work does
+        try:
+            await self._loop(stop)
+        finally:
+            stopping.cancel()
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._asleep_until = None
             self.wake.clear()
@@ -205,11 +213,11 @@ class Dispatcher:
                 if pause == 0 and not taken:
                     pause = _BUSY_ELSEWHERE  # due, but another instance's flush holds them right now
             except Exception:
-                logger.exception("dispatcher pass failed", extra={"owner": self.owner})
+                self.log_pass_failure(extra={"owner": self.owner})
                 self.metrics.loop_errors.labels("dispatcher").inc()
                 pause = _ERROR_PAUSE
             self._asleep_until = self.clock() + timedelta(seconds=pause)
-            await _wait_any(stop, self.wake, pause)
+            await _nap(self.wake, pause)
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:
@@ -224,14 +232,16 @@ class _Uncommitted:
     earliest: datetime | None
 
 
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    if seconds <= 0 or wake.is_set() or stop.is_set():
+async def _nap(wake: asyncio.Event, seconds: float) -> None:
+    """Until `wake` is set or `seconds` have passed. Awaiting the event itself resumes on the loop's next
+    turn after `set()`; waiting on tasks that wrap it (asyncio.wait) took three turns."""
+    if seconds <= 0 or wake.is_set():
         return
-    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in waiters:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
+async def _wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    await stop.wait()
+    wake.set()
