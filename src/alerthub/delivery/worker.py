@@ -31,6 +31,7 @@ from alerthub.delivery.retry import RetryPolicy, decide
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import Notification, NotificationPayload
 from alerthub.errors import DeliveryError
+from alerthub.loops import nap, wake_on
 from alerthub.store import channel_state, deliveries
 from alerthub.store.database import Database
 from alerthub.telemetry import LoopFailureLog
@@ -80,7 +81,7 @@ class DeliveryWorker:
         """Claim, hand the rows to their channels' lanes, and look again on a wake without waiting for
         the sends: rows that fall due while others are in flight go out at once."""
         async with self.http_client() as http:
-            stopping = asyncio.ensure_future(_wake_on(stop, self.wake))  # a stop wakes the loop as work does
+            stopping = asyncio.ensure_future(wake_on(stop, self.wake))  # a stop wakes the loop as work does
             try:
                 while not stop.is_set():
                     self.wake.clear()
@@ -91,7 +92,7 @@ class DeliveryWorker:
                         self.log_pass_failure()
                         self.on_error()
                         delay = POLL
-                    await _nap(self.wake, delay)
+                    await nap(self.wake, delay)
                 await self._settle()
             finally:
                 stopping.cancel()
@@ -326,21 +327,3 @@ def _payload(row: Notification) -> NotificationPayload | None:
         return NotificationPayload.from_json(row.payload)
     except (TypeError, ValueError, KeyError, AttributeError):
         return None
-
-
-async def _nap(wake: asyncio.Event, seconds: float) -> None:
-    """Until `wake` is set or `seconds` have passed. Awaiting the event itself resumes this task on the
-    loop's next turn after `set()`; waiting on tasks wrapping it (asyncio.wait) took three turns, each
-    as long as whatever else the loop had queued (request handlers, under load)."""
-    if seconds <= 0 or wake.is_set():
-        return
-    try:
-        async with asyncio.timeout(seconds):
-            await wake.wait()
-    except TimeoutError:
-        pass
-
-
-async def _wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
-    await stop.wait()
-    wake.set()

@@ -17,7 +17,6 @@ round trip through aiosqlite's thread, which at group_wait 0 was the larger part
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import uuid
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import AlertChange
 from alerthub.domain.clock import Clock
+from alerthub.loops import nap, wake_on
 from alerthub.pipeline.batch import Stage
 from alerthub.pipeline.flush import FlushPlan
 from alerthub.pipeline.flusher import Flusher, PipelineSetup
@@ -196,7 +196,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """The background loop: flush what is due, then sleep until woken or the next group is due. A
         full pass means more may be due: the loop goes round again at once instead of sleeping."""
-        stopping = asyncio.ensure_future(_wake_on(stop, self.wake))  # a stop wakes the loop as work does
+        stopping = asyncio.ensure_future(wake_on(stop, self.wake))  # a stop wakes the loop as work does
         try:
             await self._loop(stop)
         finally:
@@ -217,7 +217,7 @@ class Dispatcher:
                 self.metrics.loop_errors.labels("dispatcher").inc()
                 pause = _ERROR_PAUSE
             self._asleep_until = self.clock() + timedelta(seconds=pause)
-            await _nap(self.wake, pause)
+            await nap(self.wake, pause)
 
     def _seconds_until(self, due: datetime | None) -> float:
         if due is None:
@@ -230,18 +230,3 @@ class _Uncommitted:
     changes: Sequence[AlertChange]
     plans: list[FlushPlan]
     earliest: datetime | None
-
-
-async def _nap(wake: asyncio.Event, seconds: float) -> None:
-    """Until `wake` is set or `seconds` have passed. Awaiting the event itself resumes on the loop's next
-    turn after `set()`; waiting on tasks that wrap it (asyncio.wait) took three turns."""
-    if seconds <= 0 or wake.is_set():
-        return
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await wake.wait()
-
-
-async def _wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
-    await stop.wait()
-    wake.set()

@@ -1,0 +1,23 @@
+"""Waiting in the background loops (dispatcher, delivery): woken by work, by a stop, or by time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+
+async def nap(wake: asyncio.Event, seconds: float) -> None:
+    """Until `wake` is set or `seconds` have passed. Awaiting the event itself resumes this task on the
+    loop's next turn after `set()`; waiting on tasks wrapping it (asyncio.wait) took three turns, each as
+    long as whatever else the loop had queued (request handlers, under load)."""
+    if seconds <= 0 or wake.is_set():
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
+async def wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    """Run beside a loop that naps on `wake`: a stop wakes it as work does."""
+    await stop.wait()
+    wake.set()
