@@ -1,10 +1,10 @@
-"""How the background loops wait: a wake is noticed on the loop's next turn, a stop wakes them too."""
+"""How the background loops wait: a wake is noticed on the loop's next turn, a stop ends any wait."""
 
 from __future__ import annotations
 
 import asyncio
 
-from alerthub.loops import nap, wake_on
+from alerthub.loops import nap, wait_or_stop, wake_on
 
 
 async def test_a_wake_ends_the_nap_on_the_next_turn_of_the_loop() -> None:
@@ -34,3 +34,12 @@ async def test_a_stop_wakes_a_napping_loop() -> None:
     stop.set()
     await asyncio.wait_for(napping, timeout=5)
     assert wake.is_set() and relay.done()
+
+
+async def test_wait_or_stop_says_whether_a_stop_ended_the_wait() -> None:
+    stop = asyncio.Event()
+    assert await wait_or_stop(0.01, stop) is False
+    waiting = asyncio.create_task(wait_or_stop(3600, stop))
+    await asyncio.sleep(0)
+    stop.set()
+    assert await asyncio.wait_for(waiting, timeout=5) is True

@@ -1,4 +1,4 @@
-"""Waiting in the background loops (dispatcher, delivery): woken by work, by a stop, or by time."""
+"""Waiting in the background loops: woken by work, by a stop, or by time."""
 
 from __future__ import annotations
 
@@ -15,6 +15,15 @@ async def nap(wake: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await wake.wait()
+
+
+async def wait_or_stop(seconds: float, stop: asyncio.Event) -> bool:
+    """Sleep `seconds`, or less if `stop` is set meanwhile; whether it was."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=max(seconds, 0.0))
+    except TimeoutError:
+        return False
+    return True
 
 
 async def wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:

@@ -22,6 +22,7 @@ from alerthub.domain.clock import Clock
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import SourceError, StoreError
 from alerthub.ingest.series import entry_key, resolved_signal, series_entry, series_key
+from alerthub.loops import wait_or_stop
 from alerthub.store import monitors as monitor_store
 from alerthub.store.database import Database
 from alerthub.store.monitors import MonitorState
@@ -85,14 +86,6 @@ class PollerMetrics:
             ["monitor"],
             registry=registry,
         )
-
-
-async def wait_or_stop(seconds: float, stop: asyncio.Event) -> bool:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=max(seconds, 0.0))
-    except TimeoutError:
-        return False
-    return True
 
 
 class Supervisor:

@@ -8,7 +8,6 @@ and at once after a change made through this service.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import secrets
@@ -20,6 +19,7 @@ from datetime import datetime, timedelta
 from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
 from alerthub.errors import ConflictError, InputError, NotFoundError, Problem, StoreUnavailableError
+from alerthub.loops import wait_or_stop
 from alerthub.services.auth_policy import LoginLimiter
 from alerthub.services.credentials import (
     Principal,
@@ -145,8 +145,7 @@ class AuthService:
     ) -> None:
         log_failure = LoopFailureLog(logger, "recording token use failed")
         while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every)
+            await wait_or_stop(every, stop)
             try:
                 await self.flush_usage()
             except Exception:  # a loop boundary: log and try again next time

@@ -9,7 +9,6 @@ A checker raises `heartbeat_missing` for each heartbeat past its promise; the ne
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from alerthub.domain.heartbeat import Heartbeat, HeartbeatStatus
 from alerthub.domain.labels import fingerprint
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import ConflictError, NotFoundError
+from alerthub.loops import wait_or_stop
 from alerthub.services.ingest import IngestService
 from alerthub.store import alerts as alert_store
 from alerthub.store import heartbeats as store
@@ -155,8 +155,7 @@ class HeartbeatService:
             except Exception:
                 self.log_failure(extra={"loop": "heartbeats"})
                 self.metrics.loop_errors.labels("heartbeats").inc()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), CHECK_EVERY.total_seconds())
+            await wait_or_stop(CHECK_EVERY.total_seconds(), stop)
 
     async def lead(self, owner: str, now: datetime) -> bool:
         """With several instances on one database, one checks at a time (no doubled alerts); the lease

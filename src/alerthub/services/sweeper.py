@@ -7,11 +7,11 @@ the alert must resolve by itself, or a crashed Prometheus would leave alerts fir
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
 from alerthub.domain.clock import Clock
+from alerthub.loops import wait_or_stop
 from alerthub.rules.lifecycle import resolve
 from alerthub.services.hooks import Hooks
 from alerthub.store import alerts as alert_store
@@ -48,5 +48,4 @@ class Sweeper:
             except Exception:
                 self.log_failure()
                 self.metrics.loop_errors.labels("sweeper").inc()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), SWEEP_EVERY.total_seconds())
+            await wait_or_stop(SWEEP_EVERY.total_seconds(), stop)
