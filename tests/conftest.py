@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,6 +24,21 @@ from support.databases import (
 from support.standins import DiscordStandIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Messages write times in the machine's zone when none is configured: the tests' machine is in UTC,
+# wherever it really is (and every `alerthub serve` they start inherits it).
+os.environ["TZ"] = "UTC"
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logging() -> Iterator[None]:
+    """A command run in-process (`serve` through CliRunner, `configure_logging` itself) points the root
+    logger at a stream pytest closes after the test; later threads' log lines would fail on it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

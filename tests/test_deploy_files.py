@@ -4,7 +4,9 @@ health check command works against a real server."""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import shlex
 import shutil
@@ -24,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_VARIABLES = {
     "SMTP_SERVER", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "ALERT_EMAIL_TO", "DISCORD_WEBHOOK_URL",
     "SENTRY_TOKEN", "SENTRY_ORG", "HETRIXTOOLS_API_KEY", "GA4_PROPERTY_ID", "GOOGLE_APPLICATION_CREDENTIALS",
-    "ALERTHUB_DATABASE_URL",
+    "ALERTHUB_DATABASE_URL", "ALERTHUB_ADMIN_TOKEN", "ALERTHUB_ADMIN_PASSWORD",
 }  # fmt: skip
+ENTRYPOINT_SCRIPT = ROOT / "deploy" / "docker-entrypoint.sh"
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -55,12 +58,30 @@ def parse_serve(args: list[str]) -> dict[str, Any]:
         return dict(ctx.params)
 
 
-def test_dockerfile_entrypoint_is_the_command_the_tests_run() -> None:
+def entrypoint_argv(tmp_path: Path, *args: str) -> list[str]:
+    """What the image's entrypoint script passes to `alerthub`, seen by a fake one on PATH."""
+    fake = tmp_path / "bin" / "alerthub"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin"}
+    result = subprocess.run([str(ENTRYPOINT_SCRIPT), *args], capture_output=True, text=True, timeout=10, env=env)
+    assert result.returncode == 0, result.stderr
+    value = json.loads(result.stdout)
+    assert isinstance(value, list)
+    return value
+
+
+def test_dockerfile_entrypoint_is_the_command_the_tests_run(tmp_path: Path) -> None:
     steps = dockerfile()
     [entrypoint] = [exec_form(args) for kind, args in steps if kind == "ENTRYPOINT"]
     [cmd] = [exec_form(args) for kind, args in steps if kind == "CMD"]
-    assert entrypoint == list(SERVE_COMMAND)
-    params = parse_serve(cmd)
+    # The script is copied to the name the ENTRYPOINT runs, and given the CMD's options it runs serve.
+    assert ("COPY", f"--chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/{entrypoint[0]}") in steps
+    argv = entrypoint_argv(tmp_path, *entrypoint[1:], *cmd)
+    assert argv[:2] == [SERVE_COMMAND[1], "--wait-for-credentials"] and argv[2:] == cmd
+    params = parse_serve(argv[1:])
+    assert params["wait_for_credentials"] is True
     assert params["host"] == "0.0.0.0" and params["port"] == 8000 and params["role"].value == "all"
     # The options the image passes are the ones ServerProcess passes to every test server.
     test_command = ServerProcess(Path("x.yaml"), Path("."), port=1).command
@@ -104,7 +125,8 @@ def test_compose_runs_the_seeds_two_services_as_roles_on_postgresql() -> None:
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
-    assert "8000:8000" in services["alert-system"]["ports"] and "ports" not in services["monitoring-service"]
+    # No fixed host port on the service that scales (`--scale alert-system=3`): Docker picks one each.
+    assert services["alert-system"]["ports"] == ["8000"] and "ports" not in services["monitoring-service"]
 
 
 @pytest.mark.e2e
@@ -150,3 +172,85 @@ def test_systemd_unit_verifies(tmp_path: Path) -> None:
     result = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr  # unknown keys are only warnings: none allowed
+
+
+def test_entrypoint_runs_any_other_alerthub_command(tmp_path: Path) -> None:
+    """`docker compose run --rm alert-system tokens create ...` is `alerthub tokens create ...`."""
+    assert entrypoint_argv(tmp_path, "tokens", "create", "--scope", "admin", "--name", "ops") == [
+        "tokens", "create", "--scope", "admin", "--name", "ops",
+    ]  # fmt: skip
+    assert entrypoint_argv(tmp_path, "serve", "--role", "api") == ["serve", "--role", "api"]
+    assert entrypoint_argv(tmp_path) == ["serve", "--wait-for-credentials"]
+
+
+def test_entrypoint_creates_a_token_with_the_real_cli(tmp_path: Path) -> None:
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "ALERTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "HOME": str(tmp_path),
+    }
+    # The database first, as on a fresh host (the waiting API or `... db upgrade` makes it): the CLI makes none.
+    upgraded = subprocess.run(
+        [str(ENTRYPOINT_SCRIPT), "db", "upgrade"], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    run = [str(ENTRYPOINT_SCRIPT), "tokens", "create", "--scope", "admin", "--name", "ops"]
+    created = subprocess.run(run, capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() and "token 'ops' (admin) created" in created.stderr
+    listed = subprocess.run(
+        [str(ENTRYPOINT_SCRIPT), "tokens", "list"], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
+    )
+    assert listed.returncode == 0 and "ops" in listed.stdout, listed.stderr
+
+
+def test_the_image_keeps_sqlite_data_in_a_volume() -> None:
+    steps = dockerfile()
+    final_stage = steps[max(i for i, (kind, _) in enumerate(steps) if kind == "FROM") :]
+    [workdir] = [args for kind, args in final_stage if kind == "WORKDIR"]
+    volumes = [exec_form(args) for kind, args in final_stage if kind == "VOLUME"]
+    assert volumes == [[f"{workdir}/data"]]  # where the default sqlite:///./data/alerthub.db lands
+    assert any(kind == "RUN" and "chown alerthub" in args and f"{workdir}/data" in args for kind, args in final_stage)
+    assert any(kind == "RUN" and "'.[all]'" in args for kind, args in steps), "the image carries every extra"
+
+
+def test_compose_mounts_the_ga4_credentials_file_it_points_at() -> None:
+    for name in ("alert-system", "monitoring-service"):
+        service = compose()["services"][name]
+        inside = "/run/secrets/ga4-credentials.json"
+        assert (
+            service["environment"]["GOOGLE_APPLICATION_CREDENTIALS"] == f"${{GOOGLE_APPLICATION_CREDENTIALS:+{inside}}}"
+        )
+        [mount] = service["volumes"]
+        source, target, mode = mount.rsplit(":", 2)
+        assert (target, mode) == (inside, "ro")
+        assert source == "${GOOGLE_APPLICATION_CREDENTIALS:-./deploy/no-ga4-credentials.json}"
+        assert (ROOT / "deploy" / "no-ga4-credentials.json").is_file()
+        assert service["environment"]["ALERTHUB_ADMIN_TOKEN"] == "${ALERTHUB_ADMIN_TOKEN:-}"
+
+
+@functools.cache
+def _docker_compose() -> str | None:
+    """Why `docker compose` cannot run here, or None."""
+    if shutil.which("docker") is None:
+        return "docker is not installed"
+    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=30)
+    said = (probe.stderr.strip().splitlines() or [""])[0]
+    return None if probe.returncode == 0 else f"`docker compose version` failed: {said}"
+
+
+@pytest.mark.skipif(_docker_compose() is not None, reason=str(_docker_compose()))
+def test_docker_compose_renders_the_file(tmp_path: Path) -> None:
+    credentials = tmp_path / "sa.json"
+    credentials.write_text("{}")
+    env = {**os.environ, "POSTGRES_PASSWORD": "pw", "GOOGLE_APPLICATION_CREDENTIALS": str(credentials)}
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    api = services["alert-system"]
+    assert api["environment"]["GOOGLE_APPLICATION_CREDENTIALS"] == "/run/secrets/ga4-credentials.json"
+    assert [v["source"] for v in api["volumes"]] == [str(credentials)]
+    assert [p.get("published") in (None, "") for p in api["ports"]] == [True]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alerthub.config.loader import load_config
+from alerthub.hub import load_config
 
 README = Path(__file__).parent.parent / "README.md"
 ENV = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.processes import ServerProcess, free_port, run_cli, running, write_config
+from support.processes import ServerProcess, free_port, run_cli, running, with_database, write_config
 from support.standins import Reply, SMTPStandIn, StandIn, make_certificate
 
 pytestmark = pytest.mark.e2e
@@ -90,7 +90,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_no_secret_in_logs_api_answers_or_errors(tmp_path: Path, failing: Failing, smtp: SMTPStandIn) -> None:
-    config = write_config(tmp_path / "alerthub.yaml", _config(tmp_path, failing, smtp))
+    config = with_database(write_config(tmp_path / "alerthub.yaml", _config(tmp_path, failing, smtp)))
     created = run_cli("tokens", "create", "--scope", "admin", "--name", "ops", "--config", str(config))
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().split()[-1]

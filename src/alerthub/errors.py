@@ -7,14 +7,21 @@
     + AuthenticationError       a signature, token or secret is missing or wrong (401)
     + NotFoundError             the thing asked for does not exist (404)
     + ConflictError             the action does not fit the current state (409)
+    + ForbiddenError            a credential that is not ours (a tampered action link: 403)
+    + ExpiredError              a credential that was ours and has run out (an old action link: 410)
   x StoreError                  the database failed or is unreachable
     + StoreUnavailableError     the database cannot be reached right now (503, retry later)
   x SourceError                 an outside API a poller reads failed (retryable or not)
   x DeliveryError               a channel could not deliver (retryable or permanent)
+  x HttpFailure                 an outbound HTTP request got no answer (channels turn it into a DeliveryError)
+    + HttpTimeout               no answer in time
+    + HttpUnreachable           no connection, or an answer that is not HTTP
+    + HttpRequestRefused        the request cannot be sent as it is (a header with a line break)
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 
@@ -31,6 +38,17 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+def missing_extra(where: str, module: str, extra: str) -> list[Problem]:
+    """[] when `module` imports; else a problem at `where` naming the package extra that installs it
+    (Apprise, Google's GA4 client and asyncpg are optional: a hub that does not use them goes without)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        message = f"needs the {module} package, which is not installed: pip install 'alerthub-server[{extra}]'"
+        return [Problem(where, message)]
+    return []
 
 
 class ConfigError(AlerthubError):
@@ -69,6 +87,14 @@ class NotFoundError(InputError):
     status = 404
 
 
+class ForbiddenError(InputError):
+    status = 403
+
+
+class ExpiredError(InputError):
+    status = 410
+
+
 class ConflictError(InputError):
     status = 409
 
@@ -103,3 +129,24 @@ class DeliveryError(AlerthubError):
         self.retryable = retryable
         self.status = status
         self.retry_after = retry_after
+
+
+class HttpFailure(AlerthubError):
+    """`kind` names what happened in the words an operator reads in `last_error` (ReadTimeout,
+    ConnectError, RemoteProtocolError, LocalProtocolError)."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+class HttpTimeout(HttpFailure):
+    pass
+
+
+class HttpUnreachable(HttpFailure):
+    pass
+
+
+class HttpRequestRefused(HttpFailure):
+    pass

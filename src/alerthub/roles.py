@@ -15,15 +15,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocketClose
-
-from alerthub.api.responses import JSONResponse
-
-WORKER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-# Loops that serve the HTTP side (writing API tokens' last use) and so run wherever the API does.
-API_LOOPS = frozenset({"token-usage"})
+# Loops that serve the HTTP side (writing API tokens' last use; hearing other processes' changes for
+# live pages) and so run wherever the API does.
+API_LOOPS = frozenset({"token-usage", "broadcast"})
 
 
 class Role(StrEnum):
@@ -42,23 +36,3 @@ class Role(StrEnum):
     def runs(self, loop: str) -> bool:
         """Whether a process of this role runs the background loop named `loop` (a key of hub.background)."""
         return self.runs_background or (self.serves_api and loop in API_LOOPS)
-
-
-def restrict_to_role(app: FastAPI, role: Role) -> None:
-    """A worker answers only its health and metrics paths, whatever routers the app includes."""
-    if not role.serves_api:
-        app.add_middleware(_WorkerPathsOnly)
-
-
-class _WorkerPathsOnly:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in WORKER_PATHS:
-            body = {"detail": "this alerthub instance runs the worker role; send API requests to an api instance"}
-            await JSONResponse(body | {"errors": []}, status_code=404)(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await WebSocketClose(code=1008)(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)

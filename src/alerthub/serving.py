@@ -16,9 +16,10 @@ import math
 import uvicorn
 
 from alerthub.api.app import create_app
+from alerthub.api.http_protocol import guarded_protocol
 from alerthub.config.models import Config
-from alerthub.http_protocol import guarded_protocol
 from alerthub.hub import build_hub
+from alerthub.hub_reload import ConfigSource
 from alerthub.roles import Role
 from alerthub.store.instance_lock import InstanceLock, sqlite_file
 
@@ -32,17 +33,21 @@ def quiet_http_client_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def uvicorn_config(cfg: Config, *, host: str, port: int, role: Role) -> uvicorn.Config:
-    """The hub, its app for `role`, and uvicorn with the limits and timeouts of `server.*`."""
+def uvicorn_config(
+    cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource | None = None
+) -> uvicorn.Config:
+    """The hub, its app for `role`, and uvicorn with the limits and timeouts of `server.*`. With `source`,
+    the configuration reloads on SIGHUP and `POST /-/reload`."""
     server = cfg.server
     hub = build_hub(cfg)
     return uvicorn.Config(
-        create_app(hub, role=role),
+        create_app(hub, role=role, source=source),
         host=host,
         port=port,
         http=guarded_protocol(server.request_read_timeout.total_seconds(), server.max_header_bytes),
-        log_level="info",
-        access_log=False,
+        log_level=server.log_level,
+        log_config=None,  # uvicorn's loggers propagate to the root handler `logs.configure_logging` set
+        access_log=server.access_log,
         # uvicorn counts the connection asking too (`>=`), hence + 1 for exactly max_connections.
         limit_concurrency=server.max_connections + 1,
         timeout_keep_alive=max(1, math.ceil(server.keep_alive_timeout.total_seconds())),
@@ -59,7 +64,7 @@ def tune_garbage_collector() -> None:
 
     With CPython's defaults a 100-alert request triggers dozens of young collections, and every tenth
     of those an older one that walks the hundreds of thousands of objects the framework, SQLAlchemy and
-    pydantic keep alive for the life of the process: about a third of ingest CPU (bench/NOTES.md).
+    pydantic keep alive for the life of the process (bench/NOTES.md has the cost).
     Freezing what exists once the app is built takes those out of every later collection; a higher
     young threshold makes collections rarer. Garbage is still collected, a little later.
     """
@@ -69,13 +74,13 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def serve(cfg: Config, *, host: str, port: int, role: Role) -> None:
+def serve(cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource | None = None) -> None:
     """Run until SIGTERM/SIGINT. Raises InstanceLockedError when a SQLite file is already served."""
     quiet_http_client_logs()
     database = sqlite_file(cfg.storage.url)
     lock = InstanceLock(database) if database is not None else contextlib.nullcontext()
     with lock:
         logger.info("alerthub starting: role=%s listen=%s:%d", role.value, host, port)
-        server = uvicorn.Server(uvicorn_config(cfg, host=host, port=port, role=role))
+        server = uvicorn.Server(uvicorn_config(cfg, host=host, port=port, role=role, source=source))
         tune_garbage_collector()
         server.run()

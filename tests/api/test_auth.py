@@ -3,13 +3,17 @@ CSRF, rate-limited logins, and the paths that stay public."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
 from alerthub.services.credentials import Scope
+from support.clock import FakeClock
 
 SEED = {"rule_name": "system_memory_high", "metric_data": {"metric_value": 95.5}}
 HTML = {"Accept": "text/html"}
@@ -243,3 +247,163 @@ async def test_a_user_added_by_another_process_can_log_in_at_once(client: httpx.
     await cli.add_user("newcomer", "long enough")
     assert (await login(client, "newcomer", "long enough")).status_code == 303
     assert (await client.get("/", headers=HTML)).status_code == 200, "no bounce back to the login page"
+
+
+async def _concurrent_logins(client: httpx.AsyncClient, names: list[str]) -> list[int]:
+    """Every wrong-password login at once, each its own task (so they interleave at every await)."""
+    page = await client.get("/login", headers=HTML)
+    csrf = csrf_of(page.text)
+
+    async def attempt(name: str) -> int:
+        form = {"csrf": csrf, "username": name, "password": "a wrong guess", "next": "/"}
+        return (await client.post("/login", data=form)).status_code
+
+    return list(await asyncio.gather(*(attempt(n) for n in names)))
+
+
+async def test_a_burst_of_concurrent_logins_for_one_user_is_counted_before_it_is_judged(
+    client: httpx.AsyncClient,
+) -> None:
+    await service(client).add_user("alice", "long enough")
+    statuses = await _concurrent_logins(client, ["alice"] * 30)
+    assert sorted(set(statuses)) == [401, 429]
+    assert statuses.count(401) <= 5, "at most the per-user cap of attempts are judged"
+    assert statuses.count(429) >= 25
+
+
+async def test_a_burst_of_concurrent_logins_from_one_client_is_capped_per_client(client: httpx.AsyncClient) -> None:
+    await service(client).add_user("alice", "long enough")
+    statuses = await _concurrent_logins(client, [f"user{i}" for i in range(30)])
+    assert statuses.count(401) <= 20, "at most the per-client cap of attempts are judged"
+    assert statuses.count(429) >= 10
+
+
+async def test_a_successful_login_gives_its_slot_back(client: httpx.AsyncClient) -> None:
+    await service(client).add_user("alice", "long enough")
+    for _ in range(25):  # more good logins from one address than the per-client cap: none is held back
+        async with httpx.AsyncClient(transport=client._transport, base_url="http://hub.test") as browser:
+            assert (await login(browser, "alice", "long enough")).status_code == 303
+
+
+async def _heartbeats(client: httpx.AsyncClient, token: str) -> dict[str, str]:
+    listed = await client.get("/api/heartbeats", headers={"Authorization": f"Bearer {token}"})
+    return {h["name"]: h["status"] for h in listed.json()["heartbeats"]}
+
+
+async def test_a_session_cookie_cannot_ping_a_heartbeat_by_get(client: httpx.AsyncClient) -> None:
+    """A cross-site link (`<img src=https://hub/api/heartbeats/x?expect_every=1m>`) carries the cookie of
+    whoever views it: with a cookie, a state-changing GET is refused, whatever the user's scope."""
+    auth = service(client)
+    await auth.add_user("viewer", "long enough", admin=False)
+    await auth.add_user("boss", "long enough")
+    reader = await auth.create_token("dashboards", Scope.READ)
+    for user in ("viewer", "boss"):
+        async with httpx.AsyncClient(transport=client._transport, base_url="http://hub.test") as browser:
+            assert (await login(browser, user, "long enough")).status_code == 303
+            for site in ("cross-site", "same-origin"):
+                ping = await browser.get(
+                    "/api/heartbeats/planted", params={"expect_every": "1m"}, headers={"Sec-Fetch-Site": site}
+                )
+                assert ping.status_code == 403, (user, site)
+            assert (await browser.get("/api/heartbeats")).status_code == 200, "reading with the cookie is fine"
+    assert "planted" not in await _heartbeats(client, reader), "no heartbeat was created"
+
+
+async def test_a_get_ping_needs_an_ingest_or_admin_bearer_and_a_read_scope_changes_nothing(
+    client: httpx.AsyncClient, hub: Hub
+) -> None:
+    auth = service(client)
+    tokens = {scope: await auth.create_token(f"t-{scope.value}", scope) for scope in Scope}
+    assert (await client.get("/api/heartbeats/nightly", params={"expect_every": "1h"})).status_code == 401
+    read = await client.get(
+        "/api/heartbeats/nightly",
+        params={"expect_every": "1h"},
+        headers={"Authorization": f"Bearer {tokens[Scope.READ]}"},
+    )
+    assert read.status_code == 403 and "read scope" in read.json()["detail"]
+    assert "nightly" not in await _heartbeats(client, tokens[Scope.READ])
+    for scope in (Scope.INGEST, Scope.ADMIN):
+        ping = await client.get(
+            "/api/heartbeats/nightly",
+            params={"expect_every": "1h"},
+            headers={"Authorization": f"Bearer {tokens[scope]}"},
+        )
+        assert ping.status_code == 200, scope
+    assert (await _heartbeats(client, tokens[Scope.READ]))["nightly"] == "up"
+
+
+async def test_a_missing_heartbeat_is_not_resolved_by_a_cookie_but_is_by_a_curl_ping(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
+
+    auth = service(client)
+    sender = await auth.create_token("cron", Scope.INGEST)
+    reader = await auth.create_token("dashboards", Scope.READ)
+    bearer = {"Authorization": f"Bearer {sender}"}
+    assert (await client.post("/api/heartbeats/job", params={"expect_every": "10m"}, headers=bearer)).status_code == 200
+    clock.advance(minutes=11)
+    await hub.heartbeats.check_once(clock())
+    await auth.add_user("viewer", "long enough", admin=False)
+    assert (await login(client, "viewer", "long enough")).status_code == 303
+    assert (await client.get("/api/heartbeats/job", headers={"Sec-Fetch-Site": "cross-site"})).status_code == 403
+    assert (await _heartbeats(client, reader))["job"] == "missing"
+    assert (await client.get("/api/heartbeats/job", headers=bearer)).status_code == 200
+    assert (await _heartbeats(client, reader))["job"] == "up"
+
+
+async def test_an_open_hub_still_takes_curl_pings_but_not_cross_site_ones(client: httpx.AsyncClient) -> None:
+    curl = await client.get("/api/heartbeats/nightly-backup", params={"expect_every": "1d"})
+    assert curl.status_code == 200 and curl.json()["status"] == "up"
+    planted = await client.get(
+        "/api/heartbeats/planted", params={"expect_every": "1m"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert planted.status_code == 403
+    names = [h["name"] for h in (await client.get("/api/heartbeats")).json()["heartbeats"]]
+    assert names == ["nightly-backup"]
+
+
+def _get_paths(routes: list[Any]) -> set[str]:
+    found: set[str] = set()
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router (FastAPI >= 0.120 keeps them nested)
+            found |= _get_paths(route.original_router.routes)
+        elif "GET" in (getattr(route, "methods", None) or ()):
+            found.add(route.path)
+    return found
+
+
+async def test_no_get_route_changes_state_for_a_read_token_or_a_read_only_cookie(
+    client: httpx.AsyncClient, hub: Hub
+) -> None:
+    auth = service(client)
+    admin = {"Authorization": f"Bearer {await auth.create_token('boss', Scope.ADMIN)}"}
+    assert (await client.post("/api/alerts/send", json=SEED, headers=admin)).status_code == 202
+    assert (await client.post("/api/heartbeats/nightly", params={"expect_every": "1h"}, headers=admin)).is_success
+    await auth.add_user("viewer", "long enough", admin=False)
+    await auth.session_codec()  # the signing secret is generated once per database: not a GET's doing
+    reader = {"Authorization": f"Bearer {await auth.create_token('dashboards', Scope.READ)}"}
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://hub.test") as browser:
+        assert (await login(browser, "viewer", "long enough")).status_code == 303
+        paths = sorted(_get_paths(client._transport.app.routes) - {"/api/events"})  # type: ignore[attr-defined]
+        assert "/api/heartbeats/{name}" in paths and "/" in paths
+        params = {"{alert_id}": "1", "{name}": "nightly", "{notification_id}": "1", "{silence_id}": "none"}
+        writes: list[str] = []
+
+        def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+                writes.append(statement)
+
+        event.listen(hub.db.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            for template in paths:
+                path = template
+                for name, value in params.items():
+                    path = path.replace(name, value)
+                for who, headers in (("read token", reader), ("read-only cookie", {})):
+                    answer = await browser.get(
+                        path, params={"expect_every": "1m"}, headers={"Accept": "text/html", **headers}
+                    )
+                    assert answer.status_code < 500, (path, who)
+                    assert writes == [], f"GET {path} with a {who} wrote: {writes}"
+        finally:
+            event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)

@@ -1,11 +1,19 @@
+from datetime import timedelta
+
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from alerthub import __version__
 from alerthub.api.app import create_app
 from alerthub.config.models import Config
+from alerthub.domain.silence import Silence
 from alerthub.hub import Hub, build_hub
+from alerthub.store import silences
 from alerthub.store.database import Database
 from alerthub.store.migrate import head_revision
+from support.clock import FakeClock
+from support.outbox_rows import add_alert, enqueue, payload
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
@@ -50,3 +58,37 @@ async def test_metrics_exposes_signals_alerts_and_latency(client: httpx.AsyncCli
     assert 'alerthub_alerts{state="firing"} 3.0' in text_
     assert 'alerthub_requests_rejected_total{status="400"} 1.0' in text_
     assert 'alerthub_request_duration_seconds_count{method="POST",route="/api/v2/alerts"} 1.0' in text_
+
+
+async def test_metrics_parse_and_carry_what_an_operator_watches(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
+    """Scraped from the app and read with Prometheus's own parser: the outbox backlog and its oldest due
+    row, open alerts by severity, silences in effect, the build and the process collectors."""
+    await client.post("/api/alerts/send", json={"rule_name": "system_disk_high", "metric_data": {"metric_value": 95}})
+    alert = await add_alert(hub.db, clock(), severity="warning")
+    await enqueue(hub.db, clock(), "discord", payload(alert))
+    async with hub.db.write() as conn:
+        await silences.add(conn, Silence("s1", (), clock(), clock() + timedelta(hours=1), "ops", "", clock(), clock()))
+    clock.advance(75)
+    answer = await client.get("/metrics")
+    assert answer.status_code == 200
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(answer.text)
+        for s in family.samples
+    }
+    assert samples[("alerthub_outbox_backlog", (("channel", "discord"),))] == 1
+    assert samples[("alerthub_outbox_oldest_due_age_seconds", (("channel", "discord"),))] == 75
+    assert samples[("alerthub_open_alerts", (("severity", "warning"),))] == 1
+    assert samples[("alerthub_open_alerts", (("severity", "high"),))] >= 1  # the disk alert
+    assert samples[("alerthub_open_alerts", (("severity", "info"),))] == 0
+    assert samples[("alerthub_silences_active", ())] == 1
+    assert samples[("alerthub_build_info", (("version", __version__),))] == 1
+    names = {name for name, _ in samples}
+    assert {"process_resident_memory_bytes", "python_info", "python_gc_collections_total"} <= names
+    # A drained channel leaves the backlog rather than reporting its last value.
+    async with hub.db.write() as conn:
+        await conn.execute(text("UPDATE notification SET status = 'sent'"))
+    after = (await client.get("/metrics")).text
+    assert "alerthub_outbox_backlog{" not in after and "alerthub_outbox_oldest_due_age_seconds{" not in after

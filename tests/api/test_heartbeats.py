@@ -7,7 +7,6 @@ import pytest
 
 from alerthub.config.models import Config
 from alerthub.hub import Hub
-from alerthub.services.heartbeats import HeartbeatService
 from support.clock import FakeClock
 from support.webhooks import store_counts
 
@@ -51,7 +50,7 @@ async def test_a_missing_heartbeat_alert_is_visible_and_the_ping_resolves_it(
 ) -> None:
     await client.post("/api/heartbeats/job", params={"expect_every": "10m"})
     clock.advance(minutes=11)
-    await HeartbeatService.from_hub(hub).check_once(clock())
+    await hub.heartbeats.check_once(clock())
     [alert] = (await client.get("/api/alerts", params={"rule": "heartbeat_missing"})).json()["alerts"]
     assert (alert["state"], alert["labels"]) == ("firing", {"heartbeat": "job"})
     await client.get("/api/heartbeats/job")

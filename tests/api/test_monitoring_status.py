@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from alerthub.config.models import Config, HetrixToolsConfig
+from alerthub.config.models import Config
 from alerthub.hub import Hub
 from alerthub.ingest.poller import Supervisor
+from alerthub.sources.hetrixtools import HetrixToolsConfig
 from alerthub.sources.hetrixtools_poller import HetrixToolsPoller
 from support.clock import FakeClock
 from support.fake_apis import HetrixToolsAPI, supervisor_for

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from alerthub.config.models import Config
-from alerthub.delivery.wiring import worker_of
 from alerthub.domain.notification import NotificationStatus
 from alerthub.hub import Hub
 from support.clock import FakeClock
@@ -28,7 +27,7 @@ def config(discord: DiscordStandIn) -> Config:
 
 async def deliver(hub: Hub) -> None:
     async with httpx.AsyncClient() as http:
-        await worker_of(hub).tick(http)
+        await hub.delivery.tick(http)
 
 
 async def test_a_permanent_failure_is_visible_in_the_log_and_in_metrics(

@@ -136,3 +136,24 @@ async def test_malformed_and_unknown(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/silences/nope")).status_code == 404
     assert (await client.delete("/api/silences/nope")).status_code == 404
     assert (await client.get("/api/silences", params={"state": "sleeping"})).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/api/silences", "/api/v2/silences"])
+@pytest.mark.parametrize(
+    ("pattern", "why"), [(r"(a)\1", "invalid escape sequence"), ("(?=x)", "invalid perl operator")]
+)
+async def test_a_regex_re2_cannot_run_is_422_naming_the_matcher(
+    client: httpx.AsyncClient, path: str, pattern: str, why: str
+) -> None:
+    """Matchers are RE2, as Alertmanager's: no backreferences, no lookaround (they need backtracking)."""
+    matchers = [
+        {"name": "service", "value": "api", "isRegex": False, "isEqual": True},
+        {"name": "host", "value": pattern, "isRegex": True, "isEqual": True},
+    ]
+    answer = await client.post(path, json={**BODY, "matchers": matchers})
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["errors"]
+    assert problem["loc"] == "body.matchers[1].value"
+    assert problem["msg"].startswith(f"host=~{pattern!r}: not a valid regular expression (RE2 syntax): {why}")
+    assert problem["msg"] in answer.json()["detail"]
+    assert (await client.get("/api/silences")).json()["silences"] == []

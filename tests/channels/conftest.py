@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerthub.channels.client import delivery_client
+from alerthub.delivery.client import delivery_client
 from support.standins import Receiver, SlackStandIn, TelegramStandIn, make_certificate
 
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from alerthub.channels.apprise import AppriseChannel
-from alerthub.config.models import AppriseChannelConfig
-from alerthub.delivery.render import render
+from alerthub.channels.apprise import AppriseChannel, AppriseChannelConfig
+from alerthub.delivery.compose import render
 from alerthub.errors import ConfigError, DeliveryError
 from support.channel_samples import payload
 from support.standins import Receiver

@@ -45,7 +45,7 @@ def test_redact_url_keeps_only_the_first_path_segment() -> None:
 def test_the_registry_covers_every_channel_type_in_the_config() -> None:
     from typing import get_args
 
-    from alerthub.config.models import ChannelConfig
+    from alerthub.channels.registry import ChannelConfig
 
     union = get_args(get_args(ChannelConfig)[0])
     types = {get_args(model.model_fields["type"].annotation)[0] for model in union}
@@ -53,8 +53,28 @@ def test_the_registry_covers_every_channel_type_in_the_config() -> None:
 
 
 def test_scrub_hides_every_secret_of_a_channel() -> None:
+    from alerthub.channels.apprise import AppriseChannelConfig
     from alerthub.channels.base import scrub
-    from alerthub.config.models import AppriseChannelConfig
 
     cfg = AppriseChannelConfig.model_validate({"name": "a", "type": "apprise", "urls": ["tgram://tok1/1", "json://x"]})
     assert scrub("failed: tgram://tok1/1 and json://x", cfg) == "failed: *** and ***"
+
+
+def test_a_garbled_date_header_does_not_break_reading_retry_after() -> None:
+    # The Retry-After date then counts from our own clock instead of raising out of classify_http.
+    garbled = response(503, **{"Retry-After": "Fri, 27 Nov 2026 09:01:00 GMT", "Date": "not a date"})
+    with pytest.raises(DeliveryError) as caught:
+        classify_http(garbled)
+    assert caught.value.retryable and isinstance(caught.value.retry_after, float)
+
+
+def test_an_error_list_beside_the_message_is_kept() -> None:
+    # PagerDuty's 400: the message only says the event is invalid; `errors` says which field.
+    body = {"status": "invalid event", "message": "Event object is invalid", "errors": ["'payload' is missing"]}
+    with pytest.raises(DeliveryError) as caught:
+        classify_http(response(400, json=body))
+    assert str(caught.value) == "HTTP 400: Event object is invalid: 'payload' is missing"
+    discord = {"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": []}}}
+    with pytest.raises(DeliveryError) as caught:
+        classify_http(response(400, json=discord))
+    assert str(caught.value) == "HTTP 400: Invalid Form Body"

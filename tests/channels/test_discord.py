@@ -3,9 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from alerthub.channels.discord import DiscordChannel, fit_embeds
-from alerthub.config.models import DiscordChannelConfig
-from alerthub.delivery.render import render
+from alerthub.channels.discord import DiscordChannel, DiscordChannelConfig, fit_embeds
+from alerthub.delivery.compose import render
 from alerthub.errors import DeliveryError
 from support.channel_samples import payload, snapshot
 from support.standins import DiscordStandIn, Reply
@@ -48,7 +47,7 @@ async def test_the_stand_in_rejects_oversize_embeds_as_discord_does(
     discord: DiscordStandIn, http: httpx.AsyncClient
 ) -> None:
     raw = {"embeds": [{"title": "x" * 300, "description": "y"}]}
-    answer = await http.post(discord.url(), json=raw)
+    answer = await http.request("POST", discord.url(), json=raw, timeout=5)
     assert answer.status_code == 400
 
 

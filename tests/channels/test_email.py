@@ -6,9 +6,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerthub.channels.email import EmailChannel
-from alerthub.config.models import EmailChannelConfig
-from alerthub.delivery.render import render
+from alerthub.channels.email import EmailChannel, EmailChannelConfig
+from alerthub.delivery.compose import render
 from alerthub.errors import DeliveryError
 from support.channel_samples import payload, snapshot
 from support.standins import SMTPStandIn
@@ -142,3 +141,23 @@ async def test_server_down_is_retryable() -> None:
 def test_describe_hides_the_password() -> None:
     ch, _ = channel(2525)
     assert SMTPStandIn.PASSWORD not in str(ch.describe())
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "HetrixTools: Shop API payments-api.example.com 결제 서비스 다운",
+        "HetrixTools: Shop API 업타임 이슈 감지 - 결제 서비스 다운, 응답 없음 (모니터 세 곳에서 확인)",
+        "Shop API 서비스 다운 감지 — 모니터 Frankfurt London New York 모두 실패, 담당자 확인 필요",
+    ],
+)
+async def test_a_korean_subject_arrives_with_every_space(smtp: SMTPStandIn, summary: str) -> None:
+    # Long enough to fold into several RFC 2047 encoded words; read back by Python's own parser.
+    ch, cfg = channel(smtp.port)
+    async with httpx.AsyncClient() as http:
+        sent = await ch.send(render(payload(snapshot(summary=summary)), cfg), http)
+        await ch.update(render(payload(snapshot(summary=summary), reason="new alerts"), cfg), sent.external_id, http)
+    first, reply = smtp.mails
+    assert first.message["Subject"] == f"[CRITICAL] {summary} — web-1"
+    assert reply.message["Subject"] == f"Re: [CRITICAL] {summary} — web-1"
+    assert all(len(line) <= 78 for line in first.content.splitlines())

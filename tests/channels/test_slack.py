@@ -3,9 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from alerthub.channels.slack import SlackChannel
-from alerthub.config.models import SlackChannelConfig
-from alerthub.delivery.render import render
+from alerthub.channels.slack import SlackChannel, SlackChannelConfig
+from alerthub.delivery.compose import render
 from alerthub.errors import DeliveryError
 from support.channel_samples import payload, snapshot
 from support.standins import Reply, SlackStandIn

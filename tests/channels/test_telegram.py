@@ -3,9 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from alerthub.channels.telegram import TelegramChannel, truncate_html
-from alerthub.config.models import TelegramChannelConfig
-from alerthub.delivery.render import render
+from alerthub.channels.telegram import TelegramChannel, TelegramChannelConfig, truncate_html
+from alerthub.delivery.compose import render
 from alerthub.errors import DeliveryError
 from support.channel_samples import payload, snapshot
 from support.standins import TelegramStandIn

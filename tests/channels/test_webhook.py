@@ -7,9 +7,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from alerthub.channels.webhook import WebhookChannel
-from alerthub.config.models import WebhookChannelConfig
-from alerthub.delivery.render import render
+from alerthub.channels.webhook import WebhookChannel, WebhookChannelConfig
+from alerthub.delivery.compose import render
 from alerthub.errors import DeliveryError
 from support.channel_samples import payload, snapshot
 from support.standins import Receiver

@@ -25,6 +25,26 @@ def test_check_config_prints_every_error_with_location_and_exits_1(tmp_path: Pat
     assert "server.port:" in result.stderr
 
 
+def test_check_config_locates_regexes_re2_cannot_run(tmp_path: Path) -> None:
+    bad = {
+        "route": {"routes": [{"match_re": {"host": r"(a)\1"}}, {"matchers": ['host=~"(?=x)"']}]},
+        "inhibit_rules": [{"source_match_re": {"service": "(?<!a)b"}, "target_match": {"severity": "warning"}}],
+    }
+    result = run_cli("check-config", "--config", str(write_config(tmp_path / "re2.yaml", bad)))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert (
+        r"  route.routes[0].match_re.host: not a valid regular expression (RE2 syntax): invalid escape sequence: \1"
+        in lines
+    )
+    assert (
+        "  route.routes[1].matchers[0]: host=~'(?=x)': not a valid regular expression (RE2 syntax): "
+        "invalid perl operator: (?=" in lines
+    )
+    assert any(line.startswith("  inhibit_rules[0].source_match_re.service: not a valid regular") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
 def test_alerthub_config_variable_is_read(tmp_path: Path) -> None:
     config = write_config(tmp_path / "env.yaml", {"server": {"port": "not a port"}})
     result = run_cli("check-config", env={"ALERTHUB_CONFIG": str(config)})
@@ -54,3 +74,11 @@ def test_send_posts_to_a_running_hub(tmp_path: Path) -> None:
 def test_send_reports_an_unreachable_hub() -> None:
     result = run_cli("send", "system_cpu_high", "1", "--url", "http://127.0.0.1:1")
     assert result.returncode == 1 and "cannot reach" in result.stderr
+
+
+def test_version_prints_the_package_version() -> None:
+    from alerthub import __version__
+
+    result = run_cli("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"alerthub {__version__}"

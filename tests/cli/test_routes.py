@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from support.processes import run_cli, write_config
+from support.webhooks import FIXTURES
 
 CONFIG: dict[str, Any] = {
     "channels": [
@@ -104,3 +105,43 @@ def test_check_config_reports_bad_matchers_and_time_intervals(tmp_path: Path) ->
         "time_intervals[0].time_intervals[0].weekdays[0]:",
     ):
         assert location in result.stderr
+
+
+def test_a_seed_body_is_read_as_ingest_reads_it(config: Path, tmp_path: Path) -> None:
+    """The identifying keys inside `<x>_data` are labels at ingest: the test shows the same group."""
+    alert = tmp_path / "seed.json"
+    alert.write_text((FIXTURES / "seed" / "hetrixtools_downtime.json").read_text(), encoding="utf-8")
+    result = run_cli("routes", "test", "--alert", str(alert), "--config", str(config), "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["labels"]["service"] == "Shop API" and answer["labels"]["url"] == "https://api.example.com/health"
+    assert answer["labels"]["severity"] == "critical", "a monitor reported down is critical, as at ingest"
+    assert [r["group_key"] for r in answer["routes"]] == ['{}/{severity=~"high|critical"}/0:{service="Shop API"}']
+
+
+def test_an_alertmanager_alert_file(config: Path, tmp_path: Path) -> None:
+    alert = tmp_path / "am.json"
+    body = [{"labels": {"alertname": "DiskFull", "service": "api", "severity": "page"}, "annotations": {"x": "y"}}]
+    alert.write_text(json.dumps(body), encoding="utf-8")
+    result = run_cli("routes", "test", "--alert", str(alert), "--config", str(config), "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["labels"]["alertname"] == "DiskFull"
+    assert answer["labels"]["severity"] == "critical", "Alertmanager's `page` is read as at ingest"
+    assert [r["group_key"] for r in answer["routes"]] == [
+        '{}/{severity=~"high|critical"}/0:{service="api"}',
+        '{}/{service="api"}/1:{service="api"}',
+    ]
+
+
+@pytest.mark.parametrize("args", [("--labels", "service=api,severity=crit"), ("--labels", "severity=")])
+def test_an_unknown_severity_is_an_error_not_a_warning(config: Path, args: tuple[str, ...]) -> None:
+    result = run_cli("routes", "test", *args, "--config", str(config))
+    assert result.returncode == 2, result.stdout
+    assert "unknown severity" in result.stderr and "--labels severity" in result.stderr
+
+
+def test_a_severity_alias_is_understood(config: Path) -> None:
+    result = run_cli("routes", "test", "--labels", "service=api,severity=error", "--config", str(config), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["labels"]["severity"] == "high"

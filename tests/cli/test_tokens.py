@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from alerthub.cli.main import app
-from alerthub.config import load_config
 from alerthub.domain.clock import utc_now
+from alerthub.hub import load_config
 from alerthub.services.auth import AuthService
 from alerthub.services.credentials import Scope
 from alerthub.store.database import Database
@@ -23,6 +23,7 @@ runner = CliRunner()
 def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "alerthub.yaml"
     path.write_text(f"storage:\n  url: sqlite:///{tmp_path / 'hub.db'}\n", encoding="utf-8")
+    assert run("db", "upgrade", "--config", str(path))[0] == 0, "the database is made first, as a person would"
     return path
 
 
@@ -100,3 +101,29 @@ def test_serve_check_passes_once_credentials_exist(config_file: Path) -> None:
     run("users", "add", "alice", "--password-stdin", "-c", str(config_file), stdin="long enough\n")
     refuse_unprotected(cfg, "0.0.0.0")  # does not exit
     refuse_unprotected(cfg, "127.0.0.1")
+
+
+def test_users_add_and_tokens_create_say_what_changed_for_senders(config_file: Path) -> None:
+    code, _, err = run("users", "add", "kim", "--password-stdin", "-c", str(config_file), stdin="long enough\n")
+    assert code == 0, err
+    assert "access control is now on" in err
+    assert "loopback ingest stays open (auth.loopback_ingest: open)" in err and "tokens create --scope ingest" in err
+    _, _, err = run("users", "add", "lee", "--password-stdin", "-c", str(config_file), stdin="long enough\n")
+    assert "access control is now on" not in err and "loopback ingest stays open" in err
+    code, _, err = run("tokens", "create", "--scope", "ingest", "--name", "monitors", "-c", str(config_file))
+    assert code == 0, err
+    assert "from loopback too now answers 401" in err and "Authorization: Bearer" in err
+    _, _, err = run("tokens", "create", "--scope", "read", "--name", "grafana", "-c", str(config_file))
+    assert "nothing changed: ingest already needs a token" in err
+
+
+def test_with_loopback_ingest_token_the_first_login_closes_ingest_and_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "alerthub.yaml"
+    db = tmp_path / "hub.db"
+    config.write_text(f"storage:\n  url: sqlite:///{db}\nauth:\n  loopback_ingest: token\n", encoding="utf-8")
+    assert run("db", "upgrade", "-c", str(config))[0] == 0
+    code, out, err = run("users", "add", "kim", "--password-stdin", "-c", str(config), stdin="long enough\n")
+    assert code == 0, err
+    assert "access control is now on" in err and "from loopback too now answers 401" in err
+    assert "auth.loopback_ingest: token" in err
+    assert "answers 401" not in out, "the notice goes to standard error"

@@ -2,9 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from alerthub.config.loader import load_config
-from alerthub.config.models import DiscordChannelConfig, EmailChannelConfig
+from alerthub.channels.discord import DiscordChannelConfig
+from alerthub.channels.email import EmailChannelConfig
 from alerthub.errors import ConfigError
+from alerthub.hub import load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -161,3 +162,19 @@ def test_alerthub_config_variable_names_the_file(tmp_path: Path, monkeypatch: py
     other = tmp_path / "elsewhere.yaml"
     other.write_text("server: {port: 8123}\n", encoding="utf-8")
     assert load_config(None, env={"ALERTHUB_CONFIG": str(other)}).server.port == 8123
+
+
+def test_an_unset_variable_without_a_default_names_the_variable_and_the_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'channels:\n  - {name: ops, type: discord, url: "${HOOK}"}\n'
+        'server: {public_url: "https://${HOST}/x", host: "${BIND:-127.0.0.1}"}\n'
+        'storage: {url: "${EMPTY:-}sqlite:///x.db"}\n',
+    )
+    found = problems(path, {})
+    assert "channels[0].url: the environment variable HOOK is not set (write ${HOOK:-} for empty)" in found
+    assert any(p.startswith("server.public_url: the environment variable HOST is not set") for p in found)
+    assert len(found) == 2  # a default, or ${VAR:-}, is never a problem
+    config = load_config(path, env={"HOOK": "https://discord.test/api/webhooks/1/t", "HOST": "hub.example"})
+    assert config.server.public_url == "https://hub.example/x"
+    assert config.storage.url == "sqlite:///x.db"

@@ -6,14 +6,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerthub.channels.client import delivery_client
 from alerthub.config.models import Config
-from alerthub.delivery.wiring import worker_of
+from alerthub.delivery.client import delivery_client
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.hub import Hub
 from support.clock import FakeClock
 from support.delivery_config import channels_config
-from support.standins import DiscordStandIn, SMTPStandIn, make_certificate
+from support.standins import DiscordStandIn, Receiver, SMTPStandIn, make_certificate
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +42,8 @@ def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
 
 @pytest.fixture
 def worker(hub: Hub) -> DeliveryWorker:
-    found = worker_of(hub)
-    found.rand = lambda: 1.0  # backoff without jitter, so a test can name the moment
+    found = hub.delivery
+    found.sender.rand = lambda: 1.0  # backoff without jitter, so a test can name the moment
     return found
 
 
@@ -53,3 +52,10 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     # The delivery worker's own client, so every channel test runs over the transport it sends with.
     async with delivery_client() as client:
         yield client
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()

@@ -16,8 +16,8 @@ import pytest
 from pydantic import SecretStr
 
 from alerthub.channels import build_channel
+from alerthub.channels.webhook import WebhookChannel
 from alerthub.config.models import Config
-from alerthub.delivery.waves import IN_FLIGHT
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.notification import NotificationStatus
 from alerthub.hub import Hub
@@ -25,7 +25,7 @@ from support.clock import FakeClock
 from support.outbox_rows import add_alert, delivery_events, enqueue, payload, rows
 from support.standins import Receiver
 
-WIDTH = IN_FLIGHT["webhook"]
+WIDTH = WebhookChannel.in_flight
 
 
 class GatedReceiver(Receiver):

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from alerthub.config.models import Config
-from alerthub.delivery.metrics import DeliveryMetrics
+from alerthub.delivery.delivery_metrics import DeliveryMetrics
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.notification import NotificationStatus
 from alerthub.hub import Hub

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alerthub.channels.registry import CHANNEL_TYPES
 from alerthub.delivery.pacing import DEFAULTS, TokenBucket, bucket_for
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -35,5 +36,7 @@ def test_a_pause_allows_nothing_until_then_exactly_one() -> None:
 
 
 def test_every_channel_type_has_a_default() -> None:
-    assert set(DEFAULTS) == {"discord", "slack", "telegram", "email", "webhook", "apprise"}
+    # Every registered type, whichever they are: a new channel type's default is its own class's pace.
+    assert set(DEFAULTS) == set(CHANNEL_TYPES) >= {"discord", "slack", "telegram", "email", "webhook", "apprise"}
+    assert all(pace.rate > 0 and pace.burst >= 1 for pace in DEFAULTS.values())
     assert DEFAULTS["slack"][0] == 1.0  # Slack: one per second

@@ -421,3 +421,55 @@ async def test_a_group_that_fires_again_starts_a_new_conversation(
     opened, reply1, reopened, reply2 = (m.message for m in smtp.mails)
     assert reopened["In-Reply-To"] is None  # a new thread, not a reply to the last episode
     assert reply1["In-Reply-To"] == opened["Message-ID"] and reply2["In-Reply-To"] == reopened["Message-ID"]
+
+
+async def test_notification_latency_runs_from_commit_to_sent(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    discord.fail_next(RATE_LIMITED)
+    await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
+    await worker.tick(http)  # rate limited: no observation yet
+    assert metric(hub, "alerthub_notification_latency_seconds_count", channel="discord") == 0
+    clock.advance(40)
+    await worker.tick(http)
+    assert metric(hub, "alerthub_notification_latency_seconds_count", channel="discord") == 1
+    assert metric(hub, "alerthub_notification_latency_seconds_sum", channel="discord") == pytest.approx(40)
+    assert metric(hub, "alerthub_notification_latency_seconds_bucket", channel="discord", le="30.0") == 0
+    assert metric(hub, "alerthub_notification_latency_seconds_bucket", channel="discord", le="60.0") == 1
+
+
+async def test_a_digest_on_email_replies_in_each_alerts_thread(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    from dataclasses import replace
+
+    alerts = [await add_alert(hub.db, clock(), labels={"host": f"web-{i}"}) for i in range(5)]
+    for i, alert in enumerate(alerts):
+        await enqueue(hub.db, clock(), "mail", payload(alert), thread_key=f"mail:g{i}")
+    await worker.tick(http)  # email's burst is 5: each alert opens its own thread
+    firsts = [m.message["Message-ID"] for m in smtp.mails]
+    assert len(firsts) == 5 and all(m.message["In-Reply-To"] is None for m in smtp.mails)
+
+    # All five resolve at once, with budget for one mail: a digest.
+    clock.advance(5)
+    for i, alert in enumerate(alerts):
+        done = payload(replace(alert, state="resolved"), status="resolved", reason="all alerts resolved")
+        await enqueue(hub.db, clock(), "mail", done, thread_key=f"mail:g{i}")
+    await worker.tick(http)
+    assert len(smtp.mails) == 6
+    digest_mail = smtp.mails[-1].message
+    assert "Digest: 5 alerts" in digest_mail["Subject"] and digest_mail["Subject"].startswith("Re: ")
+    assert digest_mail["In-Reply-To"].split() == firsts
+    assert digest_mail["References"].split() == firsts
+    assert [r.kind for r in await rows(hub.db) if r.status is NotificationStatus.SENT].count("digest") == 1
+
+
+async def test_a_digest_of_alerts_with_no_mail_thread_yet_is_a_new_mail(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    for i in range(7):
+        alert = await add_alert(hub.db, clock(), labels={"host": f"web-{i}"})
+        await enqueue(hub.db, clock(), "mail", payload(alert), thread_key=f"mail:g{i}")
+    await worker.tick(http)  # 4 alone + a digest of 3 that opens no thread of its own
+    assert len(smtp.mails) == 5
+    assert smtp.mails[-1].message["In-Reply-To"] is None and "Digest" in smtp.mails[-1].message["Subject"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,3 +79,49 @@ def test_a_matcher_printed_parses_back_to_itself(name: str, value: str, type_: M
     [parsed] = parse_matchers(str(original))
     assert parsed == original
     assert parsed.matches({name: value}) is (type_ is MatchType.EQUAL)
+
+
+def test_a_backtracking_pattern_is_matched_in_linear_time() -> None:
+    """RE2, as Alertmanager: Python's `re` spends about a second and a half on this value (doubling with
+    each further "a"); the pipeline matches it per alert on the event loop."""
+    matcher = Matcher.of("host", MatchType.REGEX, "(a+)+$")
+    started = time.perf_counter()
+    assert not matcher.matches({"host": "a" * 24 + "b"})
+    assert time.perf_counter() - started < 0.05
+    assert matcher.matches({"host": "aaaa"})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (r"(a)\1", "invalid escape sequence"),  # a backreference
+        ("(?=x)", "invalid perl operator"),  # lookahead
+        ("(?<=a)b", "invalid perl operator"),  # lookbehind
+        ("a{1001}", "invalid repetition size"),  # RE2's (and Go's) repeat limit
+    ],
+)
+def test_patterns_re2_cannot_run_are_refused_naming_the_matcher(pattern: str, why: str) -> None:
+    with pytest.raises(MatcherError) as refused:
+        Matcher.of("host", MatchType.NOT_REGEX, pattern)
+    message = str(refused.value)
+    assert message.startswith(f"host!~{pattern!r}: not a valid regular expression (RE2 syntax): ")
+    assert why in message
+    with pytest.raises(MatcherError):
+        parse_matchers(f'host=~"{pattern}"'.replace("\\", "\\\\"))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [(r"\pL+", "héllo"), ("[[:alpha:]]+", "abc"), (r"api\z", "api"), ("(?i)CRITICAL", "critical")],
+)
+def test_re2_syntax_that_pythons_re_lacks_is_accepted(pattern: str, value: str) -> None:
+    assert Matcher.of("v", MatchType.REGEX, pattern).matches({"v": value})
+
+
+def test_regex_edge_values() -> None:
+    assert Matcher.of("msg", MatchType.REGEX, "a.b").matches({"msg": "a\nb"})  # `.` takes a newline, as before
+    assert Matcher.of("msg", MatchType.REGEX, ".*").matches({"msg": "\ud800"})  # a lone surrogate from JSON
+    assert not Matcher.of("msg", MatchType.REGEX, "x").matches({"msg": "\ud800"})
+    # Anchored like Alertmanager's `^(?:regex)$`: the whole value, however the pattern ends.
+    assert not Matcher.of("msg", MatchType.REGEX, "a|b").matches({"msg": "ab"})
+    assert Matcher.of("msg", MatchType.REGEX, "a|b").matches({"msg": "b"})

@@ -3,13 +3,14 @@ reads, and the session cookie's signature."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
-from alerthub.config import load_config
 from alerthub.config.models import AuthConfig, Config
 from alerthub.errors import ConfigError, ConflictError, InputError, NotFoundError
+from alerthub.hub import load_config
 from alerthub.services import credentials
 from alerthub.services.auth import REFRESH_SECONDS, AuthService, LoginFailed, TooManyAttempts
 from alerthub.services.auth_policy import exposure_problem
@@ -185,3 +186,39 @@ def test_a_short_session_secret_is_a_configuration_error(tmp_path: Path) -> None
         load_config(path, env={})
     assert [p.location for p in failed.value.problems] == ["auth.session_secret"]
     assert "at least 16 characters" in str(failed.value)
+
+
+async def test_concurrent_wrong_logins_are_counted_before_the_password_is_checked(auth: AuthService) -> None:
+    await auth.add_user("alice", "long enough")
+
+    async def attempt() -> str:
+        try:
+            await auth.login("alice", "guess", "10.0.0.7")
+        except TooManyAttempts:
+            return "held"
+        except LoginFailed:
+            return "judged"
+        return "in"
+
+    outcomes = await asyncio.gather(*(attempt() for _ in range(30)))
+    assert outcomes.count("judged") == 5 and outcomes.count("held") == 25
+
+
+@pytest.mark.parametrize("key", ["session_idle_timeout", "session_max_age"])
+def test_a_session_timeout_of_zero_is_a_configuration_error(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "alerthub.yaml"
+    path.write_text(f"auth:\n  {key}: 0s\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as failed:
+        load_config(path, env={})
+    assert [p.location for p in failed.value.problems] == [f"auth.{key}"]
+
+
+async def test_a_short_idle_timeout_is_kept_alive_by_activity(db: Database, clock: FakeClock) -> None:
+    auth = AuthService(db, Config(auth=AuthConfig(session_idle_timeout="40s")), clock)
+    await auth.add_user("alice", "long enough")
+    session = await auth.sessions.start("alice")
+    for _ in range(10):  # five minutes, a request every 30 s: never 40 s idle
+        clock.advance(30)
+        assert await auth.sessions.resume(session) is not None
+    clock.advance(41)
+    assert await auth.sessions.resume(session) is None

@@ -31,7 +31,7 @@ def config() -> Config:
 
 @pytest.fixture
 def service(hub: Hub) -> HeartbeatService:
-    return HeartbeatService.from_hub(hub)
+    return hub.heartbeats
 
 
 async def missing_alert(hub: Hub, name: str) -> Any:

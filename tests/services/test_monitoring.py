@@ -11,6 +11,8 @@ import pytest
 from alerthub.config.models import Config
 from alerthub.hub import build_hub
 from alerthub.services.monitoring import monitoring_status, planned_monitors
+from alerthub.sources import system
+from alerthub.sources.registry import resolve
 from alerthub.sources.system import SystemPoller
 from alerthub.store.database import Database
 from support.clock import FakeClock
@@ -72,7 +74,7 @@ async def test_the_background_task_polls_and_stops_cleanly(
     stop = asyncio.Event()
     task = asyncio.create_task(hub.background["poller:hetrixtools"](stop))
     for _ in range(100):  # bounded: the first run starts within a second
-        _, statuses = await monitoring_status(hub)
+        _, statuses = await monitoring_status(hub.db, planned_monitors(hub.config))
         if statuses[0].last_success is not None:
             break
         await asyncio.sleep(0.05)
@@ -85,7 +87,8 @@ async def test_the_background_task_polls_and_stops_cleanly(
 
 async def test_status_lists_configured_monitors_even_before_their_first_run(db: Database, clock: FakeClock) -> None:
     config = Config.model_validate({"integrations": {"system": {"enabled": True, "host": "web1"}}})
-    specs, statuses = await monitoring_status(build_hub(config, clock=clock, db=db))
+    hub = build_hub(config, clock=clock, db=db)
+    specs, statuses = await monitoring_status(hub.db, planned_monitors(hub.config))
     assert [s.name for s in specs] == ["system:web1"]
     assert statuses[0].last_run is None and statuses[0].next_run is None and statuses[0].healthy
 
@@ -98,10 +101,10 @@ async def test_each_machine_measures_itself_and_all_show_in_the_status(db: Datab
         for h in ("web1", "web2")
     ]
     for i, hub in enumerate(hubs):
-        poller = SystemPoller(hub.config.integrations.system)
+        poller = SystemPoller(resolve(hub.config).of(system.SETTINGS))
         assert await supervisor_for(hub, poller, owner=f"instance-{i}").run_once() is not None
 
-    _, statuses = await monitoring_status(hubs[0])
+    _, statuses = await monitoring_status(hubs[0].db, planned_monitors(hubs[0].config))
     assert [(s.name, s.last_success) for s in statuses] == [("system:web1", clock.now), ("system:web2", clock.now)]
 
 

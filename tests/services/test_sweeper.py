@@ -27,3 +27,37 @@ async def test_seed_alerts_without_ends_at_are_left_alone(
     await client.post("/api/alerts/send", json={"rule_name": "system_disk_high", "metric_data": {"metric_value": 95}})
     clock.advance(days=1)
     assert await Sweeper(hub.db, clock, hub.hooks, hub.metrics).sweep_once() == 0
+
+
+CPU = {"rule_name": "system_cpu_high", "metric_data": {"metric_value": 95}, "labels": {"host": "web-1"}}
+
+
+async def test_a_pending_alert_nobody_refreshes_is_dropped_with_a_history_line(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
+    """system_cpu_high waits 2m before firing; one sample and no more must not stay pending for ever."""
+    sweeper = Sweeper(hub.db, clock, hub.hooks, hub.metrics, hub.rules)
+    alert_id = (await client.post("/api/alerts/send", json=CPU)).json()["alert_id"]
+    clock.advance(minutes=3, seconds=59)
+    assert await sweeper.sweep_once() == 0, "not before twice its for"
+    clock.advance(seconds=2)
+    assert await sweeper.sweep_once() == 1
+    detail = (await client.get(f"/api/alerts/{alert_id}")).json()
+    assert detail["state"] == "resolved"
+    last = detail["history"][-1]
+    assert last["actor"] == "rule:for"
+    assert last["reason"] == "dropped while pending: no sample for 4m 1s, twice its for (2m); it never fired"
+    assert (await client.get("/api/notifications")).json()["notifications"] == [], "it never fired: nobody is told"
+
+
+async def test_refreshed_pending_and_firing_alerts_are_left_alone(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
+    sweeper = Sweeper(hub.db, clock, hub.hooks, hub.metrics, hub.rules)
+    for _ in range(4):  # the seed's monitor samples every minute while the CPU stays high
+        assert (await client.post("/api/alerts/send", json=CPU)).status_code == 202
+        clock.advance(minutes=1)
+    clock.advance(minutes=10)  # then stops: the firing alert waits for its recovery, as before
+    assert await sweeper.sweep_once() == 0
+    [alert] = (await client.get("/api/alerts")).json()["alerts"]
+    assert alert["state"] == "firing"

@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 
-from alerthub.config.models import GA4Config
 from alerthub.domain.signal import Signal
 from alerthub.errors import SourceError
 from alerthub.hub import Hub
 from alerthub.sources.ga4 import GA4Poller
+from alerthub.sources.ga4_settings import GA4Config
 from support.clock import FakeClock
 from support.fake_apis import alerts_of, load_fixture, supervisor_for
 from support.fake_ga4 import GA4API, PageViews
@@ -138,6 +138,8 @@ async def test_no_data_at_all_reports_nothing_alarming(ga4_api: GA4API, clock: F
     assert {r: s.value for r, s in signals.items()} == {
         "ga4_traffic_spike": 1.0,
         "ga4_traffic_drop": 1.0,
+        "ga4_active_users_spike": 1.0,  # users are watched too, since the seed does (#15)
+        "ga4_active_users_drop": 1.0,
         "ga4_error_pages": 0.0,
     }
 
@@ -222,7 +224,13 @@ async def test_a_service_account_file_signs_the_requests(ga4_api: GA4API, clock:
 
     signals = by_rule(await GA4Poller(config_with(ga4_api, key_file), clock).poll())
 
-    assert set(signals) == {"ga4_traffic_spike", "ga4_traffic_drop", "ga4_error_pages"}
+    assert set(signals) == {
+        "ga4_traffic_spike",
+        "ga4_traffic_drop",
+        "ga4_active_users_spike",  # users are watched too, since the seed does (#15)
+        "ga4_active_users_drop",
+        "ga4_error_pages",
+    }
     assert len(ga4_api.claims) == 3
     assert ga4_api.claims[0]["scope"] == "https://www.googleapis.com/auth/analytics.readonly"
 
@@ -237,3 +245,80 @@ async def test_a_service_account_without_access_is_a_permanent_error(
     with pytest.raises(SourceError, match=r"access refused \(401\)") as caught:
         await GA4Poller(config_with(ga4_api, stranger_file), clock).poll()
     assert not caught.value.retryable
+
+
+def usual_users(api: GA4API, clock: FakeClock, users: int, views: int = 200) -> None:
+    """Four earlier Fridays with `users` active at 09:00 (and page views as usual)."""
+    for week in range(1, 5):
+        api.views.append(PageViews(local(clock, 9, weeks_ago=week), views, users=users))
+        api.views.append(PageViews(local(clock, 9, weeks_ago=week, days_ago=1), views * 13, users=users * 13))
+
+
+async def test_active_users_drop_and_spike_raise_and_resolve(hub: Hub, ga4_api: GA4API, clock: FakeClock) -> None:
+    # 100 users in the usual 09:00 hour: the last 30 minutes usually see at least 50 of them.
+    usual_users(ga4_api, clock, users=100)
+    ga4_api.realtime_views = 100  # page views as usual: only users change
+    supervisor = supervisor_for(hub, poller(ga4_api, clock))
+
+    ga4_api.realtime_users = 8  # a login outage: visitors bounce, few stay
+    await supervisor.run_once()
+    drop = (await alerts_of(hub, "ga4_active_users_drop"))["123456"]
+    assert (drop.state, drop.severity, drop.value) == ("firing", "high", 0.16)
+    assert drop.annotations["summary"] == "8 active users in the last 30 minutes; usual for Friday 09:00 is 50"
+    assert await alerts_of(hub, "ga4_traffic_drop") == {}
+
+    ga4_api.realtime_users = 200
+    clock.advance(300)
+    await supervisor.run_once()
+    assert (await alerts_of(hub, "ga4_active_users_drop"))["123456"].state == "resolved"
+    spike = (await alerts_of(hub, "ga4_active_users_spike"))["123456"]
+    assert (spike.state, spike.severity, spike.value) == ("firing", "warning", 4.0)
+
+    ga4_api.realtime_users = 60
+    clock.advance(300)
+    await supervisor.run_once()
+    assert (await alerts_of(hub, "ga4_active_users_spike"))["123456"].state == "resolved"
+
+    history = ga4_api.requests[1].json()
+    assert [m["name"] for m in history["metrics"]] == ["screenPageViews", "activeUsers"]
+
+
+async def test_few_users_at_night_do_not_page(ga4_api: GA4API, clock: FakeClock) -> None:
+    usual_users(ga4_api, clock, users=6)  # below min_volume (20) an hour
+    ga4_api.realtime_users = 0
+    signals = by_rule(await poller(ga4_api, clock).poll())
+    assert signals["ga4_active_users_drop"].value == 1.0
+    ga4_api.realtime_users = 9  # 3x the usual half hour, but 9 people
+    assert by_rule(await poller(ga4_api, clock).poll())["ga4_active_users_spike"].value == 1.0
+
+
+async def test_configured_events_are_counted_each_as_its_own_alert(hub: Hub, ga4_api: GA4API, clock: FakeClock) -> None:
+    ga4_api.realtime_events = {"page_not_found": 35, "purchase": 999, "checkout_error": 0}
+    supervisor = supervisor_for(hub, poller(ga4_api, clock, events=["page_not_found", "checkout_error"]))
+    await supervisor.run_once()
+
+    alerts = await alerts_of(hub, "ga4_event_count")
+    [alert] = alerts.values()
+    assert (alert.state, alert.severity, alert.value) == ("firing", "warning", 35)
+    assert alert.labels == {"property": "123456", "event": "page_not_found"}
+    assert alert.annotations["summary"] == "page_not_found: 35 events in the last 30 minutes"
+    events = ga4_api.requests[-1].json()
+    assert events["dimensions"] == [{"name": "eventName"}] and events["metrics"] == [{"name": "eventCount"}]
+    assert events["dimensionFilter"]["filter"]["inListFilter"]["values"] == ["page_not_found", "checkout_error"]
+
+    ga4_api.realtime_events = {}
+    clock.advance(300)
+    await supervisor.run_once()
+    assert [a.state for a in (await alerts_of(hub, "ga4_event_count")).values()] == ["resolved"]
+
+
+async def test_without_events_configured_no_event_report_is_asked(ga4_api: GA4API, clock: FakeClock) -> None:
+    signals = await poller(ga4_api, clock).poll()
+    assert len(ga4_api.requests) == 3 and not [s for s in signals if s.rule_name == "ga4_event_count"]
+
+
+def test_an_event_name_ga4_cannot_have_is_a_configuration_error() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="events.0"):
+        GA4Config.model_validate({"property_id": "1", "events": ["page not found"]})

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from alerthub.config.models import HetrixToolsConfig
 from alerthub.errors import SourceError
 from alerthub.hub import Hub
+from alerthub.sources.hetrixtools import HetrixToolsConfig
 from alerthub.sources.hetrixtools_poller import HetrixToolsPoller
 from support.clock import FakeClock
 from support.fake_apis import HetrixToolsAPI, alerts_of, supervisor_for
@@ -63,7 +63,8 @@ async def test_raises_and_resolves_through_the_hub(
     await supervisor.run_once()
 
     uptime = await alerts_of(hub, "hetrixtools_uptime")
-    assert set(uptime) == {STAGING} and uptime[STAGING].severity == "high"
+    # Staging is down (uptime_status "down"): critical, as the seed pages it, not high from 0 %.
+    assert set(uptime) == {STAGING} and uptime[STAGING].severity == "critical"
     slow = await alerts_of(hub, "hetrixtools_response_time")
     assert slow[WEBSITE].state == "firing" and slow[WEBSITE].value == 4200
 
@@ -154,3 +155,29 @@ async def test_an_answer_of_another_shape_is_a_clear_error(
     hetrix_api.fail_with(200, [[], {"Links": {}}])
     with pytest.raises(SourceError, match="unexpected answer"):
         await poller(hetrix_api, http, clock).poll()
+
+
+async def test_a_monitor_that_is_down_fires_critical_whatever_its_uptime(
+    hub: Hub, clock: FakeClock, hetrix_api: HetrixToolsAPI, http: httpx.AsyncClient
+) -> None:
+    # The website goes down; its month's uptime still reads 99.95 %.
+    hetrix_api.monitor(0, uptime="99.9500", uptime_status="down")
+    supervisor = supervisor_for(hub, poller(hetrix_api, http, clock))
+    await supervisor.run_once()
+    uptime = await alerts_of(hub, "hetrixtools_uptime")
+    assert (uptime[WEBSITE].state, uptime[WEBSITE].severity) == ("firing", "critical")
+
+    hetrix_api.monitor(0, uptime="99.9400", uptime_status="up")
+    clock.advance(300)
+    await supervisor.run_once()
+    assert (await alerts_of(hub, "hetrixtools_uptime"))[WEBSITE].state == "resolved"
+
+
+async def test_a_down_monitor_without_an_uptime_figure_still_fires(
+    clock: FakeClock, hetrix_api: HetrixToolsAPI, http: httpx.AsyncClient
+) -> None:
+    hetrix_api.monitor(0, uptime="", uptime_status="down")
+    signals = await poller(hetrix_api, http, clock).poll()
+    [website] = [s for s in signals if s.rule_name == "hetrixtools_uptime" and s.labels["monitor_id"] == WEBSITE]
+    assert website.value is None and website.severity is not None and website.severity.value == "critical"
+    assert website.annotations["summary"] == "Example Website uptime is unknown"

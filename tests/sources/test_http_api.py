@@ -83,3 +83,23 @@ async def test_plain_text_errors_keep_their_first_words_on_one_line() -> None:
     error = await _failure(503, "upstream\n  unavailable\n" + "x" * 1000, "text/plain")
     assert str(error).startswith("example: server error (503): upstream unavailable xxx")
     assert len(str(error)) < 340
+
+
+async def test_a_408_is_worth_another_try_as_in_delivery() -> None:
+    # RFC 9110: the server stopped waiting for our request; the same GET may well work next time.
+    error = await _failure(408, "Request Timeout", "text/plain")
+    assert error.retryable
+    assert str(error) == "example: timed out waiting for the request (408): Request Timeout"
+
+
+async def test_a_503_carries_the_wait_its_retry_after_asks_for() -> None:
+    api = _ErrorPage(503, "maintenance", "text/plain")
+    api.reply = Reply(503, text="maintenance", headers={"Content-Type": "text/plain", "Retry-After": "120"})
+    api.start()
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            with pytest.raises(SourceError) as caught:
+                await get_json(http, f"{api.url}/v1/x", service="example", now=NOW)
+    finally:
+        api.stop()
+    assert caught.value.retryable and caught.value.retry_after == 120.0

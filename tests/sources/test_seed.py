@@ -1,11 +1,15 @@
+import json
 from typing import Any
 
+import httpx
 import pytest
 
 from alerthub.domain.severity import Severity
 from alerthub.errors import InputError
+from alerthub.hub import Hub
 from alerthub.sources.seed import parse_send
 from support.seed import seed_payloads
+from support.webhooks import FIXTURES
 
 PAYLOADS = seed_payloads()
 
@@ -83,3 +87,29 @@ def test_bad_bodies_name_the_field(body: Any, where: str) -> None:
         parse_send(body)
     assert caught.value.status == 422
     assert any(p.location == where for p in caught.value.problems), caught.value.problems
+
+
+def test_a_system_payload_without_a_host_takes_the_senders_address() -> None:
+    body = json.loads((FIXTURES / "seed" / "system_cpu_high.json").read_text())
+    assert parse_send(body, "10.0.0.5").labels["host"] == "10.0.0.5"
+    named = {**body, "labels": {"host": "web-1"}}
+    assert parse_send(named, "10.0.0.5").labels["host"] == "web-1", "a named host wins"
+    other = json.loads((FIXTURES / "seed" / "sentry_webhook_error_rate.json").read_text())
+    assert "host" not in parse_send(other, "10.0.0.5").labels, "only the system monitor runs on its host"
+    recovered = {"rule_name": "system_cpu_high", "metric_data": {"metric_value": 12}}
+    assert parse_send(recovered, "10.0.0.5").labels["host"] == "10.0.0.5", "its all-clear names the same host"
+
+
+async def test_two_servers_cpu_alerts_are_two_alerts(hub: Hub) -> None:
+    from alerthub.api.app import create_app
+
+    body = json.loads((FIXTURES / "seed" / "system_cpu_high.json").read_text())
+    app = create_app(hub, migrate=False, run_background=False)
+    ids = []
+    for address in ("10.0.0.5", "10.0.0.6"):
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            answer = await client.post("/api/alerts/send", json=body)
+        assert answer.status_code == 202, answer.text
+        ids.append(answer.json()["alert_id"])
+    assert ids[0] != ids[1]

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from alerthub.config.models import SentryConfig
+from alerthub.config.models import Config
+from alerthub.domain.severity import Severity
 from alerthub.errors import SourceError
-from alerthub.hub import Hub
+from alerthub.hub import Hub, build_hub
+from alerthub.sources.sentry import SentryConfig
 from alerthub.sources.sentry_poller import SentryPoller
+from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.fake_apis import SentryAPI, alerts_of, load_fixture, supervisor_for
 
@@ -31,15 +34,15 @@ def poller(api: SentryAPI, http: httpx.AsyncClient, clock: FakeClock, **config: 
 async def test_errors_and_slow_transactions_per_project_raise_and_resolve(
     hub: Hub, clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
 ) -> None:
-    sentry_api.errors = {"backend": 73, "frontend": 12, "worker": 3}
+    sentry_api.errors = {"backend": 73, "frontend": 22, "worker": 3}
     sentry_api.slow = {"backend": 25}
     supervisor = supervisor_for(hub, poller(sentry_api, http, clock))
     await supervisor.run_once()
 
-    errors = await alerts_of(hub, "sentry_error_rate")
+    errors = await alerts_of(hub, "sentry_error_rate_hourly")
     assert {p: (a.state, a.severity, a.value) for p, a in errors.items()} == {
         "backend": ("firing", "critical", 73),
-        "frontend": ("firing", "high", 12),
+        "frontend": ("firing", "high", 22),
     }
     assert "73 errors in Sentry project backend" in errors["backend"].annotations["summary"]
     slow = await alerts_of(hub, "sentry_performance_issue")
@@ -49,7 +52,7 @@ async def test_errors_and_slow_transactions_per_project_raise_and_resolve(
     sentry_api.errors, sentry_api.slow = {"frontend": 2}, {}
     clock.advance(300)
     await supervisor.run_once()
-    errors = await alerts_of(hub, "sentry_error_rate")
+    errors = await alerts_of(hub, "sentry_error_rate_hourly")
     assert {p: a.state for p, a in errors.items()} == {"backend": "resolved", "frontend": "resolved"}
     assert (await alerts_of(hub, "sentry_performance_issue"))["backend"].state == "resolved"
 
@@ -75,7 +78,7 @@ async def test_follows_link_pagination_while_results_is_true(
     sentry_api.errors = {f"project-{i}": 10 + i for i in range(5)}
     signals = await poller(sentry_api, http, clock).poll()
 
-    counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate"}
+    counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate_hourly"}
     assert counts == {f"project-{i}": 10 + i for i in range(5)}
     pages = [r for r in sentry_api.requests if r.query["dataset"] == ["errors"]]
     assert [r.query.get("cursor") for r in pages] == [None, ["0:2:0"], ["0:4:0"]]
@@ -87,7 +90,7 @@ async def test_counts_come_from_count_aggregate_not_the_number_of_rows(
     # Sentry's own documented example answer: three rows whose count() adds up to 70.
     sentry_api.fail_with(200, load_fixture("sentry", "api_events_response.json"))
     signals = await poller(sentry_api, http, clock).poll()
-    assert [(s.rule_name, s.value) for s in signals][0] == ("sentry_error_rate", 70.0)
+    assert [(s.rule_name, s.value) for s in signals][0] == ("sentry_error_rate_hourly", 70.0)
 
 
 async def test_configured_projects_are_asked_one_by_one_and_quiet_ones_report_zero(
@@ -97,7 +100,7 @@ async def test_configured_projects_are_asked_one_by_one_and_quiet_ones_report_ze
     sentry_api.ids = {"backend": 11, "other": 12, "payments": 4502}
     signals = await poller(sentry_api, http, clock, projects=["backend", "mobile", "4502"]).poll()
 
-    counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate"}
+    counts = {s.labels["project"]: s.value for s in signals if s.rule_name == "sentry_error_rate_hourly"}
     assert counts == {"backend": 60.0, "mobile": 0.0, "4502": 7.0}
     errors = [r.query for r in sentry_api.requests if r.query["dataset"] == ["errors"]]
     assert [(q.get("projectSlug"), q.get("project")) for q in errors] == [
@@ -174,4 +177,26 @@ async def test_an_org_without_global_views_is_told_to_list_its_projects(
     assert not caught.value.retryable
 
     signals = await poller(sentry_api, http, clock, projects=["backend"]).poll()
-    assert [(s.rule_name, s.value) for s in signals] == [("sentry_error_rate", 4.0), ("sentry_performance_issue", 0.0)]
+    assert [(s.rule_name, s.value) for s in signals] == [
+        ("sentry_error_rate_hourly", 4.0),
+        ("sentry_performance_issue", 0.0),
+    ]
+
+
+async def test_the_hourly_count_pages_above_the_seed_pollers_20_not_the_webhooks_10(
+    hub: Hub, clock: FakeClock, sentry_api: SentryAPI, http: httpx.AsyncClient
+) -> None:
+    sentry_api.errors = {"backend": 20, "frontend": 21, "worker": 12}
+    await supervisor_for(hub, poller(sentry_api, http, clock)).run_once()
+
+    errors = await alerts_of(hub, "sentry_error_rate_hourly")
+    assert {p: (a.state, a.severity) for p, a in errors.items()} == {"frontend": ("firing", "high")}
+    # The webhook's rule keeps its own threshold (> 10) and saw nothing from the poller.
+    assert await alerts_of(hub, "sentry_error_rate") == {}
+    assert hub.rules.require("sentry_error_rate").thresholds[Severity.HIGH] == 10
+
+
+async def test_the_hourly_threshold_is_a_rule_a_configuration_overrides(clock: FakeClock, db: Database) -> None:
+    config = Config.model_validate({"rules": [{"name": "sentry_error_rate_hourly", "thresholds": {"high": 5}}]})
+    rule = build_hub(config, clock=clock, db=db).rules.require("sentry_error_rate_hourly")
+    assert rule.thresholds == {Severity.HIGH: 5} and rule.source == "sentry"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from alerthub.config.models import SystemConfig
 from alerthub.domain.signal import Signal
 from alerthub.hub import Hub
-from alerthub.sources.system import SystemPoller, _is_real_disk
+from alerthub.sources.system import SystemConfig, SystemPoller, _is_real_disk
 from support.clock import FakeClock
 from support.fake_apis import alerts_of, supervisor_for
 

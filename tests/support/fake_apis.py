@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from prometheus_client import CollectorRegistry
 
@@ -23,7 +23,7 @@ from alerthub.domain.alert import Alert
 from alerthub.hub import Hub
 from alerthub.ingest.poller import Poller, PollerMetrics, Schedule, Sleep, Supervisor
 from alerthub.store.alert_queries import AlertFilter
-from support.standins import LoopbackHTTPServer, Reply, Request
+from support.standins import LoopbackHTTPServer, Reply, Request, read_request, write_reply
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -76,31 +76,12 @@ class FakeAPI:
         raise NotImplementedError
 
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        request = Request(
-            method,
-            split.path,
-            parse_qs(split.query, keep_blank_values=True),
-            {k.lower(): v for k, v in handler.headers.items()},
-            handler.rfile.read(length),
-        )
+        request = read_request(handler, method, lower_headers=True)
         self.requests.append(request)
         if self.delay:
             self._released.wait(self.delay)
-        reply = self.failure or self.answer(request)
-        if reply.text is not None:  # a proxy's error page, say; its Content-Type comes in reply.headers
-            payload, kind = reply.text.encode(), None
-        else:
-            payload, kind = (b"" if reply.body is None else json.dumps(reply.body).encode()), "application/json"
-        handler.send_response(reply.status)
-        if kind:
-            handler.send_header("Content-Type", kind)
-        handler.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
+        # A text reply is a proxy's error page, say: its Content-Type comes in reply.headers.
+        write_reply(handler, self.failure or self.answer(request), text_type=None, empty_type="application/json")
 
 
 class SentryAPI(FakeAPI):
@@ -232,7 +213,7 @@ def supervisor_for(
     seed: int = 7,
     sleep: Sleep | None = None,
 ) -> Supervisor:
-    """A supervisor wired as `wire_pollers` wires it, with a seeded jitter and a private registry."""
+    """A supervisor wired as `poller_tasks` wires it, with a seeded jitter and a private registry."""
     extra = {"sleep": sleep} if sleep else {}
     return Supervisor(
         poller,

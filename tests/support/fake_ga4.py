@@ -21,12 +21,13 @@ from support.fake_apis import FakeAPI, Reply, Request
 
 @dataclass
 class PageViews:
-    """Page views the GA4 stand-in knows, in one property-local hour."""
+    """Page views (and the users who made them) the GA4 stand-in knows, in one property-local hour."""
 
     hour: datetime
     views: int
     path: str = "/"
     title: str = "Home - Example"
+    users: int = 0
 
 
 class GA4API(FakeAPI):
@@ -41,6 +42,7 @@ class GA4API(FakeAPI):
         self.views: list[PageViews] = []
         self.realtime_users = 0
         self.realtime_views = 0
+        self.realtime_events: dict[str, int] = {}  # eventName -> eventCount in the realtime window
         # When set, reports need `Authorization: Bearer <JWT>` signed by one of these service accounts
         # (Google's clients sign their own JWT with the key file instead of fetching a token).
         self.trusted_keys: dict[str, RSAPublicKey] = {}
@@ -73,6 +75,8 @@ class GA4API(FakeAPI):
         return True
 
     def _realtime(self, body: dict[str, Any]) -> dict[str, Any]:
+        if [d["name"] for d in body.get("dimensions", [])] == ["eventName"]:
+            return self._realtime_events(body)
         names = [m["name"] for m in body["metrics"]]
         values = {"activeUsers": self.realtime_users, "screenPageViews": self.realtime_views}
         out: dict[str, Any] = {
@@ -84,26 +88,46 @@ class GA4API(FakeAPI):
             out["rowCount"] = 1
         return out
 
+    def _realtime_events(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`eventName` x `eventCount`, as realtime answers it: events that did not happen have no row."""
+        rows = [
+            {"dimensionValues": [{"value": name}], "metricValues": [{"value": str(count)}]}
+            for name, count in sorted(self.realtime_events.items())
+            if count and _passes(body.get("dimensionFilter"), {"eventName": name})
+        ]
+        out: dict[str, Any] = {
+            "dimensionHeaders": [{"name": "eventName"}],
+            "metricHeaders": [{"name": "eventCount", "type": "TYPE_INTEGER"}],
+            "kind": "analyticsData#runRealtimeReport",
+        }
+        if rows:
+            out["rows"], out["rowCount"] = rows, len(rows)
+        return out
+
     def _report(self, body: dict[str, Any]) -> dict[str, Any]:
         dims = [d["name"] for d in body.get("dimensions", [])]
+        metrics = [m["name"] for m in body["metrics"]]
         first, last = (self._date(body["dateRanges"][0][k]) for k in ("startDate", "endDate"))
-        totals: dict[tuple[str, ...], int] = {}
+        totals: dict[tuple[str, ...], list[int]] = {}
         for fact in self.views:
             values = _dimensions(fact)
             if first <= fact.hour.date() <= last and _passes(body.get("dimensionFilter"), values):
                 key = tuple(values[d] for d in dims)
-                totals[key] = totals.get(key, 0) + fact.views
+                found = {"screenPageViews": fact.views, "activeUsers": fact.users}
+                sums = totals.setdefault(key, [0] * len(metrics))
+                for i, name in enumerate(metrics):
+                    sums[i] += found[name]
         out: dict[str, Any] = {
             "dimensionHeaders": [{"name": d} for d in dims],
-            "metricHeaders": [{"name": "screenPageViews", "type": "TYPE_INTEGER"}],
+            "metricHeaders": [{"name": name, "type": "TYPE_INTEGER"} for name in metrics],
             "metadata": {"currencyCode": "USD", "timeZone": str(self.zone)},
             "kind": "analyticsData#runReport",
         }
         if totals:
             out["rowCount"] = len(totals)
             out["rows"] = [
-                {"dimensionValues": [{"value": v} for v in key], "metricValues": [{"value": str(n)}]}
-                for key, n in sorted(totals.items())
+                {"dimensionValues": [{"value": v} for v in key], "metricValues": [{"value": str(n)} for n in sums]}
+                for key, sums in sorted(totals.items())
             ]
         return out
 

@@ -11,7 +11,6 @@ from alerthub.domain.notification import NotificationPayload
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.hub import Hub
 from alerthub.pipeline.dispatcher import Dispatcher
-from alerthub.pipeline.wiring import dispatcher_for
 from alerthub.store.tables import alert_group, notification, notification_alert
 
 
@@ -78,7 +77,7 @@ async def groups_table(hub: Hub) -> list[Any]:
 
 
 def dispatcher(hub: Hub) -> Dispatcher:
-    return dispatcher_for(hub)
+    return hub.pipeline.dispatcher
 
 
 async def trace(hub: Hub, alert_id: int) -> list[str]:

@@ -47,8 +47,10 @@ class ServerProcess:
         port: int | None = None,
         env: Mapping[str, str] | None = None,
         name: str = "alerthub",
+        args: tuple[str, ...] = (),
     ) -> None:
         self.config = config
+        self.args = args
         self.role = role
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -70,6 +72,7 @@ class ServerProcess:
             str(self.port),
             "--role",
             self.role,
+            *self.args,
         ]
 
     def start(self) -> ServerProcess:
@@ -124,8 +127,18 @@ def running(
         server.stop()
 
 
-def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 30, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("ALERTHUB_")}
     return subprocess.run(
-        [_executable(), *args], capture_output=True, text=True, timeout=timeout, env={**base, **(env or {})}
+        [_executable(), *args], capture_output=True, text=True, timeout=timeout, env={**base, **(env or {})}, cwd=cwd
     )
+
+
+def with_database(config: Path) -> Path:
+    """Create the configured database as a person would before using the CLI (`alerthub db upgrade`):
+    only that and `serve` create one."""
+    done = run_cli("db", "upgrade", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    return config

@@ -64,12 +64,16 @@ def running_hub(
     ready_timeout: float = 30.0,
 ) -> Iterator[RunningHub]:
     """Start the hub. `users` (name -> password) and `tokens` (name -> scope) are created with the CLI
-    before it starts, as a person would."""
+    before it starts, as a person would (after `alerthub db upgrade`, since only that and `serve` create
+    the database)."""
     workdir.mkdir(parents=True, exist_ok=True)
     data = {"storage": {"url": f"sqlite:///{workdir / 'alerthub.db'}"}, **(config or {})}
     config_path = workdir / "alerthub.yaml"
     config_path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     made: dict[str, str] = {}
+    if users or tokens:  # the CLI makes no database: create it first, as a person would
+        done = alerthub_cli(config_path, "db", "upgrade")
+        assert done.returncode == 0, done.stderr
     for name, password in (users or {}).items():
         done = alerthub_cli(config_path, "users", "add", name, "--password-stdin", stdin=password + "\n")
         assert done.returncode == 0, done.stderr

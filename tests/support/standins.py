@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import socket
 import ssl
 import threading
@@ -17,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from html import escape as html_escape
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -36,6 +38,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    target: str = ""  # the request line's target as sent: path and query, still percent-encoded
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -47,6 +50,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     text: str | None = None
+    content_type: str | None = None  # of `text`; plain text unless told
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -104,30 +108,43 @@ class StandIn:
         return Reply(200, {"ok": True})
 
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        url = urlsplit(handler.path)
-        request = Request(
-            method, url.path, parse_qs(url.query), dict(handler.headers.items()), handler.rfile.read(length)
-        )
+        request = read_request(handler, method)
         with self.lock:
             self.requests.append(request)
             self.times.append(self.now())
             reply = self.scripted.pop(0) if self.scripted else self.answer(request)
             self.replies.append((request, reply))
-        if reply.text is not None:
-            payload, kind = reply.text.encode(), "text/plain; charset=utf-8"
-        elif reply.body is None:
-            payload, kind = b"", ""
-        else:
-            payload, kind = json.dumps(reply.body).encode(), "application/json"
-        handler.send_response(reply.status)
-        if kind:
-            handler.send_header("Content-Type", kind)
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+        write_reply(handler, reply, text_type="text/plain; charset=utf-8")
+
+
+def read_request(handler: BaseHTTPRequestHandler, method: str, *, lower_headers: bool = False) -> Request:
+    """The request as the handler received it, its body read whole by Content-Length."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    url = urlsplit(handler.path)
+    headers = {(k.lower() if lower_headers else k): v for k, v in handler.headers.items()}
+    query = parse_qs(url.query, keep_blank_values=lower_headers)
+    return Request(method, url.path, query, headers, handler.rfile.read(length), handler.path)
+
+
+def write_reply(
+    handler: BaseHTTPRequestHandler, reply: Reply, *, text_type: str | None, empty_type: str | None = None
+) -> None:
+    """Status, Content-Type (JSON; `text_type` for a text reply and `empty_type` for none, where None
+    leaves it to `reply.headers`), the reply's own headers and Content-Length, then the body."""
+    if reply.text is not None:
+        payload, kind = reply.text.encode(), reply.content_type or text_type
+    elif reply.body is None:
+        payload, kind = b"", empty_type
+    else:
+        payload, kind = json.dumps(reply.body).encode(), "application/json"
+    handler.send_response(reply.status)
+    if kind:
+        handler.send_header("Content-Type", kind)
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
 
 
 class Window:
@@ -259,6 +276,9 @@ class DiscordStandIn(StandIn):
         for role in (allowed or {}).get("roles", []):
             if f"<@&{role}>" in (body.get("content") or ""):
                 self.pings.append(f"role:{role}")
+        for user in (allowed or {}).get("users", []):
+            if f"<@{user}>" in (body.get("content") or "") or f"<@!{user}>" in (body.get("content") or ""):
+                self.pings.append(f"user:{user}")
 
     def posted(self) -> list[dict[str, Any]]:
         return [r.json() for r, reply in self.replies if r.method == "POST" and reply.status in (200, 204)]
@@ -286,6 +306,16 @@ class SlackStandIn(StandIn):
             if block.get("type") == "header" and len(block["text"]["text"]) > 150:
                 return Reply(400, text="invalid_blocks")
         return Reply(200, text="ok")
+
+    def mentions(self, body: dict[str, Any]) -> list[str]:
+        """What Slack would parse as a ping or a link in a message: `<!channel>`, `<!here>`,
+        `<@U…>`, `<!subteam^…>` and `<url|text>` links, in `text` and every mrkdwn text object
+        (plain_text is shown as written). Entities (`&lt;`) are text, as Slack reads them."""
+        texts = [body.get("text") or ""]
+        for block in body.get("blocks", []):
+            objects = [block.get("text") or {}, *block.get("fields", []), *block.get("elements", [])]
+            texts += [o.get("text", "") for o in objects if o.get("type") == "mrkdwn"]
+        return [m for text in texts for m in re.findall(r"<([^<>]*)>", text)]
 
 
 class _TelegramHTML(HTMLParser):
@@ -375,6 +405,58 @@ class TelegramStandIn(StandIn):
         return Reply(
             200, {"ok": True, "result": {"message_id": len(self.sent), "chat": {"id": body["chat_id"]}, "text": text}}
         )
+
+
+EXPRESS_404 = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Error</title>
+</head>
+<body>
+<pre>Cannot {method} {path}</pre>
+</body>
+</html>
+"""
+
+
+class EchoingStandIn(StandIn):
+    """A server that does not know the URL it is sent to and says so quoting it, as web frameworks
+    do. `echo` picks how: `express` (Express's default 404 page: `Cannot POST /hooks/<token>`, the
+    path HTML-escaped), `decoded` (the path URL-decoded, in plain text), `encoded` (every reserved
+    character of the path as %XX), `segment` (only its longest path segment, the key, in a JSON `message`),
+    `target` (path and query as sent), `auth` (the Authorization header it was given), `padded`
+    (the path after so much preamble that a 300-character cap falls 12 characters into its key), `cut` (the path
+    without its last 16 characters, ending `...`)."""
+
+    def __init__(self, echo: str = "express", status: int = 404) -> None:
+        super().__init__()
+        self.echo = echo
+        self.status = status
+
+    def answer(self, request: Request) -> Reply:
+        path = request.path
+        if self.echo == "express":
+            page = EXPRESS_404.format(method=request.method, path=html_escape(path))
+            return Reply(self.status, text=page, content_type="text/html; charset=utf-8")
+        if self.echo == "segment":
+            key = max(path.split("/"), key=len)
+            return Reply(self.status, {"message": f"unknown webhook {key}"})
+        quoted = {
+            "decoded": unquote(path),
+            "encoded": quote(path, safe=""),
+            "target": request.target,
+            "auth": f"no such user for {request.headers.get('Authorization', '')}",
+            "padded": _pad_to_cut(path, 300 - 12 - len("Not found: ")),
+            "cut": path[:-16] + "...",
+        }[self.echo]
+        return Reply(self.status, text=f"Not found: {quoted}")
+
+
+def _pad_to_cut(path: str, cap: int) -> str:
+    key = max(path.split("/"), key=len)
+    filler = ("The server could not find what was asked for. " * 10)[: cap - path.index(key)]
+    return filler + path
 
 
 class Receiver(StandIn):

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from alerthub.errors import InputError, Problem
-from alerthub.ingest.validation import parse_json
+from alerthub.validation import parse_json
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:

@@ -1,12 +1,14 @@
-"""Interactive API docs at /docs, served from the swagger-ui-bundle package: the page must work
-with no network but loopback, so nothing may come from a CDN (FastAPI's default docs page does)."""
+"""Interactive API docs at /docs, with Swagger UI 5 (the first to render OpenAPI 3.1, which FastAPI
+writes) from the assets the fastapi-offline package ships: the page must work with no network but
+loopback, so nothing may come from a CDN (FastAPI's default docs page does)."""
 
 from __future__ import annotations
+
+from importlib.resources import files
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -28,7 +30,8 @@ _INIT = 'window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui
 
 
 def install(app: FastAPI) -> None:
-    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    assets = files("fastapi_offline") / "static"
+    app.mount("/docs/assets", StaticFiles(directory=str(assets)), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     async def docs_page() -> HTMLResponse:

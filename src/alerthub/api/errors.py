@@ -10,9 +10,13 @@ from starlette.exceptions import HTTPException
 
 from alerthub.api.responses import JSONResponse
 from alerthub.errors import InputError, Problem, StoreUnavailableError, UnknownRuleError
-from alerthub.ingest.validation import location
+from alerthub.validation import location
 
 logger = logging.getLogger(__name__)
+
+# PagerDuty's Events API v2: its clients read `status`, `message` and a list of strings, and an event it
+# cannot accept is a 400 there, so an event that does not validate is a 400 here too (not 422).
+PAGERDUTY_PATHS = frozenset({"/v2/enqueue", "/v2/change/enqueue"})
 
 
 def error_body(message: str, problems: list[Problem]) -> dict[str, object]:
@@ -20,13 +24,17 @@ def error_body(message: str, problems: list[Problem]) -> dict[str, object]:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(InputError, _input_error)  # type: ignore[arg-type]
+    app.add_exception_handler(InputError, input_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(StoreUnavailableError, _store_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _request_validation)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_exception)  # type: ignore[arg-type]
 
 
-async def _input_error(request: Request, exc: InputError) -> JSONResponse:
+async def input_error_handler(request: Request, exc: InputError) -> JSONResponse:
+    return input_error(request, exc)
+
+
+def input_error(request: Request, exc: InputError) -> JSONResponse:
     _count(request, exc.status)
     return input_error_response(exc, request.url.path)
 
@@ -35,11 +43,20 @@ def input_error_response(exc: InputError, path: str) -> JSONResponse:
     body = error_body(exc.message, exc.problems)
     if isinstance(exc, UnknownRuleError):
         body["known_rules"] = exc.known
-    if path == "/v2/enqueue":
-        # PagerDuty clients read `status`, `message` and a list of strings.
-        body = {"status": "invalid event", "message": exc.message, "errors": [str(p) for p in exc.problems]}
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    status = exc.status
+    if path in PAGERDUTY_PATHS:
+        body = pagerduty_body(exc)
+        status = 400 if status == 422 else status
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def pagerduty_body(exc: InputError) -> dict[str, object]:
+    return {
+        "status": "invalid event",
+        "message": exc.message,
+        "errors": [str(p) for p in exc.problems] or [exc.message],
+    }
 
 
 async def _store_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:

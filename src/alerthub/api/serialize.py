@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from alerthub.domain.alert import Alert, AlertEvent
+from alerthub.domain.clock import utc_text_or_none
 from alerthub.domain.notification import Notification
 from alerthub.domain.rule import Rule
+from alerthub.services.muting import MuteState
 
 
 def _ts(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return utc_text_or_none(value)
 
 
 def alert_json(a: Alert) -> dict[str, Any]:
@@ -35,6 +37,21 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "acknowledged_at": _ts(a.acknowledged_at),
         "resolved_at": _ts(a.resolved_at),
         "ends_at": _ts(a.ends_at),
+    }
+
+
+def mute_json(m: MuteState | None) -> dict[str, Any] | None:
+    """What holds an open alert back now, or None: the silences (who, why, until when), the alert that
+    inhibits it, the time intervals it is muted in."""
+    if m is None or not m.muted:
+        return None
+    return {
+        "silenced_by": [
+            {"id": s.id, "created_by": s.created_by, "comment": s.comment, "ends_at": _ts(s.ends_at)}
+            for s in m.silenced_by
+        ],
+        "inhibited_by": [{"id": i.id, "fingerprint": i.fingerprint, "rule_name": i.rule_name} for i in m.inhibited_by],
+        "muted_by": list(m.muted_by),
     }
 
 

@@ -5,25 +5,37 @@ treat as retryable (Apprise cannot tell us whether the cause was permanent)."""
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-import httpx
+from pydantic import Field, SecretStr
 
-from alerthub.channels.base import SendResult, ThreadStyle
-from alerthub.channels.message import RenderedMessage
-from alerthub.config.models import AppriseChannelConfig
-from alerthub.errors import ConfigError, DeliveryError, Problem
+from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle
+from alerthub.channels.http import HttpClient
+from alerthub.channels.message import MessageStyle, RenderedMessage
+from alerthub.errors import ConfigError, DeliveryError, Problem, missing_extra
 
 _TYPES = {"critical": "failure", "high": "failure", "warning": "warning", "info": "info"}
 
 
+class AppriseChannelConfig(ChannelSettings):
+    type: Literal["apprise"]
+    urls: list[SecretStr] = Field(min_length=1)
+
+
 class AppriseChannel:
     kind: ClassVar[str] = "apprise"
+    config_model: ClassVar[type[ChannelSettings]] = AppriseChannelConfig
     threads: ClassVar[ThreadStyle] = "none"
+    style: ClassVar[MessageStyle] = MessageStyle()
+    pace: ClassVar[Pace] = Pace(1.0, 5)
+    in_flight: ClassVar[int] = 1
 
     def __init__(self, config: AppriseChannelConfig) -> None:
-        # Apprise and the requests stack under it are a tenth of an idle hub's memory: loaded by hubs
-        # that have an Apprise channel only.
+        # Apprise and the requests stack under it weigh on an idle hub's memory: loaded by hubs that
+        # have an Apprise channel only, and installed by the `apprise` extra.
+        missing = missing_extra(f"channels.{config.name}", "apprise", "apprise")
+        if missing:
+            raise ConfigError(missing)
         import apprise
 
         self.config = config
@@ -44,7 +56,7 @@ class AppriseChannel:
     def describe(self) -> dict[str, str]:
         return {"urls": ", ".join(self._shown)}
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
         notify_type = "success" if message.status == "resolved" else _TYPES[message.severity.value]
         result = await asyncio.to_thread(
             self._apprise.notify,

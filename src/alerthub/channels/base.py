@@ -1,20 +1,29 @@
-"""The one small channel contract and the HTTP helpers every HTTP channel shares."""
+"""The one small channel contract, the base of every channel type's config model, and the HTTP helpers
+every HTTP channel shares."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import ClassVar, Literal, NamedTuple, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
-import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, ConfigDict
 
-from alerthub.channels.message import RenderedMessage
-from alerthub.errors import DeliveryError
+from alerthub.channels.http import HttpAnswer, HttpClient
+from alerthub.channels.message import MessageStyle, RenderedMessage
+from alerthub.channels.redact import scrub as _scrub
+from alerthub.channels.redact import secret_parts
+from alerthub.config.models import ChannelEntry
+from alerthub.domain.http_failures import LONGEST_WAIT, http_date, retry_after_seconds, retryable, succeeded
+from alerthub.errors import DeliveryError, HttpRequestRefused, HttpTimeout, HttpUnreachable
 
 ThreadStyle = Literal["none", "edit", "reply"]
+Hide = Callable[[str], str]
+
+QUOTED = 300  # characters of a remote's own error text kept: enough to say what is wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,74 +36,99 @@ class SendResult:
     wait: float | None = None
 
 
+class ChannelSettings(ChannelEntry):
+    """A channel type's config model: the keys every type shares (ChannelEntry) and its own; any other
+    key is an error. Subclasses narrow `type` to their own name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pace(NamedTuple):
+    """A channel type's default budget, from the service's published limits: `rate` sends a second
+    sustained, `burst` at once. An entry's `rate_per_second` and `burst` override it."""
+
+    rate: float
+    burst: int
+
+
 class Channel(Protocol):
     """Sends one rendered message to one service.
 
     Raises `DeliveryError(retryable, status, retry_after)` on failure; never sleeps, retries or
     touches the database. `threads` says what an update does: `edit` the first message in place
     (Discord), `reply` to it (email, Telegram), or `none` (a new message each time).
+
+    What delivery needs to know of a type is said here too: `config_model` (its config keys), `style`
+    (how its messages are written), `pace` (its default budget) and `in_flight` (sends at once; 1 when
+    the service's answers carry its remaining budget or a thread id, which must be read before the
+    next send).
     """
 
     kind: ClassVar[str]
+    config_model: ClassVar[type[ChannelSettings]]
     threads: ClassVar[ThreadStyle]
+    style: ClassVar[MessageStyle]
+    pace: ClassVar[Pace]
+    in_flight: ClassVar[int]
     name: str
+
+    @property
+    def config(self) -> ChannelSettings: ...
 
     def describe(self) -> dict[str, str]: ...
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult: ...
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult: ...
 
 
 @runtime_checkable
 class Editable(Protocol):
     """A channel that can edit or reply to the message it sent first (`external_id`)."""
 
-    async def update(self, message: RenderedMessage, external_id: str, http: httpx.AsyncClient) -> SendResult: ...
+    async def update(self, message: RenderedMessage, external_id: str, http: HttpClient) -> SendResult: ...
 
 
-def classify_http(response: httpx.Response) -> None:
-    """Alertmanager's retrier rule: 2xx succeeds; 408, 429 and 5xx are worth another try with the
-    server's Retry-After; every other 4xx is permanent, because sending it again cannot help."""
+@runtime_checkable
+class RepliesToThreads(Protocol):
+    """A channel whose one message can answer several threads at once (a mail's In-Reply-To names
+    several): a digest goes there as a reply in each thread it carries, not as a stranger."""
+
+    async def reply_to_threads(
+        self, message: RenderedMessage, external_ids: Sequence[str], http: HttpClient
+    ) -> SendResult: ...
+
+
+def classify_http(response: HttpAnswer, hide: Hide | None = None) -> None:
+    """2xx succeeds; a retryable status (domain/http_failures.py) is worth another try with the
+    server's Retry-After; any other is permanent, because sending it again cannot help.
+    `hide` takes the channel's secrets out of the remote's text before it is cut to size."""
     status = response.status_code
-    if 200 <= status < 300:
+    if succeeded(status):
         return
-    retryable = status in (408, 429) or status >= 500
-    detail = _error_text(response)
+    retry = retryable(status)
+    detail = _error_text(response, hide or _same)
     raise DeliveryError(
         f"HTTP {status}: {detail}" if detail else f"HTTP {status}",
-        retryable=retryable,
+        retryable=retry,
         status=status,
-        retry_after=retry_after(response) if retryable else None,
+        retry_after=retry_after(response) if retry else None,
     )
 
 
-def retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: HttpAnswer) -> float | None:
     """Seconds to wait before trying again. The JSON body is preferred: Discord's `retry_after`
-    (float seconds) and Telegram's `parameters.retry_after` are more precise than the header."""
+    (float seconds) and Telegram's `parameters.retry_after` are more precise than the header. A
+    Retry-After date counts from the answer's own `Date`, so our clock's skew does not matter."""
     body = _json(response)
     if isinstance(body, dict):
         for candidate in (body.get("retry_after"), (body.get("parameters") or {}).get("retry_after")):
             if isinstance(candidate, int | float) and not isinstance(candidate, bool) and candidate >= 0:
-                return float(candidate)
-    header = response.headers.get("Retry-After")
-    if header is None:
-        return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    date = response.headers.get("Date")
-    base = parsedate_to_datetime(date) if date else datetime.now(UTC)
-    return max(0.0, (when - base).total_seconds())
+                return min(float(candidate), LONGEST_WAIT)
+    base = http_date(response.headers.get("Date")) or datetime.now(UTC)
+    return retry_after_seconds(response.headers.get("Retry-After"), base)
 
 
 async def request(
-    http: httpx.AsyncClient,
+    http: HttpClient,
     method: str,
     url: str,
     *,
@@ -103,23 +137,26 @@ async def request(
     content: bytes | None = None,
     headers: dict[str, str] | None = None,
     params: dict[str, str] | None = None,
-) -> httpx.Response:
-    """One HTTP call; a network failure or timeout is retryable, since nothing may have arrived."""
+    hide: Hide | None = None,
+) -> HttpAnswer:
+    """One HTTP call; a network failure or timeout is retryable, since nothing may have arrived.
+    Every error text goes through `hide` (the channel's secrets) before it is raised."""
+    hide = hide or _same
     try:
         response = await http.request(
             method, url, json=json_body, content=content, headers=headers, params=params, timeout=seconds
         )
-    except httpx.TimeoutException as exc:
-        raise DeliveryError(f"timed out after {seconds:g}s: {type(exc).__name__}", retryable=True) from exc
-    except httpx.LocalProtocolError as exc:  # our request cannot be sent as it is (a header with a line break)
-        raise DeliveryError(f"request refused before sending: {exc}", retryable=False) from exc
-    except httpx.TransportError as exc:
-        raise DeliveryError(f"cannot connect: {type(exc).__name__}: {exc}", retryable=True) from exc
-    classify_http(response)
+    except HttpTimeout as exc:
+        raise DeliveryError(f"timed out after {seconds:g}s: {exc.kind}", retryable=True) from exc
+    except HttpRequestRefused as exc:  # our request cannot be sent as it is (a header with a line break)
+        raise DeliveryError(f"request refused before sending: {_quote(str(exc), hide)}", retryable=False) from exc
+    except HttpUnreachable as exc:
+        raise DeliveryError(f"cannot connect: {exc.kind}: {_quote(str(exc), hide)}", retryable=True) from exc
+    classify_http(response, hide)
     return response
 
 
-def budget_wait(response: httpx.Response) -> float | None:
+def budget_wait(response: HttpAnswer) -> float | None:
     """Discord's `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset-After` on a success: the bucket
     is empty for that long."""
     if response.headers.get("X-RateLimit-Remaining") != "0":
@@ -131,27 +168,26 @@ def budget_wait(response: httpx.Response) -> float | None:
 
 
 def redact_url(url: str) -> str:
-    """Keep scheme, host and the first path segment; webhook URLs carry their secret in the path."""
-    parsed = httpx.URL(url)
+    """Keep scheme, host and the first path segment; webhook URLs carry their secret in the path.
+    A first segment that is itself a secret part (`https://x/<token>`) is not kept either."""
+    parsed = urlsplit(url)
     first = parsed.path.strip("/").split("/")[0] if parsed.path.strip("/") else ""
-    shown = f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}"
+    first = "" if first in secret_parts(url) else first
+    shown = f"{parsed.scheme}://{parsed.hostname or ''}{f':{parsed.port}' if parsed.port else ''}"
     return f"{shown}/{first}/***" if first else f"{shown}/***"
 
 
 def scrub(text: str, config: BaseModel) -> str:
-    """No secret of a channel's config leaves in an error text (a URL with its token, a password)."""
-    for value in vars(config).values():
-        for secret in value if isinstance(value, list) else [value]:
-            if isinstance(secret, SecretStr) and secret.get_secret_value():
-                text = text.replace(secret.get_secret_value(), "***")
-    return text
+    """No secret of a channel's config leaves in an error text (a URL with its token, a password),
+    in whole, in part or in any spelling a remote quotes it in (channels/redact.py)."""
+    return _scrub(text, config)
 
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
-def _json(response: httpx.Response) -> object:
+def _json(response: HttpAnswer) -> object:
     if "json" not in response.headers.get("Content-Type", ""):
         return None
     try:
@@ -160,10 +196,28 @@ def _json(response: httpx.Response) -> object:
         return None
 
 
-def _error_text(response: httpx.Response) -> str:
+def _error_text(response: HttpAnswer, hide: Hide) -> str:
     body = _json(response)
     if isinstance(body, dict):
         for key in ("message", "description", "error"):
             if isinstance(body.get(key), str):
-                return truncate(str(body[key]), 300)
-    return truncate(response.text.strip(), 300)
+                return _quote(": ".join([str(body[key]), *_listed(body.get("errors"))]), hide)
+    return _quote(response.text, hide)
+
+
+def _listed(errors: object) -> list[str]:
+    """A list of error strings beside the message (PagerDuty's `errors`) says what the message only
+    names: "Event object is invalid" alone does not tell which field."""
+    if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
+        return []
+    return ["; ".join(errors)] if errors else []
+
+
+def _quote(text: str, hide: Hide) -> str:
+    """A remote's text, secrets out first: cutting first could leave half a token that no longer
+    matches. What is hidden is bounded, so a megabyte error page costs no more than its start."""
+    return truncate(" ".join(hide(text[: QUOTED * 20]).split()), QUOTED)
+
+
+def _same(text: str) -> str:
+    return text

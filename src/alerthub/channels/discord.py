@@ -3,13 +3,25 @@ truncation, and no mention parsed unless the channel names who to ping."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import ClassVar, Literal
 
-import httpx
+from pydantic import Field
 
-from alerthub.channels.base import SendResult, ThreadStyle, budget_wait, redact_url, request, truncate
-from alerthub.channels.message import AlertView, RenderedMessage
-from alerthub.config.models import DiscordChannelConfig
+from alerthub.channels.base import (
+    ChannelSettings,
+    Pace,
+    SendResult,
+    ThreadStyle,
+    budget_wait,
+    redact_url,
+    request,
+    truncate,
+)
+from alerthub.channels.http import HttpAnswer, HttpClient
+from alerthub.channels.links import SecretWebUrl, usable_url
+from alerthub.channels.message import AlertView, Link, MessageStyle, RenderedMessage
+from alerthub.channels.redact import hider
 from alerthub.domain.severity import Severity
 from alerthub.errors import DeliveryError
 
@@ -35,27 +47,44 @@ ACKNOWLEDGED = 0x95A5A6
 
 Embed = dict[str, object]
 
+_PINGS = re.compile(r"(?<=<)(?=[@#])|(?<=@)(?=everyone|here)")
+ZERO_WIDTH = "\u200b"
+
+
+class DiscordChannelConfig(ChannelSettings):
+    type: Literal["discord"]
+    url: SecretWebUrl
+    mention_roles: list[str] = Field(default_factory=list)
+    mention_users: list[str] = Field(default_factory=list)
+    username: str | None = None
+
 
 class DiscordChannel:
     kind: ClassVar[str] = "discord"
+    config_model: ClassVar[type[ChannelSettings]] = DiscordChannelConfig
     threads: ClassVar[ThreadStyle] = "edit"
+    style: ClassVar[MessageStyle] = MessageStyle("discord.md.j2")
+    # 5 requests per 2 s per webhook and, undocumented, about 30 messages a minute per channel.
+    pace: ClassVar[Pace] = Pace(0.5, 5)
+    in_flight: ClassVar[int] = 1
 
     def __init__(self, config: DiscordChannelConfig) -> None:
         self.config = config
         self.name = config.name
+        self._hide = hider(config)  # no secret of ours leaves in a remote's error text
         self._url = config.url.get_secret_value()
 
     def describe(self) -> dict[str, str]:
         pinged = len(self.config.mention_roles) + len(self.config.mention_users)
         return {"url": redact_url(self._url), "mentions": str(pinged)}
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
         # wait=true makes Discord answer with the saved message (its id lets us edit it later);
         # without it a message Discord fails to save is dropped with a 204 and no error.
         response = await self._call(http, "POST", self._url, self.body(message), {"wait": "true"})
         return SendResult(_message_id(response), budget_wait(response))
 
-    async def update(self, message: RenderedMessage, external_id: str, http: httpx.AsyncClient) -> SendResult:
+    async def update(self, message: RenderedMessage, external_id: str, http: HttpClient) -> SendResult:
         url = f"{self._url.rstrip('/')}/messages/{external_id}"
         try:
             response = await self._call(http, "PATCH", url, self.body(message), None)
@@ -67,10 +96,12 @@ class DiscordChannel:
         return SendResult(external_id, budget_wait(response))
 
     async def _call(
-        self, http: httpx.AsyncClient, method: str, url: str, body: dict[str, object], params: dict[str, str] | None
-    ) -> httpx.Response:
+        self, http: HttpClient, method: str, url: str, body: dict[str, object], params: dict[str, str] | None
+    ) -> HttpAnswer:
         try:
-            return await request(http, method, url, json_body=body, params=params, seconds=self._timeout)
+            return await request(
+                http, method, url, json_body=body, params=params, seconds=self._timeout, hide=self._hide
+            )
         except DeliveryError as exc:
             if exc.status == 404 and method == "POST":
                 raise DeliveryError(
@@ -86,7 +117,8 @@ class DiscordChannel:
 
     def body(self, message: RenderedMessage) -> dict[str, object]:
         mentions = [f"<@&{r}>" for r in self.config.mention_roles] + [f"<@{u}>" for u in self.config.mention_users]
-        content = " ".join([*mentions, message.title]) if mentions and not message.is_follow_up else message.title
+        title = quiet(message.title)
+        content = " ".join([*mentions, title]) if mentions and not message.is_follow_up else title
         body: dict[str, object] = {
             "content": truncate(content, CONTENT),
             "embeds": fit_embeds(embeds(message)),
@@ -101,6 +133,22 @@ class DiscordChannel:
         if self.config.username:
             body["username"] = truncate(self.config.username, 80)
         return body
+
+
+def quiet(text: str) -> str:
+    """Outside text in `content` pings nobody, not even a role the channel may ping (a title saying
+    `<@&555>` on a follow-up would): a zero-width space after `<` or `@` leaves a mention as text.
+    `allowed_mentions` stays the real guard; this keeps it from being the only one."""
+    return _PINGS.sub(ZERO_WIDTH, text)
+
+
+def link(item: Link) -> str:
+    """`[label](url)` that no label or URL can end early: brackets in the label are escaped and
+    parentheses in the URL percent-encoded (the same URL); an unusable URL is no link at all."""
+    if not usable_url(item.url):
+        return ""
+    label = re.sub(r"([\\\[\]])", r"\\\1", item.label)
+    return f"[{label}]({item.url.replace('(', '%28').replace(')', '%29')})"
 
 
 def colour(message: RenderedMessage) -> int:
@@ -119,7 +167,7 @@ def embeds(message: RenderedMessage) -> list[Embed]:
         "footer": {"text": truncate(message.footer, FOOTER)},
     }
     first = message.alerts[0] if message.alerts else None
-    if first and first.source_url:
+    if first and usable_url(first.source_url):
         main["url"] = first.source_url
     if len(message.alerts) == 1 and first:
         main["fields"] = _fields(first)
@@ -179,7 +227,7 @@ def _total(items: list[Embed]) -> int:
     return sum(_size(e) for e in items)
 
 
-def _message_id(response: httpx.Response) -> str | None:
+def _message_id(response: HttpAnswer) -> str | None:
     if response.status_code == 204 or not response.content:
         return None
     try:

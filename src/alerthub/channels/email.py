@@ -1,20 +1,24 @@
 """Email through SMTP (aiosmtplib): multipart text + HTML to several recipients. Headers are built
 with `email.message.EmailMessage`, and CR/LF in outside text is flattened first, so an alert title
-can never add a header such as `Bcc:`. An update is sent as a reply to the first message."""
+can never add a header such as `Bcc:`. An update is sent as a reply to the first message; a digest as a
+reply to the first message of every thread it carries."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
 from email.utils import formatdate, make_msgid
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import aiosmtplib
-import httpx
+from pydantic import ConfigDict, Field, SecretStr, field_validator
 
-from alerthub.channels.base import SendResult, ThreadStyle
-from alerthub.channels.message import RenderedMessage
-from alerthub.config.models import EmailChannelConfig
+from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle
+from alerthub.channels.http import HttpClient
+from alerthub.channels.message import MessageStyle, RenderedMessage
 from alerthub.errors import DeliveryError
 
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]+")
@@ -24,9 +28,50 @@ def one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
+class Subject(str):
+    """A subject the standard library folds without losing spaces.
+
+    Python's folder splits a non-ASCII subject into RFC 2047 encoded words at spaces and drops a space
+    that falls between an unencoded word and the next encoded one ("Shop API 업타임" arrives as
+    "Shop API업타임"). Here the whole subject is encoded, spaces inside the words, split only at
+    character boundaries: a reader joins adjacent encoded words with nothing in between, as RFC 2047
+    says. `name` and `fold` make `EmailMessage` keep it as it is (the header-object protocol)."""
+
+    name = "Subject"
+
+    def fold(self, *, policy: Policy) -> str:
+        if self.isascii() and isinstance(policy, EmailPolicy):
+            return str(policy.header_factory(self.name, str(self)).fold(policy=policy))
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+class EmailChannelConfig(ChannelSettings):
+    type: Literal["email"]
+    smtp_host: str
+    smtp_port: int = Field(587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    from_: str | None = Field(None, alias="from")
+    to: list[str] = Field(min_length=1)
+    tls: Literal["starttls", "ssl", "none"] = "starttls"
+    validate_certs: bool = True
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+
+
 class EmailChannel:
     kind: ClassVar[str] = "email"
+    config_model: ClassVar[type[ChannelSettings]] = EmailChannelConfig
     threads: ClassVar[ThreadStyle] = "reply"
+    style: ClassVar[MessageStyle] = MessageStyle(html_part=True)
+    pace: ClassVar[Pace] = Pace(0.2, 5)  # SMTP servers deserve modesty (Gmail: ~500 a day)
+    in_flight: ClassVar[int] = 1
 
     def __init__(self, config: EmailChannelConfig) -> None:
         self.config = config
@@ -43,10 +88,16 @@ class EmailChannel:
             "password": "***" if self.config.password else "",
         }
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
         return await self._deliver(self.build(message, None))
 
-    async def update(self, message: RenderedMessage, external_id: str, http: httpx.AsyncClient) -> SendResult:
+    async def reply_to_threads(
+        self, message: RenderedMessage, external_ids: Sequence[str], http: HttpClient
+    ) -> SendResult:
+        """A digest: one mail, a reply in each thread it speaks of (In-Reply-To may name several)."""
+        return await self._deliver(self.build(message, " ".join(external_ids) or None))
+
+    async def update(self, message: RenderedMessage, external_id: str, http: HttpClient) -> SendResult:
         await self._deliver(self.build(message, external_id))
         # The thread stays anchored on the first message, so every later reply points at it.
         return SendResult(external_id)
@@ -56,7 +107,7 @@ class EmailChannel:
         mail["From"] = self.sender
         mail["To"] = ", ".join(self.config.to)
         subject = one_line(message.title)
-        mail["Subject"] = f"Re: {subject}" if reply_to else subject
+        mail["Subject"] = Subject(f"Re: {subject}" if reply_to else subject)
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or "alerthub.local")
         mail["X-Alerthub-Idempotency-Key"] = one_line(message.idempotency_key)

@@ -1,12 +1,26 @@
 """What delivery hands a channel: text already rendered by the channel's templates, plus the
-display-ready facts a channel lays out in its own way (Discord fields, Slack blocks)."""
+display-ready facts a channel lays out in its own way (Discord fields, Slack blocks); and the style a
+channel type asks its messages to be written in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from alerthub.domain.notification import NotificationPayload
 from alerthub.domain.severity import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStyle:
+    """How delivery writes a channel type's messages: its body template (in delivery/templates/),
+    whether that body is HTML (autoescaped), what makes outside text safe in the channel's own markup
+    (Slack's control characters), and whether an HTML part goes along (email)."""
+
+    body_template: str = "text.txt.j2"
+    html: bool = False
+    escape: Callable[[str], str] | None = None
+    html_part: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,13 @@ answer errors with a status code and a plain-text body such as `invalid_payload`
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-import httpx
-
-from alerthub.channels.base import SendResult, ThreadStyle, redact_url, request, truncate
-from alerthub.channels.message import RenderedMessage
-from alerthub.config.models import SlackChannelConfig
+from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle, redact_url, request, truncate
+from alerthub.channels.http import HttpClient
+from alerthub.channels.links import SecretWebUrl, usable_url
+from alerthub.channels.message import Link, MessageStyle, RenderedMessage
+from alerthub.channels.redact import hider
 
 # Block Kit limits: header text 150, section text 3000, 10 fields of 2000, 50 blocks.
 HEADER = 150
@@ -23,21 +23,39 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class SlackChannelConfig(ChannelSettings):
+    type: Literal["slack"]
+    url: SecretWebUrl
+
+
+def link(item: Link) -> str:
+    """`<url|label>`, the URL escaped as Slack asks (`&amp;`); a URL that could end the link early
+    (`>`, `|`, a space) is not linked but written out as escaped text."""
+    if usable_url(item.url):
+        return f"<{escape(item.url)}|{escape(item.label)}>"
+    return escape(f"{item.label}: {item.url}")
+
+
 class SlackChannel:
     kind: ClassVar[str] = "slack"
+    config_model: ClassVar[type[ChannelSettings]] = SlackChannelConfig
     threads: ClassVar[ThreadStyle] = "none"
+    style: ClassVar[MessageStyle] = MessageStyle("slack.mrkdwn.j2", escape=escape)
+    pace: ClassVar[Pace] = Pace(1.0, 3)  # incoming webhooks: 1 a second, short bursts allowed
+    in_flight: ClassVar[int] = 1
 
     def __init__(self, config: SlackChannelConfig) -> None:
         self.config = config
         self.name = config.name
+        self._hide = hider(config)  # no secret of ours leaves in a remote's error text
         self._url = config.url.get_secret_value()
 
     def describe(self) -> dict[str, str]:
         return {"url": redact_url(self._url)}
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
         timeout = self.config.timeout.total_seconds()
-        await request(http, "POST", self._url, json_body=self.body(message), seconds=timeout)
+        await request(http, "POST", self._url, json_body=self.body(message), seconds=timeout, hide=self._hide)
         return SendResult(None)
 
     def body(self, message: RenderedMessage) -> dict[str, object]:
@@ -51,6 +69,6 @@ class SlackChannel:
             if fields:
                 blocks.append({"type": "section", "fields": fields})
         if message.links:
-            links = " · ".join(f"<{link.url}|{escape(link.label)}>" for link in message.links)
+            links = " · ".join(link(item) for item in message.links)
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(links, SECTION)}]})
         return {"text": truncate(escape(message.title), SECTION), "blocks": blocks}

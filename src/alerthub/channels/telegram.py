@@ -4,43 +4,64 @@ over 4096 characters is cut without leaving a broken tag or entity."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-import httpx
+from pydantic import SecretStr, field_validator
 
-from alerthub.channels.base import SendResult, ThreadStyle, request
-from alerthub.channels.message import RenderedMessage
-from alerthub.config.models import TelegramChannelConfig
+from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle, request
+from alerthub.channels.http import HttpClient
+from alerthub.channels.links import WebUrl
+from alerthub.channels.message import MessageStyle, RenderedMessage
+from alerthub.channels.redact import hider
 
 LIMIT = 4096
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
 
 
+class TelegramChannelConfig(ChannelSettings):
+    type: Literal["telegram"]
+    bot_token: SecretStr
+    chat_id: str
+    base_url: WebUrl = "https://api.telegram.org"
+
+    @field_validator("chat_id", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+
 class TelegramChannel:
     kind: ClassVar[str] = "telegram"
+    config_model: ClassVar[type[ChannelSettings]] = TelegramChannelConfig
     threads: ClassVar[ThreadStyle] = "reply"
+    style: ClassVar[MessageStyle] = MessageStyle("telegram.html.j2", html=True)
+    pace: ClassVar[Pace] = Pace(1 / 3, 3)  # about 1 a second per chat, 20 a minute in a group
+    in_flight: ClassVar[int] = 1
 
     def __init__(self, config: TelegramChannelConfig) -> None:
         self.config = config
         self.name = config.name
+        self._hide = hider(config)  # no secret of ours leaves in a remote's error text
         self._token = config.bot_token.get_secret_value()
 
     def describe(self) -> dict[str, str]:
         return {"base_url": self.config.base_url, "chat_id": self.config.chat_id, "bot_token": "***"}
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
         return await self._post(self.body(message), http)
 
-    async def update(self, message: RenderedMessage, external_id: str, http: httpx.AsyncClient) -> SendResult:
+    async def update(self, message: RenderedMessage, external_id: str, http: HttpClient) -> SendResult:
         body = self.body(message)
         # A reply keeps the alert's story in one place; if the first message is gone, send anyway.
         body["reply_parameters"] = {"message_id": int(external_id), "allow_sending_without_reply": True}
         return await self._post(body, http)
 
-    async def _post(self, body: dict[str, object], http: httpx.AsyncClient) -> SendResult:
+    async def _post(self, body: dict[str, object], http: HttpClient) -> SendResult:
         url = f"{self.config.base_url.rstrip('/')}/bot{self._token}/sendMessage"
-        response = await request(http, "POST", url, json_body=body, seconds=self.config.timeout.total_seconds())
-        result = response.json().get("result") if "json" in response.headers.get("Content-Type", "") else None
+        timeout = self.config.timeout.total_seconds()
+        response = await request(http, "POST", url, json_body=body, seconds=timeout, hide=self._hide)
+        data = response.json() if "json" in response.headers.get("Content-Type", "") else None
+        result = data.get("result") if isinstance(data, dict) else None
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return SendResult(str(message_id) if message_id is not None else None)
 

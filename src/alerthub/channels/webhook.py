@@ -6,27 +6,43 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-import httpx
 import orjson
+from pydantic import Field, SecretStr
 
-from alerthub.channels.base import SendResult, ThreadStyle, redact_url, request
-from alerthub.channels.message import RenderedMessage
-from alerthub.config.models import WebhookChannelConfig
+from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle, redact_url, request
+from alerthub.channels.http import HttpClient
+from alerthub.channels.links import SecretWebUrl
+from alerthub.channels.message import MessageStyle, RenderedMessage
+from alerthub.channels.redact import hider
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 SIGNATURE_HEADER = "X-Alerthub-Signature"
 
 
+class WebhookChannelConfig(ChannelSettings):
+    type: Literal["webhook"]
+    url: SecretWebUrl
+    secret: SecretStr | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
 class WebhookChannel:
     kind: ClassVar[str] = "webhook"
+    config_model: ClassVar[type[ChannelSettings]] = WebhookChannelConfig
     threads: ClassVar[ThreadStyle] = "none"
+    style: ClassVar[MessageStyle] = MessageStyle()
+    pace: ClassVar[Pace] = Pace(5.0, 10)
+    # A webhook's answer carries no budget nor thread id, so sends may overlap; 32 hide a remote
+    # receiver's round trip at a few hundred notifications a second.
+    in_flight: ClassVar[int] = 32
 
     def __init__(self, config: WebhookChannelConfig) -> None:
         self.config = config
         self.name = config.name
+        self._hide = hider(config)  # no secret of ours leaves in a remote's error text
         self._url = config.url.get_secret_value()
 
     def describe(self) -> dict[str, str]:
@@ -35,7 +51,7 @@ class WebhookChannel:
             shown["headers"] = ", ".join(sorted(self.config.headers))
         return shown
 
-    async def send(self, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
+    async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
         content = orjson.dumps(alertmanager_body(message.payload, message.title, message.body))
         headers = {
             **self.config.headers,
@@ -44,7 +60,7 @@ class WebhookChannel:
         }
         if self.config.secret is not None:
             headers[SIGNATURE_HEADER] = "sha256=" + sign(self.config.secret.get_secret_value(), content)
-        await request(http, "POST", self._url, content=content, headers=headers, seconds=self._timeout)
+        await request(http, "POST", self._url, content=content, headers=headers, seconds=self._timeout, hide=self._hide)
         return SendResult(None)
 
     @property

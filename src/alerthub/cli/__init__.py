@@ -1,1 +1,1 @@
-"""The `alerthub` command: thin over services/."""
+"""The `alerthub` command: thin over services/ and the composition root (`hub`). Nothing imports it."""

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from alerthub.cli.common import ConfigOption, load_or_exit
 from alerthub.services.channels import ChannelService
 
 channels_app = typer.Typer(no_args_is_help=True, help="Notification channels.")
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")
-]
 
 
 @channels_app.command("test")
 def test(name: str, config: ConfigOption = None) -> None:
     """Send a test message through channel NAME now and print what the service answered."""
-    from alerthub.cli.main import load_or_exit
     from alerthub.domain.clock import utc_now
     from alerthub.errors import NotFoundError
 
@@ -41,7 +35,6 @@ def test(name: str, config: ConfigOption = None) -> None:
 @channels_app.command("list")
 def list_(config: ConfigOption = None) -> None:
     """Show the configured channels, secrets redacted."""
-    from alerthub.cli.main import load_or_exit
     from alerthub.domain.clock import utc_now
 
     cfg = load_or_exit(config)

@@ -1,46 +1,52 @@
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 
 from alerthub.cli.channels import channels_app
+from alerthub.cli.common import ConfigOption, load_or_exit, sources_line
+from alerthub.cli.db import db_app
+from alerthub.cli.importer import importer_app
 from alerthub.cli.routes import routes_app
+from alerthub.cli.schedules import schedules_app
 from alerthub.cli.silences import silences_app
 from alerthub.cli.tokens import tokens_app
-from alerthub.cli.users import refuse_unprotected, users_app
-from alerthub.config import load_config
-from alerthub.config.models import Config
-from alerthub.errors import ConfigError
+from alerthub.cli.users import refuse_unprotected, seed_admin, users_app
+from alerthub.logs import LogFormat, LogLevel, configure_logging
 from alerthub.roles import Role
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="alerthub: a self-hosted, unified alerting hub.")
-db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-app.add_typer(db_app, name="db")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from alerthub import __version__
+
+        typer.echo(f"alerthub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """alerthub: a self-hosted, unified alerting hub."""
+
+
 app.add_typer(channels_app, name="channels")
 app.add_typer(routes_app, name="routes")
 app.add_typer(silences_app, name="silences")
+app.add_typer(schedules_app, name="schedules")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(users_app, name="users")
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")
-]
-
-
-def load_or_exit(path: Path | None) -> Config:
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        typer.echo("configuration is invalid:", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(1) from None
+app.add_typer(importer_app, name="import")
+app.add_typer(db_app, name="db")
 
 
 @app.command()
@@ -51,16 +57,34 @@ def serve(
     role: Annotated[
         Role, typer.Option(help="all: API and background loops; api: HTTP only; worker: loops and health")
     ] = Role.ALL,
+    log_format: Annotated[
+        LogFormat | None, typer.Option("--log-format", help="text or json (default: server.log_format)")
+    ] = None,
+    log_level: Annotated[
+        LogLevel | None, typer.Option("--log-level", help="debug, info, warning, error (default: server.log_level)")
+    ] = None,
+    wait_for_credentials: Annotated[
+        bool, typer.Option("--wait-for-credentials", help="with no token or user yet, wait for one instead of exiting")
+    ] = False,
 ) -> None:
     """Run the hub: HTTP API, web page and background workers."""
+    from alerthub.hub_reload import ConfigSource
     from alerthub.serving import serve as run_server
     from alerthub.store.instance_lock import InstanceLockedError
 
     cfg = load_or_exit(config)
-    refuse_unprotected(cfg, host or cfg.server.host, serves_api=role.serves_api)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    source = ConfigSource(config, cfg)
+    logging_given = {"log_format": log_format, "log_level": log_level}
+    server = cfg.server.model_copy(update={k: v for k, v in logging_given.items() if v is not None})
+    cfg = cfg.model_copy(update={"server": server})
+    configure_logging(server.log_format, server.log_level)
+    # Through the log, not bare stderr: a JSON log stays JSON line by line.
+    logging.getLogger("alerthub").info(sources_line(config, cfg).removeprefix("alerthub: "))
+    seed_admin(cfg)
+    refuse_unprotected(cfg, host or cfg.server.host, serves_api=role.serves_api, wait=wait_for_credentials)
     try:
-        run_server(cfg, host=host or cfg.server.host, port=port if port is not None else cfg.server.port, role=role)
+        port = port if port is not None else cfg.server.port
+        run_server(cfg, host=host or cfg.server.host, port=port, role=role, source=source)
     except InstanceLockedError as exc:
         typer.echo(f"alerthub: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -109,25 +133,6 @@ def send(
     typer.echo(response.text)
     if response.is_error:
         raise typer.Exit(1)
-
-
-@db_app.command("upgrade")
-def db_upgrade(config: ConfigOption = None) -> None:
-    """Apply every pending migration."""
-    from alerthub.store.database import Database
-    from alerthub.store.migrate import current_revision, upgrade
-
-    cfg = load_or_exit(config)
-
-    async def run() -> str | None:
-        db = Database(cfg.storage.url)
-        try:
-            await upgrade(db)
-            return await current_revision(db)
-        finally:
-            await db.dispose()
-
-    typer.echo(f"database at revision {asyncio.run(run())}")
 
 
 def main() -> None:

@@ -9,15 +9,12 @@ from typing import Annotated
 
 import typer
 
+from alerthub.cli.common import ConfigOption, load_or_exit
 from alerthub.domain.clock import utc_now
 from alerthub.errors import ConfigError, InputError
-from alerthub.services.routes import RouteTest, SampleAlert, explain_route, sample_from_json
+from alerthub.services.routes import RouteTest, SampleAlert, explain_route, known_severity, sample_from_json
 
 routes_app = typer.Typer(no_args_is_help=True, help="The routing tree.")
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")
-]
 
 
 @routes_app.command("test")
@@ -29,7 +26,6 @@ def test(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Print the matched route(s), receivers, channels, group key and message; nothing is sent."""
-    from alerthub.cli.main import load_or_exit
 
     cfg = load_or_exit(config)
     try:
@@ -60,7 +56,11 @@ def _sample(labels: str | None, alert: Path | None) -> SampleAlert:
         sample = sample_from_json(data, str(alert))
     extra = _pairs(labels or "")
     name = extra.pop("alertname", sample.rule_name)
-    return SampleAlert(name, {**sample.labels, **extra}, sample.annotations, sample.severity, sample.value)
+    severity = sample.severity
+    if "severity" in extra:
+        severity = known_severity(extra["severity"], "--labels severity")
+        extra["severity"] = severity.value
+    return SampleAlert(name, {**sample.labels, **extra}, sample.annotations, severity, sample.value)
 
 
 def _pairs(text: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -11,42 +10,19 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from alerthub.config.durations import parse_duration
+from alerthub.cli.common import ConfigOption, with_service
+from alerthub.config.durations import DurationTooLong, parse_duration
+from alerthub.domain.clock import utc_now
 from alerthub.domain.silence import LabelMatcher, Silence, SilenceState
-from alerthub.errors import InputError
 from alerthub.services.silences import SilenceDraft, SilenceService
 
 silences_app = typer.Typer(no_args_is_help=True, help="Silences: mute matching alerts for a while.")
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")
-]
 T = TypeVar("T")
 
 
 def _with_service(config: Path | None, work: Callable[[SilenceService], Awaitable[T]]) -> T:
-    from alerthub.cli.main import load_or_exit
-    from alerthub.domain.clock import utc_now
-    from alerthub.store.database import Database
-    from alerthub.store.migrate import upgrade
-
-    cfg = load_or_exit(config)
-
-    async def run() -> T:
-        db = Database(cfg.storage.url)
-        try:
-            await upgrade(db)
-            return await work(SilenceService(db, utc_now))
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(run())
-    except InputError as exc:
-        typer.echo(f"alerthub: {exc.message}", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(1) from None
+    return with_service(config, lambda _cfg, db: SilenceService(db, utc_now), work)
 
 
 @silences_app.command("add")
@@ -61,11 +37,18 @@ def add(
     from alerthub.domain.clock import utc_now
     from alerthub.pipeline.matchers import MatcherError, MatchType, parse_matchers
 
+    now = utc_now()
     try:
         parsed = [m for text in matcher for m in parse_matchers(text)]
-        length = parse_duration(duration)
+        ends = now + parse_duration(duration)
+    except DurationTooLong as exc:
+        typer.echo(f"alerthub: --duration {duration} is too long: {exc}", err=True)
+        raise typer.Exit(2) from None
     except (MatcherError, ValueError) as exc:
         typer.echo(f"alerthub: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OverflowError:
+        typer.echo(f"alerthub: --duration {duration} is too long: the silence would end after the year 9999", err=True)
         raise typer.Exit(2) from None
     matchers = tuple(
         LabelMatcher(
@@ -76,8 +59,7 @@ def add(
         )
         for m in parsed
     )
-    now = utc_now()
-    draft = SilenceDraft(matchers, now, now + length, by or getpass.getuser(), comment)
+    draft = SilenceDraft(matchers, now, ends, by or getpass.getuser(), comment)
     saved = _with_service(config, lambda service: service.save(draft))
     typer.echo(saved.id)
 
@@ -104,7 +86,8 @@ def expire(silence_id: str, config: ConfigOption = None) -> None:
 
 
 def _line(s: Silence, now: datetime) -> str:
+    from alerthub.domain.clock import utc_text
     from alerthub.pipeline.silence import compile_silence
 
-    ends = s.ends_at.isoformat(timespec="minutes").replace("+00:00", "Z")
+    ends = utc_text(s.ends_at, "minutes")
     return f"{s.id}  {s.state(now).value:<8} until {ends}  {compile_silence(s)}  {s.created_by}: {s.comment}"

@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from alerthub.cli.common import ConfigOption, load_or_exit, open_database
 from alerthub.config.models import Config
 from alerthub.errors import InputError
 from alerthub.services.auth import AuthService
@@ -16,35 +17,38 @@ from alerthub.services.credentials import Scope
 
 tokens_app = typer.Typer(no_args_is_help=True, help="API tokens (scopes: ingest, read, admin).")
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML file (default: $ALERTHUB_CONFIG, ./alerthub.yaml)")
-]
 T = TypeVar("T")
 
 
 def with_auth(config: Path | None, work: Callable[[AuthService], Awaitable[T]]) -> T:
-    """Run `work` against the configured database (migrated first, as `serve` would); a bad input exits 1."""
-    from alerthub.cli.main import load_or_exit
+    """Run `work` against the configured database (migrated first, as `serve` would; never created); a
+    bad input exits 1."""
+    return run_with_auth(load_or_exit(config), work, path=config)
 
-    return run_with_auth(load_or_exit(config), work)
 
-
-def run_with_auth(cfg: Config, work: Callable[[AuthService], Awaitable[T]]) -> T:
+def run_with_auth(
+    cfg: Config,
+    work: Callable[[AuthService], Awaitable[T]],
+    *,
+    path: Path | None = None,
+    create: bool = False,
+    quiet: bool = False,
+) -> T:
+    """`create` and `quiet`: for `serve`, which makes the database it is pointed at and says which once."""
     try:
-        return asyncio.run(_run(cfg, work))
+        return asyncio.run(_run(cfg, work, path, create=create, quiet=quiet))
     except InputError as exc:
         typer.echo(f"alerthub: {exc.message}", err=True)
         raise typer.Exit(1) from None
 
 
-async def _run(cfg: Config, work: Callable[[AuthService], Awaitable[T]]) -> T:
+async def _run(
+    cfg: Config, work: Callable[[AuthService], Awaitable[T]], path: Path | None, *, create: bool, quiet: bool
+) -> T:
     from alerthub.domain.clock import utc_now
-    from alerthub.store.database import Database
-    from alerthub.store.migrate import upgrade
 
-    db = Database(cfg.storage.url)
+    db = await open_database(cfg, path, create=create, quiet=quiet)
     try:
-        await upgrade(db)
         return await work(AuthService(db, cfg, utc_now))
     finally:
         await db.dispose()
@@ -57,9 +61,10 @@ def create(
     config: ConfigOption = None,
 ) -> None:
     """Create a token and print it. It is shown only this once: only its hash is stored."""
-    token = with_auth(config, lambda auth: auth.create_token(name, scope))
+    token, notice = with_auth(config, lambda auth: auth.changed_for_senders(auth.create_token(name, scope)))
     typer.echo(token)
     typer.echo(f"token {name!r} ({scope.value}) created; send it as 'Authorization: Bearer <token>'.", err=True)
+    typer.echo(notice, err=True)
 
 
 @tokens_app.command("list")

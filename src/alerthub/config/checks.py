@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from alerthub.config.models import Config, RouteConfig
-from alerthub.errors import Problem
-from alerthub.rules.templates import check_template
+from alerthub.config.oncall import RotationConfig
+from alerthub.errors import Problem, missing_extra
 
 
 def cross_check(config: Config) -> list[Problem]:
@@ -25,23 +24,14 @@ def cross_check(config: Config) -> list[Problem]:
     targets = known_channels | {r.name for r in config.receivers}
     interval_names = {t.name for t in config.time_intervals}
     problems += _check_route(config.route, "route", targets, interval_names)
+    if config.storage.url.startswith("postgres"):
+        problems += missing_extra("storage.url", "asyncpg", "postgres")
     for i, rule in enumerate(config.rules):
-        for field in ("summary", "description"):
-            text = getattr(rule, field)
-            error = check_template(text) if text is not None else None
-            if error:
-                problems.append(Problem(f"rules[{i}].{field}", f"template error: {error}"))
         for severity in rule.thresholds:
             if rule.comparison in ("==", "!=") and len(rule.thresholds) > 1:
                 problems.append(Problem(f"rules[{i}].thresholds.{severity}", "== and != take one threshold"))
                 break
-    from alerthub.delivery.checks import check_channels  # here: delivery imports config
-
-    problems += check_channels(config)
-    from alerthub.pipeline.checks import pipeline_problems  # here: the pipeline imports config
-
-    problems += pipeline_problems(config)
-    return problems
+    return problems + _check_oncall(config) + _check_assets(config)
 
 
 def _duplicates(where: str, names: list[str]) -> list[Problem]:
@@ -52,15 +42,39 @@ def _check_route(route: RouteConfig, where: str, targets: set[str], intervals: s
     problems: list[Problem] = []
     if route.receiver is not None and route.receiver not in targets and targets:
         problems.append(Problem(f"{where}.receiver", f"no receiver or channel named {route.receiver!r}"))
-    for key, pattern in route.match_re.items():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            problems.append(Problem(f"{where}.match_re.{key}", f"not a valid regular expression: {exc}"))
     for field in ("mute_time_intervals", "active_time_intervals"):
         for j, name in enumerate(getattr(route, field)):
             if name not in intervals:
                 problems.append(Problem(f"{where}.{field}[{j}]", f"no time interval named {name!r}"))
     for i, child in enumerate(route.routes):
         problems += _check_route(child, f"{where}.routes[{i}]", targets, intervals)
+    return problems
+
+
+def _check_oncall(config: Config) -> list[Problem]:
+    problems = _duplicates("people", [p.name for p in config.people])
+    problems += _duplicates("schedules", [s.name for s in config.schedules])
+    people = {p.name for p in config.people}
+    for i, schedule in enumerate(config.schedules):
+        problems += _check_rotation(schedule.rotation, f"schedules[{i}].rotation", people)
+        for j, layer in enumerate(schedule.layers):
+            problems += _check_rotation(layer.rotation, f"schedules[{i}].layers[{j}].rotation", people)
+    return problems
+
+
+def _check_rotation(rotation: RotationConfig, where: str, people: set[str]) -> list[Problem]:
+    known = ", ".join(sorted(people)) or "none: add them under people[]"
+    return [
+        Problem(f"{where}.people[{k}]", f"no person named {name!r} (people: {known})")
+        for k, name in enumerate(rotation.people)
+        if name not in people
+    ]
+
+
+def _check_assets(config: Config) -> list[Problem]:
+    problems = _duplicates("assets", [a.name for a in config.assets])
+    known = {a.name for a in config.assets}
+    for i, dependency in enumerate(config.dependencies):
+        if dependency.asset not in known:
+            problems.append(Problem(f"dependencies[{i}].asset", f"no asset named {dependency.asset!r}"))
     return problems

@@ -9,7 +9,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from alerthub.config.checks import cross_check
 from alerthub.config.environment import config_from_environment
 from alerthub.config.models import Config
 from alerthub.errors import ConfigError, Problem
@@ -17,28 +16,36 @@ from alerthub.errors import ConfigError, Problem
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Read, expand and validate the configuration; raise ConfigError listing every problem.
+def read_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read, expand and validate the configuration's shape; raise ConfigError listing every problem.
+    The checks across keys and those only the boxes can make run at the root (`hub.load_config`)."""
+    return parse_config(read_data(path, env))
 
-    With no path, `ALERTHUB_CONFIG`, then `./alerthub.yaml`, then the environment variables alone.
-    """
+
+def read_data(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The configuration as data, `${VAR}`s expanded: with no path, `ALERTHUB_CONFIG`, then
+    `./alerthub.yaml`, then the environment variables alone."""
     env = os.environ if env is None else env
     source = _find(path, env)
     if source is None:
-        data = config_from_environment(env)
-    else:
-        data = _read_yaml(source, env)
-        if env.get("ALERTHUB_DATABASE_URL") and "url" not in (data.get("storage") or {}):
-            data.setdefault("storage", {})
-            data["storage"] = {**(data["storage"] or {}), "url": env["ALERTHUB_DATABASE_URL"]}
+        return config_from_environment(env)
+    data = _read_yaml(source, env)
+    if env.get("ALERTHUB_DATABASE_URL") and "url" not in (data.get("storage") or {}):
+        data.setdefault("storage", {})
+        data["storage"] = {**(data["storage"] or {}), "url": env["ALERTHUB_DATABASE_URL"]}
+    return data
+
+
+def parse_config(data: Mapping[str, Any]) -> Config:
     try:
-        config = Config.model_validate(data)
+        return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([_problem(e) for e in exc.errors()]) from None
-    problems = cross_check(config)
-    if problems:
-        raise ConfigError(problems)
-    return config
+
+
+def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The file `read_data` reads for this path and environment; None when only the environment is."""
+    return _find(path, os.environ if env is None else env)
 
 
 def _find(path: str | Path | None, env: Mapping[str, str]) -> Path | None:
@@ -65,33 +72,42 @@ def _read_yaml(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(str(path), "the top level must be a mapping of keys")])
-    expanded: dict[str, Any] = _expand(data, env)
+    unset: list[Problem] = []
+    expanded: dict[str, Any] = _expand(data, env, "", unset)
+    if unset:
+        raise ConfigError(unset)
     return expanded
 
 
-def _expand(node: Any, env: Mapping[str, str]) -> Any:
+def _expand(node: Any, env: Mapping[str, str], where: str, unset: list[Problem]) -> Any:
     """`${VAR}` and `${VAR:-default}` inside string values; done after parsing so a value can never
-    change the YAML structure."""
+    change the YAML structure. An unset `${VAR}` with no default is a problem at its key: a secret
+    left out of the environment must stop start-up, not become an empty string (`${VAR:-}` is empty
+    on purpose)."""
     if isinstance(node, str):
-        return _VAR.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), node)
+        return _VAR.sub(lambda m: _value(m, env, where, unset), node)
     if isinstance(node, list):
-        return [_expand(item, env) for item in node]
+        return [_expand(item, env, f"{where}[{i}]", unset) for i, item in enumerate(node)]
     if isinstance(node, dict):
-        return {key: _expand(value, env) for key, value in node.items()}
+        return {key: _expand(value, env, f"{where}.{key}" if where else str(key), unset) for key, value in node.items()}
     return node
 
 
-_CHANNEL_TAGS = {"discord", "slack", "webhook", "email", "telegram", "apprise"}
+def _value(match: re.Match[str], env: Mapping[str, str], where: str, unset: list[Problem]) -> str:
+    name, default = match.group(1), match.group(2)
+    if default is not None:
+        return env.get(name) or default
+    if name not in env:
+        unset.append(Problem(where, f"the environment variable {name} is not set (write ${{{name}:-}} for empty)"))
+        return ""
+    return env[name]
 
 
 def _problem(error: Mapping[str, Any]) -> Problem:
     parts: list[str] = []
-    loc = list(error.get("loc", ()))
-    for i, item in enumerate(loc):
+    for item in error.get("loc", ()):
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        elif i > 0 and isinstance(loc[i - 1], int) and item in _CHANNEL_TAGS:
-            continue  # the discriminated union repeats the channel type; the reader knows it already
         else:
             parts.append(str(item))
     message = str(error.get("msg", "invalid"))

@@ -1,17 +1,21 @@
-"""The configuration file's shape. Every key of DESIGN.md's contract is here; unknown keys are errors,
-so a typo is reported with its location instead of being silently ignored."""
+"""The configuration file's shape. Every key of DESIGN.md's contract is here, except each channel
+type's own keys, which its module in channels/ declares; unknown keys are errors, so a typo is
+reported with its location instead of being silently ignored."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from alerthub.config.durations import Duration
+from alerthub.config.assets import AssetConfig, DependencyConfig
+from alerthub.config.durations import Duration, PositiveDuration
+from alerthub.config.intervals import TimeIntervalConfig, TimeIntervalSpec, TimeRangeConfig
+from alerthub.config.oncall import PersonConfig, ScheduleConfig
 from alerthub.domain.rule import Comparison
 from alerthub.domain.severity import Severity
-from alerthub.sources.generic import check_fields
+from alerthub.domain.zones import check_zone
 
 
 class Strict(BaseModel):
@@ -24,7 +28,7 @@ class ServerConfig(Strict):
     public_url: str | None = None
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_alerts_per_request: int = Field(1000, ge=1)
-    # A request must arrive whole within this; slow or silent clients get 408 (see http_protocol.py).
+    # A request must arrive whole within this; slow or silent clients get 408 (see api/http_protocol.py).
     request_read_timeout: Duration = timedelta(seconds=30)
     keep_alive_timeout: Duration = timedelta(seconds=5)
     max_header_bytes: int = Field(64 * 1024, ge=1024)
@@ -32,87 +36,61 @@ class ServerConfig(Strict):
     max_connections: int = Field(1000, ge=1)
     # On SIGTERM: how long in-flight requests may take before connections are cut.
     shutdown_timeout: Duration = timedelta(seconds=20)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # One line per HTTP request (uvicorn's access log), off by default: ingest volume would drown the rest.
+    access_log: bool = False
+    # The zone messages write times in, unless a channel names its own; None: this machine's zone.
+    time_zone: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone(value)
+
+
+class RetentionConfig(Strict):
+    """How long history is kept (`alerthub db prune`, the worker's hourly pass); open alerts always stay."""
+
+    resolved: Duration = timedelta(days=90)  # alerts resolved longer ago go, with history and notifications
+    silences: Duration = timedelta(days=5)  # expired silences, as Alertmanager
+    notifications: Duration = timedelta(days=30)  # delivered; pending ones and those about open alerts stay
+
+    @field_validator("resolved", "silences", "notifications")
+    @classmethod
+    def _at_least_an_hour(cls, value: timedelta) -> timedelta:
+        if value < timedelta(hours=1):  # shorter would race a group flush still telling of a resolution
+            raise ValueError("must be at least 1h")
+        return value
 
 
 class StorageConfig(Strict):
     url: str = "sqlite:///./data/alerthub.db"
+    retention: RetentionConfig = RetentionConfig()
 
 
-class _ChannelBase(Strict):
+class ChannelEntry(BaseModel):
+    """One `channels[]` entry: the keys every channel type shares, checked here, and its type's own keys,
+    kept as given. Those are checked against the type's own model (a subclass of this one, in the
+    channel's module) by `alerthub.channels.registry`: config sits below the channels and does not
+    know them."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    type: str
     send_resolved: bool = True
     language: Literal["en", "ko"] = "en"
     rate_per_second: float | None = Field(None, gt=0)
     burst: int | None = Field(None, ge=1)
     timeout: Duration = timedelta(seconds=10)
     templates: dict[str, str] = Field(default_factory=dict)
+    time_zone: str | None = None  # IANA name; the server's `time_zone` when unset
 
-
-class DiscordChannelConfig(_ChannelBase):
-    type: Literal["discord"]
-    url: SecretStr
-    mention_roles: list[str] = Field(default_factory=list)
-    mention_users: list[str] = Field(default_factory=list)
-    username: str | None = None
-
-
-class SlackChannelConfig(_ChannelBase):
-    type: Literal["slack"]
-    url: SecretStr
-
-
-class WebhookChannelConfig(_ChannelBase):
-    type: Literal["webhook"]
-    url: SecretStr
-    secret: SecretStr | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-
-
-class EmailChannelConfig(_ChannelBase):
-    type: Literal["email"]
-    smtp_host: str
-    smtp_port: int = Field(587, ge=1, le=65535)
-    username: str | None = None
-    password: SecretStr | None = None
-    from_: str | None = Field(None, alias="from")
-    to: list[str] = Field(min_length=1)
-    tls: Literal["starttls", "ssl", "none"] = "starttls"
-    validate_certs: bool = True
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("to", mode="before")
+    @field_validator("time_zone")
     @classmethod
-    def _split(cls, value: object) -> object:
-        return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
-
-
-class TelegramChannelConfig(_ChannelBase):
-    type: Literal["telegram"]
-    bot_token: SecretStr
-    chat_id: str
-    base_url: str = "https://api.telegram.org"
-
-    @field_validator("chat_id", mode="before")
-    @classmethod
-    def _text(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) else value
-
-
-class AppriseChannelConfig(_ChannelBase):
-    type: Literal["apprise"]
-    urls: list[SecretStr] = Field(min_length=1)
-
-
-ChannelConfig = Annotated[
-    DiscordChannelConfig
-    | SlackChannelConfig
-    | WebhookChannelConfig
-    | EmailChannelConfig
-    | TelegramChannelConfig
-    | AppriseChannelConfig,
-    Field(discriminator="type"),
-]
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone(value)
 
 
 class RuleConfig(Strict):
@@ -153,6 +131,10 @@ class RouteConfig(Strict):
     continue_: bool = Field(False, alias="continue")
     mute_time_intervals: list[str] = Field(default_factory=list)
     active_time_intervals: list[str] = Field(default_factory=list)
+    # An alert the receiver was told about that resolves while silenced, inhibited or in a mute window:
+    # `notify` sends its resolution anyway (people who were paged learn it recovered), `drop` stays
+    # quiet as Alertmanager does. Inherited; the root's default is `notify`.
+    resolved_while_muted: Literal["notify", "drop"] | None = None
     routes: list[RouteConfig] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -168,87 +150,50 @@ class InhibitRuleConfig(Strict):
     equal: list[str] = Field(default_factory=list)
 
 
-class TimeRangeConfig(Strict):
-    start_time: str
-    end_time: str
+class IntegrationSettings(BaseModel):
+    """One `integrations.<name>` mapping as written, readable by attribute (`.org`) but not checked
+    here: its source validates it (alerthub.sources.registry), as config imports nothing above it."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    def __repr__(self) -> str:
+        # Raw values include tokens that are not SecretStr yet: a repr must not show them.
+        return f"IntegrationSettings({', '.join(self.model_extra or {})})"
+
+    __str__ = __repr__
 
 
-class TimeIntervalSpec(Strict):
-    times: list[TimeRangeConfig] = Field(default_factory=list)
-    weekdays: list[str] = Field(default_factory=list)
-    days_of_month: list[str] = Field(default_factory=list)
-    months: list[str] = Field(default_factory=list)
-    years: list[str] = Field(default_factory=list)
-    location: str = "UTC"
+class IntegrationsConfig(BaseModel):
+    """`integrations.<name>`: one entry per source, a mapping (or a list: `generic[]`). Which names
+    exist and what each holds is the sources' business: `sources.registry.check_integrations`."""
 
+    model_config = ConfigDict(extra="allow", frozen=True)
 
-class TimeIntervalConfig(Strict):
-    name: str
-    time_intervals: list[TimeIntervalSpec]
-
-
-class SentryConfig(Strict):
-    webhook_secret: SecretStr | None = None
-    webhook_token: SecretStr | None = None
-    api_token: SecretStr | None = None
-    org: str | None = None
-    projects: list[str] = Field(default_factory=list)
-    base_url: str = "https://sentry.io"
-    poll_interval: Duration = timedelta(minutes=5)
-    expect_every: Duration | None = None
-
-
-class HetrixToolsConfig(Strict):
-    api_key: SecretStr | None = None
-    base_url: str = "https://api.hetrixtools.com"
-    poll_interval: Duration = timedelta(minutes=5)
-    webhook_token: SecretStr | None = None
-    expect_every: Duration | None = None
-
-
-class GA4Config(Strict):
-    property_id: str | None = None
-    credentials_file: str | None = None
-    api_endpoint: str | None = None
-    poll_interval: Duration = timedelta(minutes=5)
-    error_page_pattern: str = r"(?i)(404|not found|error|오류|찾을 수 없)"
-    min_volume: int = Field(20, ge=0)
-    baseline_weeks: int = Field(4, ge=1, le=12)
-
-    @field_validator("property_id", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _text(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) else value
+    def _readable(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        return {name: _settings(entry) for name, entry in data.items()}
+
+    def entries(self) -> dict[str, Any]:
+        """Each entry as written: plain mappings and lists, for its source to validate."""
+        return {
+            name: dict(entry.model_extra or {}) if isinstance(entry, IntegrationSettings) else entry
+            for name, entry in (self.model_extra or {}).items()
+        }
+
+    def __repr__(self) -> str:
+        return f"IntegrationsConfig({', '.join(self.model_extra or {})})"
+
+    __str__ = __repr__
 
 
-class SystemConfig(Strict):
-    enabled: bool = False
-    interval: Duration = timedelta(seconds=60)
-    host: str | None = None
-
-
-class GenericWebhookConfig(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    token: SecretStr | None = None
-    rule_name: str | None = None
-    fields: dict[str, str] = Field(default_factory=dict)
-    expect_every: Duration | None = None
-
-    @field_validator("fields")
-    @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        problems = check_fields(value)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return value
-
-
-class IntegrationsConfig(Strict):
-    sentry: SentryConfig = SentryConfig()
-    hetrixtools: HetrixToolsConfig = HetrixToolsConfig()
-    ga4: GA4Config = GA4Config()
-    system: SystemConfig = SystemConfig()
-    generic: list[GenericWebhookConfig] = Field(default_factory=list)
+def _settings(entry: object) -> object:
+    # Anything else (a list, a typo'd scalar) is kept as written for its source to accept or refuse.
+    if isinstance(entry, dict) and all(isinstance(key, str) for key in entry):
+        return IntegrationSettings.model_validate(entry)
+    return entry
 
 
 class HeartbeatConfig(Strict):
@@ -271,7 +216,12 @@ class DeliveryConfig(Strict):
 class AuthConfig(Strict):
     session_secret: SecretStr | None = None
     cookie_secure: bool | None = None
-    session_max_age: Duration = timedelta(days=7)
+    # A session ends this long after login, or after this long without a request, whichever comes first.
+    session_max_age: PositiveDuration = timedelta(days=7)
+    session_idle_timeout: PositiveDuration = timedelta(hours=12)
+    # `open`: while no token that may ingest exists, a sender on this host (loopback, no proxy headers)
+    # needs none, so adding a dashboard login does not cut off the seed's unauthenticated monitors.
+    loopback_ingest: Literal["open", "token"] = "open"
 
     @field_validator("session_secret")
     @classmethod
@@ -285,7 +235,7 @@ class AuthConfig(Strict):
 class Config(Strict):
     server: ServerConfig = ServerConfig()
     storage: StorageConfig = StorageConfig()
-    channels: list[ChannelConfig] = Field(default_factory=list)
+    channels: list[ChannelEntry] = Field(default_factory=list)
     receivers: list[ReceiverConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     route: RouteConfig = RouteConfig()
@@ -295,3 +245,35 @@ class Config(Strict):
     heartbeats: list[HeartbeatConfig] = Field(default_factory=list)
     delivery: DeliveryConfig = DeliveryConfig()
     auth: AuthConfig = AuthConfig()
+    people: list[PersonConfig] = Field(default_factory=list)
+    schedules: list[ScheduleConfig] = Field(default_factory=list)
+    assets: list[AssetConfig] = Field(default_factory=list)
+    dependencies: list[DependencyConfig] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _channels_take_the_servers_zone(cls, data: Any) -> Any:
+        """A channel with no `time_zone` of its own writes times in `server.time_zone` (a bad server zone
+        is reported once, at `server.time_zone`, not again at every channel)."""
+        if not isinstance(data, dict) or not isinstance(data.get("channels"), list):
+            return data
+        server = data.get("server")
+        zone = server.get("time_zone") if isinstance(server, dict) else getattr(server, "time_zone", None)
+        if not isinstance(zone, str) or not _known_zone(zone):
+            return data
+        channels = [
+            {**c, "time_zone": zone} if isinstance(c, dict) and c.get("time_zone") is None else c
+            for c in data["channels"]
+        ]
+        return {**data, "channels": channels}
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        check_zone(name)
+    except ValueError:
+        return False
+    return True
+
+
+__all__ = ["TimeIntervalConfig", "TimeIntervalSpec", "TimeRangeConfig"]  # still importable from here

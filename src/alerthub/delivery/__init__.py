@@ -1,2 +1,1 @@
-"""Delivery: claims due notifications from the outbox, renders them, hands each to its channel,
-paces per channel, retries with backoff and records the outcome."""
+"""Outbox to channels: claim, pace, render, send, retry, record; imports channels, store, loops, telemetry, config."""

@@ -1,8 +1,8 @@
-"""One channel's claimed rows on their way out: a sliding window of sends, not waves.
+"""One channel's claimed rows on their way out: a sliding window of sends.
 
 A row starts as soon as a slot is free and no earlier row of its conversation is still in flight or
-unrecorded; outcomes are recorded in batches (whatever finished while the last batch committed), and
-the worker may claim more rows while sends are in flight. What holds, as with waves:
+unrecorded (`next_wave` picks them); outcomes are recorded in batches (whatever finished while the
+last batch committed), and the worker may claim more rows while sends are in flight. What holds:
 - at most `width` sends at once, each started only with a token from the channel's bucket and only if
   it can finish inside its lease (`Gate`);
 - one row per conversation (thread key, else group key) between its start and its recorded outcome,
@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
-from alerthub.delivery import waves
 from alerthub.delivery.outcome import Outcome
 from alerthub.domain.notification import Notification
 
@@ -42,6 +41,21 @@ class Gate:
 
 def key_of(row: Notification) -> str:
     return row.thread_key or row.group_key
+
+
+def next_wave(
+    rows: Sequence[Notification], width: int, busy: Set[str] = frozenset()
+) -> tuple[list[Notification], list[Notification]]:
+    """Up to `width` rows in order, at most one per conversation (thread, else group) and none of a
+    conversation in `busy` (a row of it is still in flight); the rest keep their order for later."""
+    wave: list[Notification] = []
+    later: list[Notification] = []
+    seen: set[str] = set(busy)
+    for row in rows:
+        key = key_of(row)
+        (wave if len(wave) < width and key not in seen else later).append(row)
+        seen.add(key)
+    return wave, later
 
 
 class Lane:
@@ -77,7 +91,7 @@ class Lane:
     def pump(self, gate: Gate) -> None:
         room = self.width - self.slots
         if room > 0 and self.queue:
-            starting, self.queue = waves.next_wave(self.queue, room, self.busy)
+            starting, self.queue = next_wave(self.queue, room, self.busy)
             for index, row in enumerate(starting):
                 if not gate.covers(row):
                     continue  # stays claimed until the lease ends, then anyone (us too) claims it afresh

@@ -1,24 +1,32 @@
-"""Per-channel token buckets. Pure: every call takes `now`.
-
-Defaults follow each service's published limits: Discord allows 5 requests per 2 s per webhook
-and, undocumented, about 30 messages a minute per channel (so: bursts of 5, 0.5/s sustained);
-Slack's incoming webhooks 1 per second with short bursts; Telegram about 1 per second per chat
-and 20 a minute in a group; SMTP servers (Gmail: ~500 a day) deserve modesty."""
+"""Per-channel token buckets. Pure: every call takes `now`. Each channel type's default budget is its
+own (`pace` on its class, from the service's published limits); an entry may set its own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# type -> (tokens per second, burst)
-DEFAULTS: dict[str, tuple[float, int]] = {
-    "discord": (0.5, 5),
-    "slack": (1.0, 3),
-    "telegram": (1 / 3, 3),
-    "email": (0.2, 5),
-    "webhook": (5.0, 10),
-    "apprise": (1.0, 5),
-}
+from alerthub.channels.base import Pace
+from alerthub.channels.registry import CHANNEL_TYPES
+
+UNKNOWN = Pace(1.0, 5)  # a type no channel class is registered for
+
+
+class _Paces(Mapping[str, Pace]):
+    """Each registered channel type's default budget, read from its class."""
+
+    def __getitem__(self, kind: str) -> Pace:
+        return CHANNEL_TYPES[kind].pace
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CHANNEL_TYPES)
+
+    def __len__(self) -> int:
+        return len(CHANNEL_TYPES)
+
+
+DEFAULTS: Mapping[str, Pace] = _Paces()
 
 
 @dataclass
@@ -70,5 +78,5 @@ class TokenBucket:
 
 
 def bucket_for(kind: str, rate: float | None, burst: int | None, now: datetime) -> TokenBucket:
-    default_rate, default_burst = DEFAULTS.get(kind, (1.0, 5))
+    default_rate, default_burst = DEFAULTS.get(kind, UNKNOWN)
     return TokenBucket.full(rate or default_rate, burst or default_burst, now)

@@ -1,9 +1,10 @@
 """The outbox worker: claims due notifications under a lease, paces each channel with a token
-bucket, merges what the budget cannot carry into a digest, sends, and records every outcome.
+bucket, merges what the budget cannot carry into a digest, hands each row to its channel's lane
+(delivery/lanes.py, which sends it through delivery/sending.py), and records every outcome.
 
 Its loop runs as `hub.background["delivery"]` and wakes on `hub.wake_delivery`, at the next due
-row, or every `POLL` seconds, whichever comes first. Sends run in per-channel lanes (delivery/lanes.py)
-beside the loop, so a wake is answered with a claim even while earlier rows are still in flight."""
+row, or every `POLL` seconds, whichever comes first. Lanes send beside the loop, so a wake is
+answered with a claim even while earlier rows are still in flight."""
 
 from __future__ import annotations
 
@@ -14,22 +15,21 @@ import random
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import httpx
-
-from alerthub.channels import Channel, Editable, RenderedMessage, SendResult, build_channel
-from alerthub.channels.base import scrub
-from alerthub.channels.client import ClientFactory, delivery_client
-from alerthub.config.models import ChannelConfig, Config, ReceiverConfig
-from alerthub.delivery import digest, outcome, waves
+from alerthub.channels import Channel, build_channel
+from alerthub.channels.base import ChannelSettings
+from alerthub.channels.http import HttpClient
+from alerthub.config.models import Config, ReceiverConfig
+from alerthub.delivery import digest, outcome
+from alerthub.delivery.client import ClientFactory, delivery_client
+from alerthub.delivery.delivery_metrics import DeliveryMetrics
 from alerthub.delivery.lanes import Gate, Lane
-from alerthub.delivery.metrics import DeliveryMetrics
 from alerthub.delivery.pacing import TokenBucket, bucket_for
-from alerthub.delivery.render import Renderer
-from alerthub.delivery.retry import RetryPolicy, decide
+from alerthub.delivery.retry import RetryPolicy
+from alerthub.delivery.sending import Sender, payload_of
 from alerthub.domain.clock import Clock
-from alerthub.domain.notification import Notification, NotificationPayload
+from alerthub.domain.notification import Notification
 from alerthub.errors import DeliveryError
 from alerthub.loops import nap, wake_on
 from alerthub.store import channel_state, deliveries
@@ -40,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 POLL = 1.0  # seconds between looks at the outbox when nothing wakes the worker
 DIGEST_MAX = 500  # rows merged into one digest at most; more wait for the next one
-FIRST = "first notification"
-SUPPRESSED = "not sent: send_resolved is false for this channel"
 
 
 class DeliveryWorker:
@@ -62,18 +60,25 @@ class DeliveryWorker:
         self.clock = clock
         self.metrics = metrics
         self.wake = wake or asyncio.Event()
-        self.rand = rand
         self.on_error = on_error
         self.log_pass_failure = LoopFailureLog(logger, "delivery pass failed; trying again shortly")
-        self.policy = RetryPolicy.from_config(config.delivery)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:100]
-        self.configs: dict[str, ChannelConfig] = {c.name: c for c in config.channels}
         self.channels: dict[str, Channel] = {c.name: build_channel(c) for c in config.channels}
-        self.renderers = {c.name: Renderer(c) for c in config.channels}
+        self.configs: dict[str, ChannelSettings] = {name: c.config for name, c in self.channels.items()}
+        self.sender = Sender(
+            self.channels,
+            self.configs,
+            db,
+            clock,
+            RetryPolicy.from_config(config.delivery),
+            rand=rand,
+            on_error=on_error,
+            pause=lambda name, until: self.bucket(name).pause(until),
+        )
         self.receivers: dict[str, ReceiverConfig] = {r.name: r for r in config.receivers}
         self.buckets: dict[str, TokenBucket] = {}
         self.budget_returns: datetime | None = None  # earliest moment a waiting, paced channel may send
-        self.lanes: dict[str, Lane] = {}
+        self.lanes = {name: Lane(name, c.in_flight) for name, c in self.channels.items()}
         self.handled = 0  # rows claimed since `tick` began
         self.http_client = http_client
 
@@ -113,7 +118,7 @@ class DeliveryWorker:
             return POLL
         return min(POLL, max(0.01, (min(moments) - now).total_seconds()))
 
-    async def tick(self, http: httpx.AsyncClient) -> int:
+    async def tick(self, http: HttpClient) -> int:
         """One whole pass (tests and the CLI): claim every channel's due rows, send and record them all;
         returns how many rows were handled."""
         self.handled = 0
@@ -121,7 +126,7 @@ class DeliveryWorker:
         await asyncio.gather(*(lane.settled() for lane in self.lanes.values()))
         return self.handled
 
-    async def _dispatch(self, http: httpx.AsyncClient) -> float:
+    async def _dispatch(self, http: HttpClient) -> float:
         """Claim what channels with room can take and start it; returns seconds until the next look."""
         self.budget_returns = None
         now = self.clock()
@@ -145,8 +150,8 @@ class DeliveryWorker:
     async def _claim_all(self, now: datetime) -> tuple[dict[str, tuple[list[Notification], int]], datetime | None]:
         """Each channel's due rows, as many as its budget sends now plus what a digest can carry, and
         that budget; and when the next row falls due. In one write transaction (on SQLite the writer runs
-        on the loop thread: no hop to a reader thread, which cost more than the claim itself). A channel
-        whose lane still has rows waiting to start is left for when they have started."""
+        on the loop thread: no hop to a reader thread). A channel whose lane still has rows waiting to
+        start is left for when they have started."""
         claimed: dict[str, tuple[list[Notification], int]] = {}
         lease_until = now + self.config.delivery.lease
         async with self.db.write() as conn:
@@ -165,8 +170,8 @@ class DeliveryWorker:
                     conn, channel=name, now=now, worker=self.worker_id, lease_until=lease_until, limit=limit
                 )
                 claimed[name] = (rows, tokens)
-                if count > limit and name in self.channels:
-                    self.lane(name).wanted = True  # more are due: look again once these have started
+                if count > limit and name in self.lanes:
+                    self.lanes[name].wanted = True  # more are due: look again once these have started
             due = await deliveries.next_due_at(conn, now)
         return claimed, due
 
@@ -201,10 +206,10 @@ class DeliveryWorker:
             self.buckets[name] = bucket_for(cfg.type, cfg.rate_per_second, cfg.burst, self.clock())
         return self.buckets[name]
 
-    async def _hand_over(self, name: str, rows: list[Notification], tokens: int, http: httpx.AsyncClient) -> None:
+    async def _hand_over(self, name: str, rows: list[Notification], tokens: int, http: HttpClient) -> None:
         if name not in self.channels:
             error = DeliveryError(f"no channel named {name!r} is configured", retryable=False)
-            await self._record([self._failure(row, None, error) for row in rows])
+            await self._record([self.sender.failure(row, None, error) for row in rows])
             return
         edits = self.channels[name].threads == "edit"
         # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord.
@@ -215,19 +220,14 @@ class DeliveryWorker:
         queue: list[Notification] = list(singles)
         if merged:
             queue.append(await self._merge(name, merged))
-        self.lane(name).add(queue, self._gate(name, http))
+        self.lanes[name].add(queue, self._gate(name, http))
 
-    def lane(self, name: str) -> Lane:
-        if name not in self.lanes:
-            self.lanes[name] = Lane(name, waves.IN_FLIGHT.get(self.configs[name].type, 1))
-        return self.lanes[name]
-
-    def _gate(self, name: str, http: httpx.AsyncClient) -> Gate:
+    def _gate(self, name: str, http: HttpClient) -> Gate:
         bucket = self.bucket(name)
         return Gate(
             covers=self._lease_covers_send,
             take=lambda: bucket.take(self.clock()),
-            attempt=lambda row: self._attempt(row, http),
+            attempt=lambda row: self.sender.attempt(row, http),
             record=self._record,
             release=self._release,
             on_error=self.on_error,
@@ -244,7 +244,7 @@ class DeliveryWorker:
 
     async def _merge(self, name: str, rows: Sequence[Notification]) -> Notification:
         now = self.clock()
-        payloads = [_payload(r) for r in rows]
+        payloads = [payload_of(r) for r in rows]
         merged = digest.digest_payload(name, [p for p in payloads if p is not None])
         values = digest.digest_row(
             name, rows, merged, now=now, worker=self.worker_id, lease_until=now + self.config.delivery.lease
@@ -261,53 +261,6 @@ class DeliveryWorker:
         assert found is not None
         return found
 
-    async def _attempt(self, row: Notification, http: httpx.AsyncClient) -> outcome.Outcome:
-        """Send one row; the outcome is recorded with the rest of its wave. Never raises."""
-        payload = _payload(row)
-        if payload is None:
-            return self._failure(row, None, DeliveryError("payload is not a notification payload", retryable=False))
-        if payload.status == "resolved" and not self.configs[row.channel].send_resolved and payload.reason != "test":
-            return outcome.Suppressed(row, self.clock(), SUPPRESSED)
-        try:
-            message = self.renderers[row.channel].render(payload, row.idempotency_key)
-            result = await self._send(row, message, http)
-        except DeliveryError as exc:
-            return self._failure(row, payload, exc)
-        except Exception as exc:
-            # A channel bug is a boundary too: log it, count it, and let the row retry.
-            logger.exception("channel %s raised unexpectedly for notification %s", row.channel, row.id)
-            self.on_error()
-            return self._failure(row, payload, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
-        now = self.clock()
-        if result.wait:
-            # The service's headers say its bucket is empty: wait as told rather than earn a 429.
-            self.bucket(row.channel).pause(now + timedelta(seconds=result.wait))
-        return outcome.Sent(row, now, result.external_id, payload.reason == FIRST, result.wait)
-
-    async def _send(self, row: Notification, message: RenderedMessage, http: httpx.AsyncClient) -> SendResult:
-        channel = self.channels[row.channel]
-        thread = None
-        if row.thread_key and isinstance(channel, Editable):
-            async with self.db.read() as conn:
-                thread = await deliveries.thread_for(conn, row.thread_key, row.channel)
-        # A first notification opens a new conversation (the group fires again after it all resolved):
-        # it never edits or replies to the last episode's message.
-        continues = thread and message.payload.reason != FIRST
-        if continues and isinstance(channel, Editable) and (channel.threads == "reply" or message.is_follow_up):
-            assert thread is not None
-            return await channel.update(message, thread, http)
-        return await channel.send(message, http)
-
-    def _failure(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> outcome.Failed:
-        now = self.clock()
-        decision = decide(self.policy, error, attempt=row.attempts, created_at=row.created_at, now=now, rand=self.rand)
-        cfg = self.configs.get(row.channel)
-        text = outcome.failure_text(decision, scrub(str(error), cfg) if cfg else str(error))
-        paused = now + timedelta(seconds=error.retry_after) if error.status == 429 and error.retry_after else None
-        if paused is not None and cfg is not None:
-            self.bucket(row.channel).pause(paused)
-        return outcome.Failed(row, now, decision, text, error.status, paused, payload)
-
     async def _record(self, outcomes: Sequence[outcome.Outcome]) -> bool:
         """One write transaction for a batch of outcomes; False when its channel must now pause (a 429,
         or rate-limit headers saying the service's budget is spent)."""
@@ -320,10 +273,3 @@ class DeliveryWorker:
             logger.warning("a channel is failing; notification %s also goes to %s", row_id, channels)
             self.wake.set()
         return go_on
-
-
-def _payload(row: Notification) -> NotificationPayload | None:
-    try:
-        return NotificationPayload.from_json(row.payload)
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return None

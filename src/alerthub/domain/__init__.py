@@ -1,1 +1,2 @@
-"""Plain data types every box shares. No I/O here."""
+"""Plain data types every box shares (alerts, signals, rules, silences, clock, durations). No I/O here;
+imports nothing but itself and `errors`."""

@@ -53,6 +53,7 @@ class EventKind(StrEnum):
     SEVERITY = "severity"
     DECISION = "decision"
     DELIVERY = "delivery"
+    CHANGE = "change"  # a change elsewhere (a deploy) recorded on the alerts it concerns
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,8 @@ class AlertEvent:
 
     `actor` reads `signal:<source>`, `user:<name>` or `rule:<rule name>`. Pipeline decisions and
     delivery outcomes use the same record (kinds `decision` and `delivery`), so one query answers
-    "why was I, or wasn't I, notified?".
+    "why was I, or wasn't I, notified?". A `change` (a deploy reported to `/v2/change/enqueue`) is
+    context: it changes nothing about the alert.
     """
 
     kind: EventKind

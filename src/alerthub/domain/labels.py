@@ -19,3 +19,11 @@ def fingerprint(rule_name: str, labels: LabelSet, identity: Iterable[str] | None
         digest.update(b"\x01")
         digest.update(labels[name].encode())
     return digest.hexdigest()[:16]
+
+
+# The labels that say where an alert is, most telling first: a message's "— web-1".
+WHERE_LABELS = ("service", "host", "instance", "monitor_name", "monitor", "project", "url", "job", "environment")
+
+
+def where_label(labels: LabelSet) -> str:
+    return next((labels[k] for k in WHERE_LABELS if labels.get(k)), "")

@@ -61,6 +61,8 @@ class AlertSnapshot:
     acknowledged_by: str | None = None
     resolved_at: str | None = None
     url: str | None = None
+    # What this alert holds back as the cause of a `dependencies[]` entry: "rule — where" of each.
+    also_affected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,5 +91,10 @@ class NotificationPayload:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NotificationPayload:
-        alerts = tuple(AlertSnapshot(**a) for a in data.get("alerts", ()))
+        alerts = tuple(_snapshot(a) for a in data.get("alerts", ()))
         return cls(**{**data, "alerts": alerts})
+
+
+def _snapshot(data: dict[str, Any]) -> AlertSnapshot:
+    affected = data.get("also_affected")
+    return AlertSnapshot(**(data if affected is None else {**data, "also_affected": tuple(affected)}))

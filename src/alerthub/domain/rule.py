@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from alerthub.domain.severity import Severity
 
@@ -60,3 +61,11 @@ class Rule:
         """The highest severity whose threshold the value crosses, or None when inside all."""
         crossed = [sev for sev, limit in self.thresholds.items() if self.comparison.holds(value, limit)]
         return max(crossed, key=lambda s: s.rank) if crossed else None
+
+
+class RuleLookup(Protocol):
+    """The effective rules as the boxes right of `rules/` see them: looked up by name, iterated."""
+
+    def get(self, name: str) -> Rule | None: ...
+
+    def __iter__(self) -> Iterator[Rule]: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -33,6 +33,8 @@ class Silence:
     comment: str
     created_at: datetime
     updated_at: datetime
+    # Alertmanager's free-form silence annotations (newer amtool and Grafana send them); shown, never matched.
+    annotations: dict[str, str] = field(default_factory=dict, hash=False)
 
     def state(self, now: datetime) -> SilenceState:
         if now >= self.ends_at:

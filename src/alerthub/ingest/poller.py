@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from alerthub.domain.clock import Clock
 from alerthub.domain.signal import Signal, SignalStatus
+from alerthub.domain.summaries import say
 from alerthub.errors import SourceError, StoreError
 from alerthub.ingest.series import entry_key, resolved_signal, series_entry, series_key
 from alerthub.loops import wait_or_stop
@@ -230,7 +231,7 @@ class Supervisor:
             value=float(failures),
             labels={"monitor": self.name},
             annotations={
-                "summary": f"The {self.name} poller failed {failures} times in a row",
+                "summary": say("poller_failing", name=self.name, count=failures),
                 "description": message,
             },
             status=status,

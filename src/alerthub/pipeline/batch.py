@@ -10,8 +10,8 @@ from alerthub.domain.alert import Alert, AlertState
 from alerthub.pipeline.routing import Route
 
 NOTIFIED_FIRING = "firing"
-# A constant, not a tuple built of enum members at each call: asked about every member several times
-# per flush, that was a tenth of a storm's dispatcher time.
+# A constant, not a tuple built of enum members at each call: it is asked about every member several
+# times per flush.
 _FIRING = frozenset((AlertState.FIRING, AlertState.ACKNOWLEDGED))
 
 
@@ -71,6 +71,12 @@ class Batch:
 
     def keep(self, members: tuple[Member, ...]) -> Batch:
         return replace(self, members=members)
+
+
+def resolution_owed(member: Member, batch: Batch) -> bool:
+    """A resolution of what the receiver was paged about is not held back by any mute: people who were
+    told an alert fires must learn it stopped (the route's `resolved_while_muted: notify`)."""
+    return batch.group.route.announce_resolved_while_muted and not member.firing and member.was_notified_firing
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,12 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import AlertChange
 from alerthub.domain.clock import Clock
+from alerthub.domain.instance import new_instance_id
 from alerthub.loops import nap, wake_on
 from alerthub.pipeline.batch import Stage
-from alerthub.pipeline.flush import FlushPlan
-from alerthub.pipeline.flusher import Flusher, PipelineSetup
-from alerthub.pipeline.grouping import Scheduled
+from alerthub.pipeline.flush_plan import FlushPlan
+from alerthub.pipeline.group_flush import Flusher
+from alerthub.pipeline.grouping import Scheduled, is_acknowledgement
 from alerthub.pipeline.metrics import pipeline_metrics
+from alerthub.pipeline.setup import PipelineSetup
 from alerthub.store import group_claims, group_timers, groups
 from alerthub.store.database import Database
 from alerthub.store.groups import FiringAlert, GroupRow
@@ -75,7 +75,7 @@ class Dispatcher:
         self.wake = wake
         self.wake_delivery = wake_delivery
         self.lease = lease
-        self.owner = f"{socket.gethostname()[:60]}:{uuid.uuid4().hex[:12]}"
+        self.owner = new_instance_id()
         self.log_pass_failure = LoopFailureLog(logger, "dispatcher pass failed")
         # Flushes made inside another transaction (`flush_new`), counted once it has committed.
         self._uncommitted: dict[int, _Uncommitted] = {}
@@ -124,6 +124,13 @@ class Dispatcher:
             del self._uncommitted[next(iter(self._uncommitted))]  # rolled back long ago
         self._uncommitted[id(changes)] = _Uncommitted(changes, plans, earliest)
 
+    def after_commit(self, changes: Sequence[AlertChange]) -> None:
+        """The after-commit hook: the dispatcher's own wake-up, and delivery's for an acknowledgement
+        notice queued in that transaction."""
+        self.committed(changes)
+        if any(is_acknowledgement(c) for c in changes):
+            self.wake_delivery.set()
+
     def committed(self, changes: Sequence[AlertChange]) -> None:
         """The after-commit hook: count what was flushed in that transaction, wake delivery for it, and
         wake the loop if a group now falls due before the loop would look again (each commit used to
@@ -140,9 +147,9 @@ class Dispatcher:
 
     @staticmethod
     async def _within_budget(conn: AsyncConnection, locked: list[GroupRow]) -> list[GroupRow]:
-        """The first due groups whose members fit `_MEMBERS_PER_PASS` (at least one group): a pass over a
-        storm's hundred full groups held the loop and the writer for a third of a second, with every
-        request and every send behind it. The rest stay due and the loop goes round at once."""
+        """The first due groups whose members fit `_MEMBERS_PER_PASS` (at least one group): one pass over a
+        storm's full groups would hold the loop and the writer, with every request and every send behind
+        it. The rest stay due and the loop goes round at once."""
         if len(locked) < 2:
             return locked
         sizes = await group_timers.sizes(conn, [g.group_key for g in locked])

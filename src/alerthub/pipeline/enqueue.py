@@ -10,8 +10,9 @@ from datetime import datetime
 
 from alerthub.config.models import Config
 from alerthub.domain.alert import Alert, AlertState
+from alerthub.domain.clock import utc_text_or_none
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload, NotificationStatus
-from alerthub.rules.ruleset import RuleSet
+from alerthub.domain.rule import RuleLookup
 from alerthub.store.outbox import NewNotification
 
 
@@ -32,11 +33,11 @@ def base_url(config: Config) -> str:
 
 
 def _ts(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return utc_text_or_none(value)
 
 
 class PayloadBuilder:
-    def __init__(self, rules: RuleSet, url: str, *, memo: int = 20_000) -> None:
+    def __init__(self, rules: RuleLookup, url: str, *, memo: int = 20_000) -> None:
         self.rules = rules
         self.url = url
         # The dispatcher hands over the same `Alert` object while the alert is unchanged (see

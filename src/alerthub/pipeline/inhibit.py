@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from alerthub.config.models import InhibitRuleConfig
-from alerthub.pipeline.batch import Batch, Member, Muted, StageResult
+from alerthub.pipeline.batch import Batch, Member
 from alerthub.pipeline.matchers import Matchers, alert_labels, from_config
 from alerthub.store.groups import FiringAlert
 
@@ -57,23 +57,10 @@ class Inhibitor:
                     return src, rule
         return None
 
-
-class InhibitStage:
-    name = "inhibit"
-
-    def __init__(self, inhibitor: Inhibitor) -> None:
-        self.inhibitor = inhibitor
-
-    def run(self, batch: Batch) -> StageResult:
-        kept: list[Member] = []
-        muted: list[Muted] = []
-        for m in batch.members:
-            found = self.inhibitor.inhibited_by(m.id, m.labels) if self.inhibitor.rules else None
-            if found is None:
-                kept.append(m)
-                continue
-            src, rule = found
-            equal = ", ".join(f"{n}={src.labels.get(n, '')!r}" for n in rule.equal) or "no equal labels"
-            reason = f"inhibited by alert #{src.alert_id} ({src.rule_name}; {equal})"
-            muted.append(Muted(m, f"inhibit:{src.alert_id}", reason, self.name))
-        return StageResult(batch.keep(tuple(kept)), tuple(muted))
+    def mutes(self, member: Member, batch: Batch) -> tuple[str, str] | None:
+        found = self.inhibited_by(member.id, member.labels) if self.rules else None
+        if found is None:
+            return None
+        src, rule = found
+        equal = ", ".join(f"{n}={src.labels.get(n, '')!r}" for n in rule.equal) or "no equal labels"
+        return f"inhibit:{src.alert_id}", f"inhibited by alert #{src.alert_id} ({src.rule_name}; {equal})"

@@ -3,6 +3,10 @@
 `name=value`, `name!=value`, `name=~regex`, `name!~regex`; values may be quoted (`"high|critical"`) with
 `\\"`, `\\\\` and `\\n` escapes. A missing label reads as the empty string, and a regex must match the whole
 value (Alertmanager anchors it as `^(?:regex)$`).
+
+Regexes are RE2, as Alertmanager's (Go's regexp is RE2): matching takes time linear in the value, where
+Python's backtracking `re` can spend hours on one value (`(a+)+$` against `"a"*40 + "b"`), holding the
+event loop and every request with it. RE2 has no backreferences or lookaround; such a pattern is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+import re2
 
 from alerthub.domain.silence import LabelMatcher
 
@@ -26,12 +32,52 @@ class MatcherError(ValueError):
     """A matcher string or regex that cannot be understood; the message says why."""
 
 
+class RegexError(MatcherError):
+    """A pattern RE2 cannot compile; `reason` is RE2's own words (`invalid perl operator: (?=`)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+_OPTIONS = re2.Options()
+_OPTIONS.dot_nl = True  # `.` matches a newline too, as it did before RE2 (Python's re.DOTALL)
+_OPTIONS.never_capture = True  # only "does it match" is asked: no submatches to track
+_OPTIONS.log_errors = False  # a refused pattern is told to whoever sent it, not written to stderr
+_WHOLE = re2._re2.RE2.Anchor.ANCHOR_BOTH
+
+
+class Regex:
+    """An RE2 pattern that only answers whether it matches a whole value. It calls the binding the
+    `re2` module wraps: the module's `fullmatch` maps byte offsets back to str positions for a match
+    object, about 16 µs a call where this is about 2 µs, and the pipeline asks per alert per matcher."""
+
+    __slots__ = ("_compiled",)
+
+    def __init__(self, pattern: str) -> None:
+        compiled = re2._re2.RE2(_utf8(f"^(?:{pattern})$"), _OPTIONS)
+        if not compiled.ok():
+            raise RegexError(pattern, compiled.error().decode("utf-8", "replace"))
+        self._compiled = compiled
+
+    def fullmatch(self, value: str) -> bool:
+        text = _utf8(value)
+        span: tuple[int, int] = self._compiled.Match(_WHOLE, text, 0, len(text))[0]
+        return span[0] >= 0
+
+
+def _utf8(text: str) -> bytes:
+    # A lone surrogate (JSON allows `"\ud800"`) has no strict UTF-8 form and would raise here; kept as
+    # its three bytes, `.*` still matches it and an ordinary literal does not.
+    return text.encode("utf-8", "surrogatepass")
+
+
 @dataclass(frozen=True, slots=True)
 class Matcher:
     name: str
     type: MatchType
     value: str
-    _regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _regex: Regex | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, name: str, type_: MatchType, value: str) -> Matcher:
@@ -40,9 +86,10 @@ class Matcher:
         regex = None
         if type_ in (MatchType.REGEX, MatchType.NOT_REGEX):
             try:
-                regex = re.compile(f"(?:{value})", re.DOTALL)
-            except re.error as exc:
-                raise MatcherError(f"{name}{type_.value}{value!r}: not a valid regular expression: {exc}") from None
+                regex = Regex(value)
+            except RegexError as exc:
+                message = f"{name}{type_.value}{value!r}: not a valid regular expression (RE2 syntax): {exc.reason}"
+                raise RegexError(message, exc.reason) from None
         return cls(name, type_, value, regex)
 
     @classmethod
@@ -58,7 +105,7 @@ class Matcher:
         if self.type is MatchType.NOT_EQUAL:
             return value != self.value
         assert self._regex is not None
-        found = self._regex.fullmatch(value) is not None
+        found = self._regex.fullmatch(value)
         return found if self.type is MatchType.REGEX else not found
 
     def __str__(self) -> str:

@@ -1,10 +1,10 @@
-"""Pipeline counters on the hub's own registry (one set per registry, however many dispatchers)."""
+"""Pipeline counters on the hub's own registry (one set per registry, however many dispatchers or reloads)."""
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from prometheus_client import CollectorRegistry, Counter
+
+from alerthub.telemetry import metric_set
 
 
 class PipelineMetrics:
@@ -29,11 +29,5 @@ class PipelineMetrics:
         )
 
 
-_BY_REGISTRY: WeakKeyDictionary[CollectorRegistry, PipelineMetrics] = WeakKeyDictionary()
-
-
 def pipeline_metrics(registry: CollectorRegistry) -> PipelineMetrics:
-    found = _BY_REGISTRY.get(registry)
-    if found is None:
-        found = _BY_REGISTRY[registry] = PipelineMetrics(registry)
-    return found
+    return metric_set(PipelineMetrics, registry)

@@ -39,6 +39,7 @@ class Route:
     mute_time_intervals: tuple[str, ...]
     active_time_intervals: tuple[str, ...]
     routes: tuple[Route, ...]
+    announce_resolved_while_muted: bool = True
 
     def match(self, labels: Mapping[str, str]) -> list[Route]:
         if not self.matchers.matches(labels):
@@ -104,6 +105,11 @@ def _build(
         mute_time_intervals=tuple(cfg.mute_time_intervals),
         active_time_intervals=tuple(cfg.active_time_intervals),
         routes=(),
+        announce_resolved_while_muted=(
+            cfg.resolved_while_muted == "notify"
+            if cfg.resolved_while_muted is not None
+            else (parent.announce_resolved_while_muted if parent else True)
+        ),
     )
     children = tuple(
         _build(child, path=_child_path(path, child, i), parent=route, receivers=receivers, channels=channels)

@@ -1,12 +1,13 @@
-"""The silence stage: an alert matched by every matcher of an active silence is muted."""
+"""Silences as a `Muter`: an alert matched by every matcher of an active silence is muted."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from alerthub.domain.clock import utc_text
 from alerthub.domain.silence import Silence, SilenceState
-from alerthub.pipeline.batch import Batch, Member, Muted, StageResult
+from alerthub.pipeline.batch import Batch, Member
 from alerthub.pipeline.matchers import Matcher, MatcherError, Matchers
 
 
@@ -29,22 +30,12 @@ class Silencer:
                 return silence
         return None
 
-
-class SilenceStage:
-    name = "silence"
-
-    def __init__(self, silencer: Silencer) -> None:
-        self.silencer = silencer
-
-    def run(self, batch: Batch) -> StageResult:
-        kept: list[Member] = []
-        muted: list[Muted] = []
-        for m in batch.members:
-            silence = self.silencer.silenced_by(m.labels, batch.now)
-            if silence is None:
-                kept.append(m)
-                continue
-            until = silence.ends_at.isoformat().replace("+00:00", "Z")
-            reason = f"silenced by {silence.id} until {until} ({silence.created_by}: {silence.comment})"
-            muted.append(Muted(m, f"silence:{silence.id}", reason, self.name))
-        return StageResult(batch.keep(tuple(kept)), tuple(muted))
+    def mutes(self, member: Member, batch: Batch) -> tuple[str, str] | None:
+        silence = self.silenced_by(member.labels, batch.now)
+        if silence is None:
+            return None
+        until = utc_text(silence.ends_at)
+        return (
+            f"silence:{silence.id}",
+            f"silenced by {silence.id} until {until} ({silence.created_by}: {silence.comment})",
+        )

@@ -11,12 +11,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alerthub.config.models import TimeIntervalConfig, TimeIntervalSpec
 from alerthub.errors import ConfigError, Problem
-from alerthub.pipeline.batch import Batch, Muted, StageResult
 
 # Go's numbering, as Alertmanager's config uses it: a range must not run backwards through it.
 _WEEKDAYS = {d.lower(): (i + 1) % 7 for i, d in enumerate(calendar.day_name)}
@@ -47,6 +46,21 @@ class IntervalSpec:
             and _any(self.years, lambda r: r[0] <= t.year <= r[1])
         )
 
+    def edges(self, start: datetime, end: datetime) -> set[datetime]:
+        """Instants around [start, end] at which `contains` may change: each local midnight and time-of-day
+        edge (both readings of an ambiguous one), and the location's clock changes (a jump can cross an edge)."""
+        minutes = {0} | {m for r in self.times for m in r if m < 1440}
+        day = start.astimezone(self.location).date() - timedelta(days=1)
+        last = end.astimezone(self.location).date() + timedelta(days=1)
+        out: set[datetime] = set()
+        while day <= last:
+            midnight = datetime.combine(day, time())
+            for m in minutes:
+                wall = midnight + timedelta(minutes=m)
+                out |= {wall.replace(tzinfo=self.location, fold=f).astimezone(UTC) for f in (0, 1)}
+            day += timedelta(days=1)
+        return out | clock_changes(self.location, start, end)
+
 
 @dataclass(frozen=True, slots=True)
 class TimeInterval:
@@ -55,6 +69,36 @@ class TimeInterval:
 
     def contains(self, moment: datetime) -> bool:
         return any(s.contains(moment) for s in self.specs)
+
+    def changes(self, start: datetime, end: datetime) -> list[datetime]:
+        """The instants strictly between start and end at which `contains` changes, in order."""
+        candidates = sorted({e for s in self.specs for e in s.edges(start, end) if start < e < end})
+        out: list[datetime] = []
+        inside = self.contains(start)
+        for moment in candidates:
+            if self.contains(moment) != inside:
+                inside = not inside
+                out.append(moment)
+        return out
+
+
+def clock_changes(zone: tzinfo, start: datetime, end: datetime) -> set[datetime]:
+    """The instants in [start - 1h, end] at which the zone's UTC offset changes (to the second): sampled
+    hourly, then bisected. No zone has changed its offset twice within an hour."""
+    out: set[datetime] = set()
+    step = timedelta(hours=1)
+    here = start.astimezone(UTC) - step
+    while here < end:
+        after = min(here + step, end)
+        if here.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
+            low, high = here, after
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                same = middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset()
+                low, high = (middle, high) if same else (low, middle)
+            out.add(high.replace(microsecond=0))
+        here = after
+    return out
 
 
 def _any(ranges: tuple[Range, ...], test: Callable[[Range], bool]) -> bool:
@@ -83,6 +127,20 @@ def build_time_intervals(configs: Sequence[TimeIntervalConfig]) -> dict[str, Tim
     if problems:
         raise ConfigError(problems)
     return out
+
+
+def build_interval(name: str, specs: Sequence[TimeIntervalSpec], where: str) -> TimeInterval:
+    """One interval from its specs (`where` locates them in the file, e.g. `schedules[0].restrict`)."""
+    problems: list[Problem] = []
+    parsed: list[IntervalSpec] = []
+    for j, spec in enumerate(specs):
+        try:
+            parsed.append(_spec(spec, f"{where}[{j}]"))
+        except _Bad as exc:
+            problems.append(Problem(exc.where, exc.message))
+    if problems:
+        raise ConfigError(problems)
+    return TimeInterval(name, tuple(parsed))
 
 
 class _Bad(Exception):
@@ -167,30 +225,3 @@ def _location(name: str, where: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise _Bad(where, f"unknown time zone {name!r}") from None
-
-
-class TimeWindowStage:
-    """Mutes the whole batch when now is inside a mute interval or outside every active interval."""
-
-    name = "time_window"
-
-    def __init__(self, intervals: Mapping[str, TimeInterval]) -> None:
-        self.intervals = intervals
-
-    def run(self, batch: Batch) -> StageResult:
-        route = batch.group.route
-        by, reason = self._why(route.mute_time_intervals, route.active_time_intervals, batch.now)
-        if by is None:
-            return StageResult(batch)
-        muted = tuple(Muted(m, by, reason, self.name) for m in batch.members)
-        return StageResult(batch.keep(()), muted)
-
-    def _why(self, mute: tuple[str, ...], active: tuple[str, ...], now: datetime) -> tuple[str | None, str]:
-        for name in mute:
-            interval = self.intervals.get(name)
-            if interval is not None and interval.contains(now):
-                return f"time:{name}", f"muted by time interval {name!r}"
-        known = [n for n in active if n in self.intervals]
-        if known and not any(self.intervals[n].contains(now) for n in known):
-            return f"time:{','.join(known)}", f"outside the active time interval(s) {', '.join(map(repr, known))}"
-        return None, ""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
@@ -12,10 +13,15 @@ from alerthub.rules.ruleset import RuleSet
 _RULE_FIELDS = {f.name for f in fields(Rule)} - {"name", "builtin"}
 
 
-def build_ruleset(configured: list[RuleConfig]) -> RuleSet:
-    """Built-ins first. A configured rule of the same name overrides only the keys it sets,
+def build_ruleset(configured: list[RuleConfig], from_sources: Iterable[Rule] = ()) -> RuleSet:
+    """Built-ins first: rules/defaults.py's and those the sources bring (`from_sources`, which may not
+    reuse a built-in name). A configured rule of the same name overrides only the keys it sets,
     so `{name: system_cpu_high, for: 5m}` keeps the seed's threshold."""
     rules = {rule.name: rule for rule in builtin_rules()}
+    for rule in from_sources:
+        if rule.name in rules:
+            raise ValueError(f"a source brings the rule {rule.name!r}, which is already built in")
+        rules[rule.name] = replace(rule, builtin=True)
     for rc in configured:
         given = _given(rc)
         base = rules.get(rc.name)

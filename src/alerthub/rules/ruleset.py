@@ -42,8 +42,8 @@ class RuleSet:
         known = self._rules.get(name)
         if known is not None:
             return known
-        # Senders repeat their alert names, and building a rule per signal was 5% of an ingest: keep the
-        # recent ones. Bounded, since the names come from outside.
+        # Senders repeat their alert names: keep the recent rules rather than build one per signal.
+        # Bounded, since the names come from outside.
         key = (name, source)
         rule = self._passthrough.get(key)
         if rule is None:

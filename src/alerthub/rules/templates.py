@@ -12,8 +12,10 @@ from functools import lru_cache
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from alerthub.config.models import RuleConfig
 from alerthub.domain.rule import Rule
 from alerthub.domain.signal import Signal
+from alerthub.errors import Problem
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +30,18 @@ def check_template(text: str) -> str | None:
     except TemplateError as exc:
         return str(exc)
     return None
+
+
+def template_problems(rules: list[RuleConfig]) -> list[Problem]:
+    """Every configured summary or description template that does not compile, with its location."""
+    problems: list[Problem] = []
+    for i, rule in enumerate(rules):
+        for field in ("summary", "description"):
+            text = getattr(rule, field)
+            error = check_template(text) if text is not None else None
+            if error:
+                problems.append(Problem(f"rules[{i}].{field}", f"template error: {error}"))
+    return problems
 
 
 def annotate(signal: Signal, rule: Rule) -> Signal:

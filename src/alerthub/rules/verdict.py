@@ -37,8 +37,8 @@ def judge(signal: Signal, rule: Rule) -> Verdict:
     crossed = rule.severity_for(signal.value)
     if crossed is None:
         return Verdict(Outcome.CLEAR)
-    # A sender may raise or lower the level (the seed's HetrixTools monitor says "critical" when down),
-    # but only once the value is outside thresholds: the rule still decides whether it fires.
+    # A sender may raise or lower the level, but only once the value is outside thresholds: the rule
+    # still decides whether it fires. A sender that knows better (a monitor that is down) says FIRING.
     return Verdict(Outcome.FIRE, signal.severity or crossed)
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import Notification
 from alerthub.errors import ConflictError, NotFoundError
+from alerthub.ingest.hooks import Hooks
+from alerthub.pipeline.inhibit import InhibitRule
 from alerthub.rules.lifecycle import acknowledge, resolve
-from alerthub.services.hooks import Hooks
+from alerthub.services.muting import NOT_MUTED, MuteState, read_judge
 from alerthub.store import alert_queries, events, notifications
 from alerthub.store import alerts as alert_store
 from alerthub.store.database import Database
@@ -21,19 +23,29 @@ class AlertDetail:
     alert: Alert
     history: list[AlertEvent]
     notifications: list[Notification]
+    muting: MuteState = NOT_MUTED
 
 
 class AlertService:
-    def __init__(self, db: Database, clock: Clock, hooks: Hooks | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, hooks: Hooks | None = None, inhibit_rules: Sequence[InhibitRule] = ()
+    ) -> None:
         self.db = db
         self.clock = clock
         self.hooks = hooks or Hooks()
+        self.inhibit_rules = tuple(inhibit_rules)
 
     async def list(
         self, flt: alert_queries.AlertFilter, *, limit: int, cursor: str | None
     ) -> tuple[list[Alert], str | None]:
         async with self.db.read() as conn:
             return await alert_queries.list_alerts(conn, flt, limit=limit, cursor=cursor)
+
+    async def mutes(self, alerts: Sequence[Alert]) -> dict[int, MuteState]:
+        """What mutes each of `alerts` that is muted, by id; the same few reads however many they are."""
+        async with self.db.read() as conn:
+            judge = await read_judge(conn, self.clock(), self.inhibit_rules, alerts)
+        return judge.judge_all(alerts)
 
     async def get(self, alert_id: int) -> AlertDetail:
         async with self.db.read() as conn:
@@ -42,7 +54,8 @@ class AlertService:
                 raise NotFoundError(f"no alert with id {alert_id}")
             history = await events.history(conn, alert_id)
             sent = await notifications.for_alert(conn, alert_id)
-        return AlertDetail(found, history, sent)
+            judge = await read_judge(conn, self.clock(), self.inhibit_rules, [found])
+        return AlertDetail(found, history, sent, judge.judge(found))
 
     async def trace(self, alert_id: int) -> AlertDetail:
         return await self.get(alert_id)

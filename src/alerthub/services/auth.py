@@ -1,8 +1,9 @@
 """Access control use cases: tokens, users, logins, and the cached view the request path checks.
 
-The request path never touches the database: `AuthService.snapshot()` is refreshed at most every
-`REFRESH_SECONDS` (tokens created or revoked by the CLI, another process, take effect within that),
-and at once after a change made through this service.
+A bearer token is checked without touching the database: `AuthService.snapshot()` is refreshed at most
+every `REFRESH_SECONDS` (tokens created or revoked by the CLI, another process, take effect within that),
+and at once after a change made through this service. Browser sessions are rows in the database
+(services/sessions.py), so ending one takes effect at once everywhere.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from alerthub.config.models import Config
+from alerthub.domain.action_token import ActionTokenCodec
 from alerthub.domain.clock import Clock
 from alerthub.errors import ConflictError, InputError, NotFoundError, Problem, StoreUnavailableError
 from alerthub.loops import wait_or_stop
-from alerthub.services.auth_policy import LoginLimiter
+from alerthub.services.auth_policy import IngestAccess, LoginLimiter, senders_notice
 from alerthub.services.credentials import (
     Principal,
     Scope,
@@ -32,7 +35,9 @@ from alerthub.services.credentials import (
     token_hash,
     verify_password,
 )
+from alerthub.services.sessions import SessionService
 from alerthub.store import app_settings, tokens, users
+from alerthub.store import sessions as session_store
 from alerthub.store.database import Database
 from alerthub.telemetry import LoopFailureLog
 
@@ -44,6 +49,7 @@ REFRESH_SECONDS = 5.0
 MISS_RELOAD_SECONDS = 1.0
 SESSION_SECRET_NAME = "session_secret"  # noqa: S105 - the name of the stored setting
 NAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,100}$"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,11 @@ class Snapshot:
     users: dict[str, Scope]
     loaded_at: float
     revoked_tokens: bool = False
+
+    @property
+    def any_token(self) -> bool:
+        """A token exists or did (auth_policy.IngestAccess)."""
+        return bool(self.tokens or self.revoked_tokens)
 
     @property
     def enabled(self) -> bool:
@@ -72,7 +83,10 @@ class AuthService:
         self._last_miss_reload = 0.0
         self._lock = asyncio.Lock()
         self._codec: SessionCodec | None = None
+        self._action_codec: ActionTokenCodec | None = None
+        self._secret: str | None = None
         self.limiter = LoginLimiter()
+        self.sessions = SessionService(db, config.auth, clock)
         self._used: dict[str, datetime] = {}
 
     @property
@@ -108,6 +122,12 @@ class AuthService:
             )
             return self._snapshot
 
+    def access(self, snap: Snapshot) -> IngestAccess:
+        return IngestAccess(snap.enabled, snap.any_token, self.config.auth.loopback_ingest)
+
+    async def ingest_access(self) -> IngestAccess:
+        return self.access(await self.snapshot())
+
     def invalidate(self) -> None:
         self._snapshot = None
 
@@ -121,16 +141,6 @@ class AuthService:
         if found is not None:
             self._used[found.name] = self.clock()
         return found
-
-    async def session_user(self, name: str) -> Principal | None:
-        """The user a session cookie names, if they still exist. Like tokens, an unknown name reloads
-        once (rate-limited): a user added a moment ago by the CLI or another instance can log in."""
-        snap = await self.snapshot()
-        if name not in snap.users and self._monotonic() - self._last_miss_reload > MISS_RELOAD_SECONDS:
-            self._last_miss_reload = self._monotonic()
-            snap = await self.reload(snap)
-        scope = snap.users.get(name)
-        return Principal(name, scope, "user") if scope is not None else None
 
     async def flush_usage(self) -> int:
         """Write the tokens' last use, gathered in memory: one small write a minute, none per request."""
@@ -154,23 +164,36 @@ class AuthService:
 
     async def session_codec(self) -> SessionCodec:
         if self._codec is None:
+            self._codec = SessionCodec(await self.server_secret())
+        return self._codec
+
+    async def action_codec(self) -> ActionTokenCodec:
+        """Signs the one-click action links in messages, with the same server secret under another key."""
+        if self._action_codec is None:
+            self._action_codec = ActionTokenCodec(await self.server_secret())
+        return self._action_codec
+
+    async def server_secret(self) -> str:
+        """`auth.session_secret`, or one generated once and stored, so every instance signs alike."""
+        if self._secret is None:
             configured = self.config.auth.session_secret
             if configured is not None:
-                secret = configured.get_secret_value()
+                self._secret = configured.get_secret_value()
             else:
                 async with self.db.write() as conn:
-                    secret = await app_settings.get_or_create(
+                    self._secret = await app_settings.get_or_create(
                         conn, SESSION_SECRET_NAME, lambda: secrets.token_urlsafe(48), self.clock()
                     )
-            self._codec = SessionCodec(secret)
-        return self._codec
+        return self._secret
 
     # --- logins -----------------------------------------------------------------------------
 
     async def login(self, name: str, password: str, client: str) -> Principal:
         """The user, or AuthenticationError; TooManyAttempts while the limiter holds the client back."""
         now = self._monotonic()
-        wait = self.limiter.retry_after(client, name, now)
+        # Counted before any await: the check and the count are one step, so a burst of concurrent
+        # guesses cannot all be judged while the first one's password check is still running.
+        wait = self.limiter.reserve(client, name, now)
         if wait is not None:
             raise TooManyAttempts(wait)
         async with self.db.read() as conn:
@@ -178,16 +201,16 @@ class AuthService:
         stored = found.password_hash if found else dummy_hash()
         ok = await asyncio.to_thread(verify_password, password, stored)
         if found is None or not ok:
-            self.limiter.failed(client, name, now)
             raise LoginFailed()
-        self.limiter.succeeded(client, name)
+        self.limiter.succeeded(client, name, now)
         return Principal(found.name, Scope.ADMIN if found.is_admin else Scope.READ, "user")
 
     # --- management (CLI) -------------------------------------------------------------------
 
-    async def create_token(self, name: str, scope: Scope) -> str:
+    async def create_token(self, name: str, scope: Scope, *, secret: str | None = None) -> str:
+        """A new token (or `secret`, one the operator chose) under `name`; only its hash is kept."""
         _check_name(name, "name")
-        token = new_token()
+        token = secret or new_token()
         async with self.db.write() as conn:
             if not await tokens.create(conn, name, scope.value, token_hash(token), self.clock()):
                 raise ConflictError(f"a token named {name!r} already exists; revoke it first")
@@ -215,7 +238,9 @@ class AuthService:
         self.invalidate()
 
     async def remove_user(self, name: str) -> None:
+        """The user and, in the same transaction, every session they have open, on every instance."""
         async with self.db.write() as conn:
+            await session_store.remove_for_user(conn, name)
             if not await users.remove(conn, name):
                 raise NotFoundError(f"no user named {name!r}")
         self.invalidate()
@@ -223,6 +248,13 @@ class AuthService:
     async def list_users(self) -> list[users.UserRecord]:
         async with self.db.read() as conn:
             return await users.list_all(conn)
+
+    async def changed_for_senders(self, change: Awaitable[T]) -> tuple[T, str]:
+        """Run `change` (a user or token created) and say what it did to senders that send no token."""
+        before = self.access(await self.reload(self._snapshot))
+        done = await change
+        self.invalidate()
+        return done, senders_notice(before, self.access(await self.reload()))
 
     async def has_credentials(self) -> bool:
         return (await self.reload(self._snapshot)).enabled

@@ -3,16 +3,17 @@ and a test message that reports the real outcome."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-import httpx
-
 from alerthub.channels import build_channel
 from alerthub.channels.base import scrub as redact
-from alerthub.config.models import ChannelConfig, Config
-from alerthub.delivery.pacing import DEFAULTS as PACING_DEFAULTS
-from alerthub.delivery.render import Renderer
+from alerthub.channels.http import HttpClient
+from alerthub.channels.registry import channel_config
+from alerthub.config.models import ChannelEntry, Config
+from alerthub.delivery.client import delivery_client
+from alerthub.delivery.compose import Renderer
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import NotificationPayload
 from alerthub.errors import DeliveryError, NotFoundError
@@ -58,9 +59,9 @@ def test_payload(config: Config, channel: str) -> NotificationPayload:
     )
 
 
-def scrub(text: str | None, config: ChannelConfig) -> str | None:
+def scrub(text: str | None, config: ChannelEntry) -> str | None:
     """Belt and braces: no secret of the channel leaves through an error text."""
-    return None if text is None else redact(text, config)
+    return None if text is None else redact(text, channel_config(config))
 
 
 class ChannelService:
@@ -76,37 +77,38 @@ class ChannelService:
             async with self.db.read() as conn:
                 states = await channel_state.all_states(conn)
         infos = []
-        for cfg in self.config.channels:
+        for entry in self.config.channels:
+            channel = build_channel(entry)
+            cfg = channel.config
             state = states.get(cfg.name, channel_state.ChannelState(cfg.name))
             safe = replace(state, last_error=scrub(state.last_error, cfg))
-            default_rate, default_burst = PACING_DEFAULTS[cfg.type]
             infos.append(
                 ChannelInfo(
                     cfg.name,
                     cfg.type,
-                    build_channel(cfg).describe(),
+                    channel.describe(),
                     cfg.send_resolved,
                     cfg.language,
                     safe,
-                    cfg.rate_per_second or default_rate,
-                    cfg.burst or default_burst,
+                    cfg.rate_per_second or channel.pace.rate,
+                    cfg.burst or channel.pace.burst,
                 )
             )
         return infos
 
-    async def test(self, name: str, http: httpx.AsyncClient | None = None) -> TestOutcome:
+    async def test(self, name: str, http: HttpClient | None = None) -> TestOutcome:
         cfg = self.by_name.get(name)
         if cfg is None:
             known = ", ".join(sorted(self.by_name)) or "none configured"
             raise NotFoundError(f"no channel named {name!r}; known channels: {known}")
-        message = Renderer(cfg).render(test_payload(self.config, name), f"test:{name}:{self.clock().isoformat()}")
         channel = build_channel(cfg)
+        message = Renderer(cfg).render(test_payload(self.config, name), f"test:{name}:{self.clock().isoformat()}")
         async with _client(http) as client:
             try:
                 result = await channel.send(message, client)
             except DeliveryError as exc:
                 outcome = TestOutcome(
-                    name, False, None, scrub(str(exc), cfg), exc.retryable, exc.status, exc.retry_after
+                    name, False, None, scrub(str(exc), channel.config), exc.retryable, exc.status, exc.retry_after
                 )
             else:
                 outcome = TestOutcome(name, True, result.external_id)
@@ -128,19 +130,6 @@ class ChannelService:
                 await channel_state.record_failure(conn, name, now, f"test: {outcome.error}", paused)
 
 
-class _client:
-    """Use the caller's client, or open (and close) one of our own."""
-
-    def __init__(self, http: httpx.AsyncClient | None) -> None:
-        self.given = http
-        self.own: httpx.AsyncClient | None = None
-
-    async def __aenter__(self) -> httpx.AsyncClient:
-        if self.given is not None:
-            return self.given
-        self.own = httpx.AsyncClient(follow_redirects=False)
-        return self.own
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.own is not None:
-            await self.own.aclose()
+def _client(http: HttpClient | None) -> AbstractAsyncContextManager[HttpClient]:
+    """The caller's client, or the delivery worker's kind of client, opened for this test only."""
+    return nullcontext(http) if http is not None else delivery_client()

@@ -1,4 +1,4 @@
-"""The cryptography of access control, with no I/O: password hashing, API tokens, signed sessions."""
+"""The cryptography of access control, with no I/O: password hashing, API tokens, signed session cookies."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import orjson
@@ -92,25 +92,33 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A browser session: `user` is None before login (the session then only carries the CSRF token)."""
+    """A browser session: `user` is None before login (the session then only carries the CSRF token).
+    A logged-in session also carries `sid`, the random id of its row in the database: the signature
+    alone proves nothing about whether it was logged out, removed or left idle (services/sessions.py)."""
 
     user: str | None
-    csrf: str
+    csrf: str = field(repr=False)
     expires: int  # unix seconds
+    sid: str | None = field(default=None, repr=False)
 
     @classmethod
     def anonymous(cls, now: float, lifetime: float) -> Session:
         return cls(None, secrets.token_urlsafe(24), int(now + lifetime))
 
 
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class SessionCodec:
-    """`v1.<payload>.<hmac>`: the cookie carries its own state, so checking it needs no database."""
+    """`v1.<payload>.<hmac>`: the signature keeps forged and garbled cookies from reaching the database."""
 
     def __init__(self, secret: str) -> None:
         self._key = hashlib.sha256(b"alerthub-session:" + secret.encode()).digest()
 
     def encode(self, session: Session) -> str:
-        payload = _b64(orjson.dumps({"u": session.user, "c": session.csrf, "e": session.expires}))
+        fields = {"u": session.user, "c": session.csrf, "e": session.expires, "s": session.sid}
+        payload = _b64(orjson.dumps(fields))
         return f"v1.{payload}.{self._sign(payload)}"
 
     def decode(self, cookie: str, now: float) -> Session | None:
@@ -122,7 +130,8 @@ class SessionCodec:
             return None
         try:
             data = orjson.loads(_unb64(payload))
-            session = Session(data["u"], str(data["c"]), int(data["e"]))
+            sid = data.get("s")
+            session = Session(data["u"], str(data["c"]), int(data["e"]), str(sid) if sid else None)
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > now else None

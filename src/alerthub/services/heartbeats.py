@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
@@ -22,17 +21,16 @@ from alerthub.domain.durations import format_duration
 from alerthub.domain.heartbeat import Heartbeat, HeartbeatStatus
 from alerthub.domain.labels import fingerprint
 from alerthub.domain.signal import Signal, SignalStatus
+from alerthub.domain.summaries import say
 from alerthub.errors import ConflictError, NotFoundError
+from alerthub.ingest.transaction import IngestService
 from alerthub.loops import wait_or_stop
-from alerthub.services.ingest import IngestService
+from alerthub.sources.registry import resolve
 from alerthub.store import alerts as alert_store
 from alerthub.store import heartbeats as store
 from alerthub.store import monitors
 from alerthub.store.database import Database
 from alerthub.telemetry import LoopFailureLog, Metrics
-
-if TYPE_CHECKING:
-    from alerthub.hub import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +63,9 @@ def specs_from_config(config: Config) -> dict[str, tuple[Heartbeat, Origin]]:
     specs = {
         h.name: (Heartbeat(h.name, h.expect_every, h.grace, dict(h.labels)), Origin.CONFIG) for h in config.heartbeats
     }
-    integrations = config.integrations
-    sources = [("sentry", integrations.sentry.expect_every), ("hetrixtools", integrations.hetrixtools.expect_every)]
-    sources += [(f"generic.{g.name}", g.expect_every) for g in integrations.generic]
-    for source, every in sources:
-        if every:
-            name = webhook_heartbeat(source)
-            specs[name] = (Heartbeat(name, every, timedelta(0), {"webhook": source}), Origin.WEBHOOK)
+    for source, every in resolve(config).webhook_promises():
+        name = webhook_heartbeat(source)
+        specs[name] = (Heartbeat(name, every, timedelta(0), {"webhook": source}), Origin.WEBHOOK)
     return specs
 
 
@@ -87,10 +81,6 @@ class HeartbeatService:
         self.metrics = metrics
         self.specs = specs_from_config(config)
         self.log_failure = LoopFailureLog(logger, "heartbeat check failed")
-
-    @classmethod
-    def from_hub(cls, hub: Hub) -> HeartbeatService:
-        return cls(hub.db, hub.clock, hub.ingest, hub.config, hub.metrics)
 
     async def ping(
         self, name: str, expect_every: timedelta | None = None, grace: timedelta | None = None
@@ -123,7 +113,7 @@ class HeartbeatService:
         async with self.db.write() as conn:
             if not await store.delete_one(conn, name):
                 raise NotFoundError(f"no heartbeat named {name!r}")
-        await self._resolve(name, f"heartbeat {name} was deleted")
+        await self._resolve(name, say("heartbeat_deleted", name=name))
 
     async def check_once(self, now: datetime) -> list[Signal]:
         """One pass: fire for every heartbeat past its promise that has no open alert, resolve the
@@ -197,19 +187,17 @@ class HeartbeatService:
         alert = next(iter(found.values()), None)
         if alert is not None and alert.state.is_open:
             late = format_duration(now - alert.first_seen)
-            await self.ingest.ingest(
-                [self._back(beat, f"{_title(beat.name)} is back: pinged after being missing {late}")]
-            )
+            await self.ingest.ingest([self._back(beat, say("heartbeat_back", name=_title(beat.name), duration=late))])
 
     async def _resolve(self, name: str, summary: str) -> None:
         await self.ingest.ingest([self._back(Heartbeat(name, timedelta(0), timedelta(0)), summary)])
 
     def _missing(self, beat: Heartbeat, now: datetime) -> Signal:
         silent = format_duration(now - beat.since) if beat.since else "ever"
-        promise = format_duration(beat.expect_every) + (f" + {format_duration(beat.grace)} grace" if beat.grace else "")
-        silence = f"has not pinged for {silent}" if beat.last_ping_at else f"has never pinged ({silent} since set-up)"
+        key = ("heartbeat_silent" if beat.last_ping_at else "heartbeat_never") + ("_grace" if beat.grace else "")
+        spans = {"duration_every": format_duration(beat.expect_every), "duration_grace": format_duration(beat.grace)}
         annotations = {
-            "summary": f"{_title(beat.name)} {silence}; expected every {promise}",
+            "summary": say(key, name=_title(beat.name), duration=silent, **spans),
             "expect_every": format_duration(beat.expect_every),
             "grace": format_duration(beat.grace),
             "last_ping_at": beat.last_ping_at.isoformat() if beat.last_ping_at else "never",
@@ -247,7 +235,3 @@ def _title(name: str) -> str:
     if name.startswith(WEBHOOK_PREFIX):
         return f"webhook source {name.removeprefix(WEBHOOK_PREFIX)}"
     return f"heartbeat {name}"
-
-
-def wire_heartbeats(hub: Hub) -> None:
-    hub.background["heartbeats"] = HeartbeatService.from_hub(hub).run

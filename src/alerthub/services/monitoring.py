@@ -1,33 +1,32 @@
 """The pollers: which ones the configuration enables, their supervised background tasks, and the
-status page that tells whether each of them is actually working."""
+status page that tells whether each of them is actually working. Which pollers exist is the sources'
+registry's business; nothing here names one."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry, Counter
 
-from alerthub.config.models import Config, GA4Config
+from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
-from alerthub.ingest.poller import Poller, PollerMetrics, Schedule, Supervisor
-from alerthub.sources.hetrixtools_poller import HetrixToolsPoller
-from alerthub.sources.sentry_poller import SentryPoller
-from alerthub.sources.system import SystemPoller, host_name
+from alerthub.domain.instance import new_instance_id
+from alerthub.ingest.poller import Ingest, Poller, PollerMetrics, Schedule, Supervisor
+from alerthub.sources.contracts import PullSource
+from alerthub.sources.registry import Integrations, resolve
 from alerthub.store import monitors as monitor_store
+from alerthub.store.database import Database
 from alerthub.store.monitors import MonitorState
-
-if TYPE_CHECKING:
-    from alerthub.hub import Hub
+from alerthub.telemetry import metric_set
 
 # Builds a poller around the HTTP client its background task owns.
 PollerFactory = Callable[[httpx.AsyncClient, Clock], Poller]
+BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +35,7 @@ class MonitorSpec:
     kind: str
     interval: timedelta
     factory: PollerFactory
+    per_machine: bool = False
 
     @property
     def timeout(self) -> timedelta:
@@ -64,81 +64,91 @@ class MonitorStatus:
         return self.consecutive_failures == 0
 
 
-def planned_monitors(config: Config) -> list[MonitorSpec]:
-    """One spec per poller the configuration enables (an integration with its credentials set)."""
-    i = config.integrations
-    specs: list[MonitorSpec] = []
-    if i.sentry.api_token is not None and i.sentry.org:
-        sentry = i.sentry
-        specs.append(MonitorSpec("sentry", "sentry", sentry.poll_interval, lambda h, c: SentryPoller(sentry, h, c)))
-    if i.hetrixtools.api_key is not None:
-        ht = i.hetrixtools
-        specs.append(
-            MonitorSpec("hetrixtools", "hetrixtools", ht.poll_interval, lambda h, c: HetrixToolsPoller(ht, h, c))
-        )
-    if i.ga4.property_id:
-        ga4 = i.ga4
-        timeout = run_timeout(ga4.poll_interval).total_seconds() / 3  # three reports per run
-        specs.append(MonitorSpec("ga4", "ga4", ga4.poll_interval, lambda h, c: _ga4_poller(ga4, c, timeout)))
-    if i.system.enabled:
-        system = i.system
-        name = f"system:{host_name(system)}"
-        specs.append(MonitorSpec(name, "system", system.interval, lambda h, c: SystemPoller(system)))
+def plan_monitors(integrations: Integrations) -> list[MonitorSpec]:
+    """One spec per pull source the configuration enables (an integration with its credentials set)."""
+    specs = []
+    for source in integrations.pull:
+        settings = integrations.of(source.settings)
+        if source.enabled(settings):
+            specs.append(_spec(source, settings))
     return specs
 
 
-def _ga4_poller(config: GA4Config, clock: Clock, timeout: float) -> Poller:
-    # Google's client brings gRPC, protobuf and google-auth, a fifth of an idle hub's memory: it is
-    # loaded only by a hub that polls GA4.
-    from alerthub.sources.ga4 import GA4Poller
-
-    return GA4Poller(config, clock, timeout=timeout)
+def planned_monitors(config: Config) -> list[MonitorSpec]:
+    return plan_monitors(resolve(config))
 
 
-def wire_pollers(hub: Hub) -> None:
-    """Register one supervised background task per enabled poller."""
-    metrics = PollerMetrics(hub.metrics.registry)
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    for spec in planned_monitors(hub.config):
-        hub.background[f"poller:{spec.name}"] = _task(hub, spec, metrics, owner)
+def _spec(source: PullSource[Any], settings: object) -> MonitorSpec:
+    interval = source.interval(settings)
+    timeout = run_timeout(interval)
+
+    def factory(http: httpx.AsyncClient, clock: Clock) -> Poller:
+        return source.poller(settings, http, clock, timeout)
+
+    return MonitorSpec(source.monitor_name(settings), source.kind, interval, factory, source.per_machine)
 
 
-def supervise(hub: Hub, spec: MonitorSpec, poller: Poller, metrics: PollerMetrics, owner: str) -> Supervisor:
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    db: Database
+    clock: Clock
+    ingest: Ingest
+    metrics: PollerMetrics
+    loop_errors: Counter
+    owner: str
+
+
+def poller_tasks(
+    monitors: Sequence[MonitorSpec],
+    *,
+    db: Database,
+    clock: Clock,
+    ingest: Ingest,
+    registry: CollectorRegistry,
+    loop_errors: Counter,
+) -> dict[str, BackgroundTask]:
+    """One supervised background task per planned monitor, by task name (`poller:<monitor name>`)."""
+    owner = new_instance_id()
+    wiring = _Wiring(db, clock, ingest, metric_set(PollerMetrics, registry), loop_errors, owner)
+    return {f"poller:{spec.name}": _task(spec, wiring) for spec in monitors}
+
+
+def _supervisor(spec: MonitorSpec, poller: Poller, wiring: _Wiring) -> Supervisor:
     return Supervisor(
         poller,
-        db=hub.db,
-        ingest=lambda signals: hub.ingest.ingest(signals, known_rules_only=False),
-        clock=hub.clock,
+        db=wiring.db,
+        ingest=wiring.ingest,
+        clock=wiring.clock,
         schedule=Schedule(interval=spec.interval, timeout=spec.timeout),
-        owner=owner,
-        metrics=metrics,
-        loop_errors=hub.metrics.loop_errors,
+        owner=wiring.owner,
+        metrics=wiring.metrics,
+        loop_errors=wiring.loop_errors,
     )
 
 
-def _task(
-    hub: Hub, spec: MonitorSpec, metrics: PollerMetrics, owner: str
-) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
+def _task(spec: MonitorSpec, wiring: _Wiring) -> BackgroundTask:
     async def run(stop: asyncio.Event) -> None:
         timeout = httpx.Timeout(spec.timeout.total_seconds(), connect=10.0)
         async with httpx.AsyncClient(timeout=timeout, headers={"User-Agent": "alerthub"}) as http:
-            await supervise(hub, spec, spec.factory(http, hub.clock), metrics, owner).run(stop)
+            await _supervisor(spec, spec.factory(http, wiring.clock), wiring).run(stop)
 
     return run
 
 
-async def monitoring_status(hub: Hub) -> tuple[list[MonitorSpec], list[MonitorStatus]]:
-    """The configured monitors with their saved state, plus host-metric monitors that other
-    instances (other machines) run under the same configuration."""
-    specs = planned_monitors(hub.config)
-    async with hub.db.read() as conn:
+async def monitoring_status(
+    db: Database, monitors: Sequence[MonitorSpec]
+) -> tuple[Sequence[MonitorSpec], list[MonitorStatus]]:
+    """The planned monitors with their saved state, plus the per-machine monitors (host metrics) that
+    other instances, on other machines, run under the same configuration."""
+    async with db.read() as conn:
         saved = {s.name: s for s in await monitor_store.list_all(conn)}
-    intervals = {spec.kind: spec.interval for spec in specs}
-    names = [spec.name for spec in specs]
-    names += sorted(n for n, s in saved.items() if n not in names and s.kind == "system" and "system" in intervals)
+    intervals = {spec.kind: spec.interval for spec in monitors}
+    names = [spec.name for spec in monitors]
+    per_machine = {spec.kind for spec in monitors if spec.per_machine}
+    names += sorted(n for n, s in saved.items() if n not in names and s.kind in per_machine)
     statuses = []
     for name in names:
-        state = saved.get(name) or MonitorState(name, next(s.kind for s in specs if s.name == name))
+        state = saved.get(name) or MonitorState(name, next(s.kind for s in monitors if s.name == name))
         statuses.append(
             MonitorStatus(
                 name=name,
@@ -152,4 +162,4 @@ async def monitoring_status(hub: Hub) -> tuple[list[MonitorSpec], list[MonitorSt
                 consecutive_failures=state.consecutive_failures,
             )
         )
-    return specs, statuses
+    return monitors, statuses

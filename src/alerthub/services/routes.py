@@ -10,14 +10,18 @@ from typing import Any
 
 from alerthub.config.models import Config
 from alerthub.domain.alert import Alert, AlertState
+from alerthub.domain.clock import utc_now
 from alerthub.domain.rule import Rule
 from alerthub.domain.severity import Severity
+from alerthub.domain.signal import Signal
 from alerthub.errors import InputError, Problem
 from alerthub.pipeline.enqueue import PayloadBuilder, base_url
 from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.routing import Route, build_routes
 from alerthub.pipeline.timeintervals import build_time_intervals
 from alerthub.rules.build import build_ruleset
+from alerthub.sources import alertmanager, seed
+from alerthub.sources.registry import source_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,7 @@ class RouteTest:
 
 
 def explain_route(config: Config, sample: SampleAlert, now: datetime, *, render: bool = True) -> RouteTest:
-    rules = build_ruleset(config.rules)
+    rules = build_ruleset(config.rules, source_rules())
     rule = rules.get(sample.rule_name)
     severity = _severity(sample, rule)
     labels = alert_labels({**(rule.labels if rule else {}), **sample.labels}, sample.rule_name, severity.value)
@@ -141,7 +145,7 @@ def _muted(route: Route, intervals: Mapping[str, Any], now: datetime) -> str | N
 def _renderer() -> Any:
     """Delivery's renderer, when it is installed; the tester works without it."""
     try:
-        from alerthub.delivery.render import render
+        from alerthub.delivery.compose import render
     except ImportError:
         return None
 
@@ -152,28 +156,50 @@ def _renderer() -> Any:
     return run
 
 
-def sample_from_json(data: Any, where: str = "alert") -> SampleAlert:
-    """An alert file: `{"labels", "annotations", "rule_name"|"alertname", "severity", "value"}`, the seed's
-    body (`rule_name` + `metric_data.metric_value`), or an Alertmanager alert (or a list of them: the first)."""
+def sample_from_json(data: Any, where: str = "alert", now: datetime | None = None) -> SampleAlert:
+    """An alert file, read by the code that reads the same body at ingest, so the labels, group and
+    title shown are the ones a real send gets: the seed's body (`rule_name` + `metric_data`), an
+    Alertmanager alert (or a list of them: the first), or `{"labels", "annotations", "rule_name",
+    "severity", "value"}`."""
     if isinstance(data, list) and data:
         data = data[0]
     if not isinstance(data, dict):
         raise InputError(f"{where} must be a JSON object", [Problem(where, "must be a JSON object")])
+    if isinstance(data.get("metric_data"), dict):
+        return _from_signal(seed.parse_send(data))
+    if "rule_name" not in data and isinstance(data.get("labels"), dict) and "alertname" in data["labels"]:
+        [signal] = alertmanager.parse_postable([data], now or utc_now(), max_alerts=1)
+        return _from_signal(signal)
     labels = _strings(data.get("labels", {}), f"{where}.labels")
     name = data.get("rule_name") or data.get("alertname") or labels.pop("alertname", None)
     if not isinstance(name, str) or not name:
         raise InputError("the alert needs a rule_name (or alertname)", [Problem(f"{where}.rule_name", "missing")])
-    metric = data["metric_data"] if isinstance(data.get("metric_data"), dict) else {}
-    value = data.get("value", metric.get("metric_value"))
+    value = data.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise InputError("value must be a number", [Problem(f"{where}.value", "must be a number")])
+    severity = data.get("severity")
     return SampleAlert(
         rule_name=name,
         labels=labels,
         annotations=_strings(data.get("annotations", {}), f"{where}.annotations"),
-        severity=Severity.parse(data.get("severity")) if isinstance(data.get("severity"), str) else None,
+        severity=known_severity(severity, f"{where}.severity") if severity is not None else None,
         value=float(value) if value is not None else None,
     )
+
+
+def known_severity(text: object, where: str) -> Severity:
+    """A severity someone typed: one of ours or a known alias; anything else is an error, never a
+    silent `warning`."""
+    found = Severity.parse(text) if isinstance(text, str) else None
+    if found is None:
+        names = ", ".join(s.value for s in Severity)
+        raise InputError(f"unknown severity {text!r}", [Problem(where, f"must be one of {names} (or an alias)")])
+    return found
+
+
+def _from_signal(signal: Signal) -> SampleAlert:
+    labels = {k: v for k, v in signal.labels.items() if k != "alertname"}
+    return SampleAlert(signal.rule_name, labels, dict(signal.annotations), signal.severity, signal.value)
 
 
 def _strings(value: Any, where: str) -> dict[str, str]:

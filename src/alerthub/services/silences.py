@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from alerthub.domain.clock import Clock
@@ -28,6 +28,7 @@ class SilenceDraft:
     created_by: str
     comment: str
     id: str | None = None
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 class SilenceService:
@@ -45,6 +46,7 @@ class SilenceService:
                 silence = Silence(
                     str(uuid.uuid4()), draft.matchers, starts, draft.ends_at, draft.created_by, draft.comment, now, now
                 )
+                silence = replace(silence, annotations=dict(draft.annotations))
                 await store.add(conn, silence)
                 return silence
             current = await store.get(conn, draft.id, for_update=True)
@@ -62,6 +64,7 @@ class SilenceService:
                 created_by=draft.created_by,
                 comment=draft.comment,
                 updated_at=now,
+                annotations=dict(draft.annotations),
             )
             await store.replace(conn, silence)
             return silence

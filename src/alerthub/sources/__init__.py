@@ -1,1 +1,1 @@
-"""Outside formats in, Signals out. A source knows nothing about rules or channels."""
+"""Outside formats in, Signals out: a module + a registry.py line per source; imports ingest, domain, config, errors."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import InputError, Problem
-from alerthub.ingest.validation import validate
+from alerthub.validation import Timestamp, validate
 
 LabelName = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 # Alertmanager's zero time marks "no end" in webhook bodies.
@@ -28,8 +28,8 @@ class PostableAlert(BaseModel):
 
     labels: dict[LabelName, StrictStr] = Field(min_length=1)
     annotations: dict[StrictStr, StrictStr] = Field(default_factory=dict)
-    startsAt: AwareDatetime | None = None
-    endsAt: AwareDatetime | None = None
+    startsAt: Timestamp | None = None
+    endsAt: Timestamp | None = None
     generatorURL: StrictStr | None = None
     status: Literal["firing", "resolved"] | None = None
 

@@ -1,26 +1,26 @@
 """Google Analytics 4, polled with Google's own client (`google-analytics-data`, REST transport).
 
-Each run makes three reports:
+Each run makes three reports, four with `events`:
 1. realtime: active users and page views in the last 30 minutes (the current traffic, as an hourly rate);
-2. baseline: page views by date and hour over the last `baseline_weeks` weeks, from which the same
-   hour of the same weekday is averaged, in the property's own time zone (the report says which), so
-   Friday 14:00 is compared with earlier Fridays at 14:00 and the hub needs no warm-up weeks;
+2. baseline: page views and active users by date and hour over the last `baseline_weeks` weeks, from
+   which the same hour of the same weekday is averaged, in the property's own time zone (the report
+   says which), so Friday 14:00 is compared with earlier Fridays at 14:00 and the hub needs no
+   warm-up weeks;
 3. error pages: page views in the current and previous hour whose title or path matches
-   `error_page_pattern` (GA4 records no HTTP status; an error page's title is what it has).
+   `error_page_pattern` (GA4 records no HTTP status; an error page's title is what it has);
+4. events: the count of each event named in `events` (a site's own `page_not_found`, say) in the
+   last 30 minutes, from the realtime report, which knows `eventName`.
 
-The client is synchronous over REST (the async client is gRPC only), so calls run in a thread.
-`min_volume` keeps a quiet night from paging: a spike needs that many views per hour now, a drop
-needs a baseline that large; otherwise the ratio is reported as 1 (normal).
+The client is synchronous over REST (the async client is gRPC only), so calls run in a thread. What
+the answers mean is sources/ga4_signals.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
 from google.analytics.data_v1beta.types import (
@@ -37,13 +37,13 @@ from google.analytics.data_v1beta.types import (
 from google.api_core import exceptions as google_errors
 from google.auth import exceptions as auth_errors
 
-from alerthub.config.models import GA4Config
 from alerthub.domain.clock import Clock
 from alerthub.domain.signal import Signal
 from alerthub.errors import SourceError
+from alerthub.sources import ga4_signals as ga4
+from alerthub.sources.ga4_settings import GA4Config
 
 SCOPES = ["https://www.googleapis.com/auth/analytics.readonly"]
-REALTIME_MINUTES = 30
 REGEX = Filter.StringFilter.MatchType.PARTIAL_REGEXP
 
 
@@ -64,20 +64,39 @@ class GA4Poller:
     async def poll(self) -> list[Signal]:
         realtime = await self._call(lambda c: c.run_realtime_report(request=self._realtime(), timeout=self.timeout))
         history = await self._call(lambda c: c.run_report(request=self._history(), timeout=self.timeout))
-        zone = _zone(history.metadata.time_zone)
-        now = self.clock().astimezone(zone)
+        now = self.clock().astimezone(ga4.zone(history.metadata.time_zone))
         errors = await self._call(lambda c: c.run_report(request=self._errors(now), timeout=self.timeout))
-        active_users, views = _totals(realtime)
-        reference = now - timedelta(minutes=REALTIME_MINUTES / 2)
-        baseline = _baseline(history, reference, self.config.baseline_weeks)
-        traffic = Traffic(views * 60 / REALTIME_MINUTES, baseline, active_users, reference)
-        return [*self._traffic_signals(traffic), self._error_signal(errors)]
+        events = None
+        if self.config.events:
+            events = await self._call(lambda c: c.run_realtime_report(request=self._events(), timeout=self.timeout))
+        active_users, views = ga4.totals(realtime)
+        reference = now - timedelta(minutes=ga4.REALTIME_MINUTES / 2)
+        weeks, floor = self.config.baseline_weeks, self.config.min_volume
+        labels = {"property": str(self.config.property_id)}
+        usual_views = ga4.Usual(views * 60 / ga4.REALTIME_MINUTES, ga4.baseline(history, reference, weeks), reference)
+        usual_users = ga4.baseline(history, reference, weeks, ga4.ACTIVE_USERS)
+        return [
+            *ga4.page_view_signals(labels, usual_views, active_users, floor),
+            *ga4.active_user_signals(labels, active_users, usual_users, reference, floor),
+            ga4.error_page_signal(labels, errors),
+            *ga4.event_signals(labels, self.config.events, events),
+        ]
 
     def _realtime(self) -> RunRealtimeReportRequest:
         return RunRealtimeReportRequest(
             property=self.property,
             metrics=[Metric(name="activeUsers"), Metric(name="screenPageViews")],
-            minute_ranges=[MinuteRange(start_minutes_ago=REALTIME_MINUTES - 1, end_minutes_ago=0)],
+            minute_ranges=[MinuteRange(start_minutes_ago=ga4.REALTIME_MINUTES - 1, end_minutes_ago=0)],
+        )
+
+    def _events(self) -> RunRealtimeReportRequest:
+        named = Filter(field_name="eventName", in_list_filter=Filter.InListFilter(values=self.config.events))
+        return RunRealtimeReportRequest(
+            property=self.property,
+            dimensions=[Dimension(name="eventName")],
+            metrics=[Metric(name="eventCount")],
+            dimension_filter=FilterExpression(filter=named),
+            minute_ranges=[MinuteRange(start_minutes_ago=ga4.REALTIME_MINUTES - 1, end_minutes_ago=0)],
         )
 
     def _history(self) -> RunReportRequest:
@@ -85,7 +104,7 @@ class GA4Poller:
         return RunReportRequest(
             property=self.property,
             dimensions=[Dimension(name="date"), Dimension(name="hour")],
-            metrics=[Metric(name="screenPageViews")],
+            metrics=[Metric(name="screenPageViews"), Metric(name="activeUsers")],
             date_ranges=[DateRange(start_date=f"{days}daysAgo", end_date="yesterday")],
             limit=days * 24,
         )
@@ -111,40 +130,6 @@ class GA4Poller:
             date_ranges=[DateRange(start_date="yesterday", end_date="today")],
             dimension_filter=FilterExpression(and_group=FilterExpressionList(expressions=[in_window, is_error])),
             limit=1000,
-        )
-
-    def _traffic_signals(self, traffic: Traffic) -> list[Signal]:
-        labels = {"property": str(self.config.property_id)}
-        floor = self.config.min_volume
-        usual = "no history" if traffic.baseline is None else f"{traffic.baseline:.0f}"
-        annotations = {
-            "summary": f"{traffic.rate:.0f} page views/hour now; usual for {traffic.reference:%A %H}:00 is {usual}",
-            "active_users": f"{traffic.active_users:.0f}",
-        }
-        spike = traffic.ratio if traffic.rate >= floor else None
-        drop = traffic.ratio if traffic.baseline is not None and traffic.baseline >= floor else None
-        return [
-            Signal("ga4_traffic_spike", "ga4", _judged(spike), labels, annotations),
-            Signal("ga4_traffic_drop", "ga4", _judged(drop), labels, annotations),
-        ]
-
-    def _error_signal(self, report: Any) -> Signal:
-        pages: dict[str, float] = {}
-        for row in report.rows:
-            path, title = row.dimension_values[1].value, row.dimension_values[2].value
-            key = f"{path} ({title})"
-            pages[key] = pages.get(key, 0.0) + _number(row.metric_values[0].value)
-        total = sum(pages.values())
-        top = sorted(pages.items(), key=lambda kv: -kv[1])[:5]
-        return Signal(
-            "ga4_error_pages",
-            "ga4",
-            total,
-            {"property": str(self.config.property_id)},
-            {
-                "summary": f"{total:.0f} views of error pages in the last hour or two",
-                "description": "; ".join(f"{page}: {views:.0f}" for page, views in top),
-            },
         )
 
     async def _call(self, request: Callable[[Any], Any]) -> Any:
@@ -176,67 +161,6 @@ class GA4Poller:
             return load(self.config.credentials_file, scopes=SCOPES)
         except (OSError, ValueError) as exc:
             raise SourceError(f"ga4: credentials file {self.config.credentials_file}: {exc}", retryable=False) from exc
-
-
-@dataclass(frozen=True, slots=True)
-class Traffic:
-    rate: float  # page views per hour now (realtime)
-    baseline: float | None  # usual page views in this hour of this weekday
-    active_users: float
-    reference: datetime
-
-    @property
-    def ratio(self) -> float | None:
-        if self.baseline is None:
-            return None
-        return round(self.rate / max(self.baseline, 1.0), 3)
-
-
-def _judged(ratio: float | None) -> float:
-    """Not enough volume or history to judge reads as normal (1.0), which also resolves an open alert."""
-    return 1.0 if ratio is None else ratio
-
-
-def _totals(report: Any) -> tuple[float, float]:
-    """Realtime totals; a report with no data has no `rows` at all."""
-    users = sum(_number(row.metric_values[0].value) for row in report.rows)
-    views = sum(_number(row.metric_values[1].value) for row in report.rows)
-    return users, views
-
-
-def _baseline(report: Any, reference: datetime, weeks: int) -> float | None:
-    """Mean page views at `reference`'s hour on the same weekday of earlier weeks. Weeks before the
-    property's first data do not count as zero (a new property is not a traffic drop)."""
-    views: dict[tuple[str, int], float] = {}
-    for row in report.rows:
-        day, hour = row.dimension_values[0].value, row.dimension_values[1].value
-        if not hour.isdigit():
-            continue  # "(other)" when a report is thresholded
-        key = (day, int(hour))
-        views[key] = views.get(key, 0.0) + _number(row.metric_values[0].value)
-    if not views:
-        return None
-    first_day = min(day for day, _ in views)
-    days = [f"{reference - timedelta(weeks=k):%Y%m%d}" for k in range(1, weeks + 1)]
-    known = [day for day in days if day >= first_day]
-    if not known:
-        return None
-    return sum(views.get((day, reference.hour), 0.0) for day in known) / len(known)
-
-
-def _number(text: str) -> float:
-    """Metric values are strings in the Data API ("17")."""
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _api_error(exc: google_errors.GoogleAPICallError) -> SourceError:

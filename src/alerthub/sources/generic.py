@@ -13,13 +13,20 @@ A JSON array is a batch: each element is mapped on its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import Field, SecretStr, field_validator
+
+from alerthub.config.durations import Duration
+from alerthub.config.models import Strict
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import InputError, Problem
+from alerthub.sources.contracts import Endpoint, InboundRequest, Parsed, PushContext, PushSource, Settings, reveal
+from alerthub.sources.signatures import require_token
+from alerthub.validation import parse_json
 
 SOURCE = "generic"
 SCALAR_KEYS = frozenset({"rule_name", "value", "status", "severity", "summary", "description", "url"})
@@ -52,6 +59,46 @@ def check_fields(fields: Mapping[str, str]) -> list[str]:
         if not path or any(not part for part in path.split(".")):
             problems.append(f"field {key!r}: {path!r} is not a dotted path")
     return problems
+
+
+class GenericWebhookConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    token: SecretStr | None = None
+    rule_name: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+    expect_every: Duration | None = None
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = check_fields(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+
+SETTINGS = Settings("generic", list[GenericWebhookConfig], empty=[])
+
+
+class GenericWebhook(PushSource[list[GenericWebhookConfig], GenericWebhookConfig]):
+    settings = SETTINGS
+    path = "generic"
+    named = True
+    description = "Any JSON, mapped to signals by `integrations.generic[name].fields`."
+
+    def endpoints(self, settings: list[GenericWebhookConfig]) -> Sequence[Endpoint[GenericWebhookConfig]]:
+        return [Endpoint(g.name, f"{SOURCE}.{g.name}", g, g.expect_every) for g in settings]
+
+    def authenticate(self, settings: GenericWebhookConfig, request: InboundRequest) -> None:
+        key = f"integrations.generic[name={settings.name}].token"
+        require_token(request.token(), reveal(settings.token), key, "Authorization: Bearer")
+
+    async def parse(self, settings: GenericWebhookConfig, request: InboundRequest, context: PushContext) -> Parsed:
+        mapping = FieldMapping(settings.name, settings.rule_name, settings.fields)
+        return Parsed(tuple(parse(parse_json(request.body), mapping, max_items=context.max_items)))
+
+
+PUSH = GenericWebhook()
 
 
 def parse(data: Any, mapping: FieldMapping, *, max_items: int = 1000) -> list[Signal]:

@@ -1,7 +1,7 @@
 """HetrixTools' Contact List webhooks: the flat uptime-monitor object and the blacklist array.
 
-HetrixTools does not sign bodies and its `Content-Type` is undocumented, so the route parses the raw
-body as JSON whatever the header says, and authentication is a shared token (service).
+HetrixTools does not sign bodies and its `Content-Type` is undocumented, so the raw body is parsed as
+JSON whatever the header says, and authentication is a shared token (`integrations.hetrixtools.webhook_token`).
 
 * uptime `offline` -> `hetrixtools_downtime` firing for that monitor (identity: `monitor_id`);
 * uptime `online`  -> that alert resolved, carrying the downtime duration, then a
@@ -11,22 +11,39 @@ body as JSON whatever the header says, and authentication is a shared token (ser
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, StrictInt, StrictStr
 
+from alerthub.config.durations import Duration
+from alerthub.config.models import Strict
 from alerthub.domain.durations import format_duration
 from alerthub.domain.signal import Signal, SignalStatus
+from alerthub.domain.summaries import say
 from alerthub.errors import InputError, Problem
-from alerthub.ingest.validation import validate
+from alerthub.sources.contracts import Endpoint, InboundRequest, Parsed, PushContext, PushSource, Settings, reveal
+from alerthub.sources.signatures import require_token
+from alerthub.validation import EPOCH_SECONDS, parse_json, validate
 
 SOURCE = "hetrixtools"
 DOWNTIME_RULE = "hetrixtools_downtime"
 RECOVERY_RULE = "hetrixtools_recovery"
 BLACKLIST_RULE = "hetrixtools_blacklist"
 IDENTITY = ("monitor_id",)
+
+
+class HetrixToolsConfig(Strict):
+    api_key: SecretStr | None = None
+    base_url: str = "https://api.hetrixtools.com"
+    poll_interval: Duration = timedelta(minutes=5)
+    webhook_token: SecretStr | None = None
+    expect_every: Duration | None = None
+
+
+SETTINGS = Settings("hetrixtools", HetrixToolsConfig)
 
 
 def _id_text(value: object) -> object:
@@ -61,7 +78,7 @@ class UptimeBody(_Model):
     monitor_type: StrictStr | None = None
     monitor_category: StrictStr | None = None
     monitor_status: Literal["online", "offline"]
-    timestamp: Annotated[StrictInt, BeforeValidator(_whole_number)] | None = None
+    timestamp: Annotated[StrictInt, BeforeValidator(_whole_number), EPOCH_SECONDS] | None = None
     # An object {"New York": "timeout"}; PHP encodes an empty one as [], and `online` may omit it.
     monitor_errors: Annotated[Any, BeforeValidator(_location_errors)] = None
 
@@ -84,6 +101,36 @@ class BlacklistItem(_Model):
     blacklisted_now: Count
     blacklisted_on: list[Listing] | None = None
     links: Links | None = None
+
+
+class HetrixToolsWebhook(PushSource[HetrixToolsConfig, HetrixToolsConfig]):
+    settings = SETTINGS
+    path = "hetrixtools"
+    description = "HetrixTools uptime (object) and blacklist (array) notifications; any Content-Type."
+
+    def endpoints(self, settings: HetrixToolsConfig) -> Sequence[Endpoint[HetrixToolsConfig]]:
+        return [Endpoint(None, SOURCE, settings, settings.expect_every)]
+
+    def authenticate(self, settings: HetrixToolsConfig, request: InboundRequest) -> None:
+        key = "integrations.hetrixtools.webhook_token"
+        require_token(request.token(), reveal(settings.webhook_token), key, "Authorization: Bearer")
+
+    async def parse(self, settings: HetrixToolsConfig, request: InboundRequest, context: PushContext) -> Parsed:
+        signals = parse_webhook(parse_json(request.body), max_items=context.max_items)
+        return Parsed(tuple([await _with_downtime(signal, context) for signal in signals]))
+
+
+PUSH = HetrixToolsWebhook()
+
+
+async def _with_downtime(signal: Signal, context: PushContext) -> Signal:
+    """A recovery carries the downtime, read from the downtime alert it is about to resolve."""
+    if signal.rule_name != DOWNTIME_RULE or signal.status is not SignalStatus.RESOLVED:
+        return signal
+    found = await context.open_alert(signal)
+    if found is None:
+        return signal
+    return recovered(signal, offline_time(found.annotations, found.first_seen), context.now())
 
 
 def parse_webhook(data: Any, *, max_items: int = 1000) -> list[Signal]:
@@ -109,7 +156,7 @@ def recovered(signal: Signal, offline_at: datetime, now: datetime) -> Signal:
     name = signal.labels.get("service") or signal.labels["monitor_id"]
     annotations = {
         **signal.annotations,
-        "summary": f"{name} is back up after {down}",
+        "summary": say("up_after", name=name, duration=down),
         "downtime": down,
         "downtime_seconds": str(max(0, int((online_at - offline_at).total_seconds()))),
     }
@@ -134,12 +181,12 @@ def _uptime(body: UptimeBody, raw: Any) -> list[Signal]:
         errors = _errors(body.monitor_errors)
         annotations = {
             **context,
-            "summary": f"{name} is down" + (f": {errors}" if errors else ""),
+            "summary": say("down_because", name=name, errors=errors) if errors else say("down", name=name),
             "errors": errors,
             "offline_at": at.isoformat() if at else "",
         }
         return [_signal(DOWNTIME_RULE, labels, annotations, SignalStatus.FIRING, at, raw)]
-    annotations = {**context, "summary": f"{name} is back up", "online_at": at.isoformat() if at else ""}
+    annotations = {**context, "summary": say("up", name=name), "online_at": at.isoformat() if at else ""}
     return [
         _signal(DOWNTIME_RULE, labels, annotations, SignalStatus.RESOLVED, at, raw),
         _signal(RECOVERY_RULE, labels, annotations, SignalStatus.FIRING, at, raw),
@@ -172,9 +219,9 @@ def _blacklist(item: BlacklistItem, raw: Any) -> Signal:
     label = item.label or item.lebel or ""
     lists = ", ".join(entry.rbl for entry in item.blacklisted_on or ())
     who = f"{item.monitor} ({label})" if label else item.monitor
-    summary = f"{who} is listed on {item.blacklisted_now} blacklist(s)" + (f": {lists}" if lists else "")
+    summary = say("blacklisted_on" if lists else "blacklisted", name=who, count=item.blacklisted_now, lists=lists)
     if item.blacklisted_now == 0:
-        summary = f"{who} is no longer blacklisted"
+        summary = say("not_blacklisted", name=who)
     annotations = {
         "summary": summary,
         "label": label,

@@ -9,16 +9,19 @@ down: it is skipped (and whatever it had firing resolves). Rate limits come as
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from alerthub.config.models import HetrixToolsConfig
 from alerthub.domain.clock import Clock
-from alerthub.domain.signal import Signal
+from alerthub.domain.severity import Severity
+from alerthub.domain.signal import Signal, SignalStatus
+from alerthub.domain.summaries import say
 from alerthub.errors import SourceError
+from alerthub.sources.contracts import PullSource
+from alerthub.sources.hetrixtools import SETTINGS, HetrixToolsConfig
 from alerthub.sources.http_api import get_json, seconds_until_epoch
 
 PER_PAGE = 200
@@ -141,17 +144,9 @@ def _signals(monitor: _Monitor) -> list[Signal]:
         labels["url"] = monitor.target[:1000]
     annotations = {"uptime_status": monitor.uptime_status or "unknown"}
     signals: list[Signal] = []
-    if monitor.uptime is not None:
-        signals.append(
-            Signal(
-                rule_name="hetrixtools_uptime",
-                source="hetrixtools",
-                value=monitor.uptime,
-                labels=labels,
-                annotations={**annotations, "summary": f"{monitor.name} uptime is {monitor.uptime:g}%"},
-                identity=("monitor_id",),
-            )
-        )
+    uptime = _uptime(monitor, labels, annotations)
+    if uptime is not None:
+        signals.append(uptime)
     times = [loc.response_time for loc in monitor.locations.values() if loc.response_time is not None]
     if times:
         mean = round(sum(times) / len(times), 1)
@@ -164,7 +159,7 @@ def _signals(monitor: _Monitor) -> list[Signal]:
                 labels=labels,
                 annotations={
                     **annotations,
-                    "summary": f"{monitor.name} responds in {mean:g} ms on average",
+                    "summary": say("response_time", name=monitor.name, ms=f"{mean:g}"),
                     "description": per_location,
                 },
                 identity=("monitor_id",),
@@ -173,8 +168,46 @@ def _signals(monitor: _Monitor) -> list[Signal]:
     return signals
 
 
+def _uptime(monitor: _Monitor, labels: dict[str, str], annotations: dict[str, str]) -> Signal | None:
+    """The uptime percentage is a month's average and lags an outage by days: a monitor HetrixTools
+    says is down fires critical now, whatever the percentage (as the seed's monitor does)."""
+    down = monitor.uptime_status == "down"
+    if monitor.uptime is None and not down:
+        return None
+    uptime = "unknown" if monitor.uptime is None else f"{monitor.uptime:g}%"
+    return Signal(
+        rule_name="hetrixtools_uptime",
+        source="hetrixtools",
+        value=monitor.uptime,
+        labels=labels,
+        annotations={**annotations, "summary": say("uptime", name=monitor.name, uptime=uptime)},
+        status=SignalStatus.FIRING if down else None,
+        severity=Severity.CRITICAL if down else None,
+        identity=("monitor_id",),
+    )
+
+
 def _reset(headers: httpx.Headers, now: datetime) -> float | None:
     """The reset of the exhausted limit (user or endpoint); the later one if both or neither say so."""
     spent = [s for s in _SCOPES if headers.get(f"ratelimit-remaining-{s}") == "0"] or list(_SCOPES)
     waits = [w for s in spent if (w := seconds_until_epoch(headers.get(f"ratelimit-reset-{s}"), now)) is not None]
     return max(waits) if waits else None
+
+
+class HetrixToolsPull(PullSource[HetrixToolsConfig]):
+    settings = SETTINGS
+    kind = "hetrixtools"
+
+    def enabled(self, settings: HetrixToolsConfig) -> bool:
+        return settings.api_key is not None
+
+    def interval(self, settings: HetrixToolsConfig) -> timedelta:
+        return settings.poll_interval
+
+    def poller(
+        self, settings: HetrixToolsConfig, http: httpx.AsyncClient, clock: Clock, timeout: timedelta
+    ) -> HetrixToolsPoller:
+        return HetrixToolsPoller(settings, http, clock)
+
+
+PULL = HetrixToolsPull()

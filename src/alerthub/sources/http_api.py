@@ -1,7 +1,8 @@
 """One GET against a JSON REST API, with its failures classified the way a poller needs them.
 
-2xx is the answer; 429 and 5xx and network trouble are retryable (with the wait the API asked
-for); 401/403 and other 4xx are not, and carry the API's own message so a broken key is obvious.
+2xx is the answer; 408, 429, 5xx (domain/http_failures.py) and network trouble are retryable (with
+the wait the API asked for); 401/403 and other 4xx are not, and carry the API's own message so a
+broken key is obvious.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from alerthub.domain.http_failures import retry_after_seconds as parse_retry_after
+from alerthub.domain.http_failures import retryable
 from alerthub.errors import SourceError
 
 # Reads a service's own rate-limit headers: seconds to wait, or None.
@@ -49,16 +51,18 @@ async def get_json(
 def _status_error(response: httpx.Response, service: str, now: datetime, reset: ResetReader | None) -> SourceError:
     status = response.status_code
     detail = _detail(response)
+    if status in (401, 403):
+        return SourceError(f"{service}: credentials rejected ({status}): {detail}", retryable=False)
+    if not retryable(status):
+        return SourceError(f"{service}: request refused ({status}): {detail}", retryable=False)
+    asked = retry_after_seconds(response.headers, now)
     if status == 429:
-        waits = [w for w in (retry_after_seconds(response.headers, now), reset and reset(response.headers, now)) if w]
+        waits = [w for w in (asked, reset and reset(response.headers, now)) if w]
         wait = max(waits) if waits else None
         hint = f"; retry in {wait:.0f}s" if wait else ""
         return SourceError(f"{service}: rate limited (429): {detail}{hint}", retryable=True, retry_after=wait)
-    if status in (401, 403):
-        return SourceError(f"{service}: credentials rejected ({status}): {detail}", retryable=False)
-    if status >= 500:
-        return SourceError(f"{service}: server error ({status}): {detail}", retryable=True)
-    return SourceError(f"{service}: request refused ({status}): {detail}", retryable=False)
+    what = "timed out waiting for the request" if status == 408 else "server error"
+    return SourceError(f"{service}: {what} ({status}): {detail}", retryable=True, retry_after=asked)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -88,17 +92,7 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def retry_after_seconds(headers: httpx.Headers, now: datetime) -> float | None:
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max((parsedate_to_datetime(value) - now).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None
+    return parse_retry_after(headers.get("retry-after"), now)
 
 
 def seconds_until_epoch(value: str | None, now: datetime) -> float | None:

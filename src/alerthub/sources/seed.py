@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import InputError, Problem
-from alerthub.ingest.validation import validate
+from alerthub.validation import validate
 
 # Keys of `<x>_data` that name the thing an alert is about; the rest is human text.
 IDENTIFYING = {
@@ -30,6 +30,10 @@ IDENTIFYING = {
     "nic": "nic",
     "environment": "environment",
 }
+
+
+# The host metrics rules (system_cpu_high, …): what the seed's system monitor sends about its own host.
+SYSTEM_RULES = "system_"
 
 
 class MetricData(BaseModel):
@@ -49,7 +53,8 @@ class SendBody(BaseModel):
     status: SignalStatus | None = None
 
 
-def parse_send(data: Any) -> Signal:
+def parse_send(data: Any, sender: str | None = None) -> Signal:
+    """`sender`: the address the request came from, the `host` of a system payload that names none."""
     body = validate(SendBody, data)
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
@@ -62,14 +67,19 @@ def parse_send(data: Any) -> Signal:
         elif value is not None:
             annotations[key] = _text(value)
     labels.update(body.labels)
+    # The seed's system monitor sends no host name: without one, every server's CPU alert would be one
+    # alert. The monitor runs on the host it watches, so the address it sends from names that host.
+    if body.rule_name.startswith(SYSTEM_RULES) and "host" not in labels and sender:
+        labels["host"] = sender
+    down = _monitor_down(extras)
     return Signal(
         rule_name=body.rule_name,
         source="api",
         value=float(body.metric_data.metric_value),
         labels=labels,
         annotations=annotations,
-        status=body.status,
-        severity=body.severity or _severity_hint(extras),
+        status=body.status or (SignalStatus.FIRING if down else None),
+        severity=body.severity or (Severity.CRITICAL if down else None),
         raw=data,
     )
 
@@ -89,12 +99,12 @@ def _split_data(key: str, value: Any, labels: dict[str, str], annotations: dict[
             annotations[name] = _text(item)
 
 
-def _severity_hint(extras: dict[str, Any]) -> Severity | None:
-    # The seed's HetrixTools monitor computes "critical when down" but never sends it; honour the intent.
+def _monitor_down(extras: dict[str, Any]) -> bool:
+    """The seed's HetrixTools monitor posts when uptime is under 99 % *or* the service is down, and
+    computes "critical when down" without sending it: a down service fires critical whatever its
+    uptime percentage still reads (99.95 % a minute into an outage)."""
     data = extras.get("hetrixtools_data")
-    if isinstance(data, dict) and data.get("status") == "down":
-        return Severity.CRITICAL
-    return None
+    return isinstance(data, dict) and data.get("status") == "down"
 
 
 def _text(value: Any) -> str:

@@ -1,5 +1,6 @@
 """Sentry's webhooks: the Integration Platform (dispatched on `Sentry-Hook-Resource`) and the legacy
-per-project WebHooks plugin. Verification lives in the service; this module only reads the formats.
+per-project WebHooks plugin, and `integrations.sentry` (shared with the poller). This module reads the
+formats; sentry_webhook.py authenticates a request and chooses the format.
 
 What becomes what (see docs/sources-webhooks.md):
 * `issue.created` / `issue.unresolved`, `event_alert.triggered`, `error.created`, a legacy plugin post
@@ -13,13 +14,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import Field, SecretStr
+
+from alerthub.config.durations import Duration
+from alerthub.config.models import Strict
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.errors import InputError, Problem
-from alerthub.ingest.validation import validate
+from alerthub.sources.contracts import Parsed, Settings
 from alerthub.sources.sentry_payloads import (
     Envelope,
     ErrorData,
@@ -30,6 +36,7 @@ from alerthub.sources.sentry_payloads import (
     LegacyEvent,
     MetricAlertData,
 )
+from alerthub.validation import validate
 
 SOURCE = "sentry"
 ISSUE_RULE = "sentry_issue"
@@ -54,6 +61,20 @@ _ORG_IN_URL = re.compile(r"/organizations/(?P<org>[^/]+)/")
 _SAAS_HOSTS = ("sentry.io", "de.sentry.io", "us.sentry.io")
 
 
+class SentryConfig(Strict):
+    webhook_secret: SecretStr | None = None
+    webhook_token: SecretStr | None = None
+    api_token: SecretStr | None = None
+    org: str | None = None
+    projects: list[str] = Field(default_factory=list)
+    base_url: str = "https://sentry.io"
+    poll_interval: Duration = timedelta(minutes=5)
+    expect_every: Duration | None = None
+
+
+SETTINGS = Settings("sentry", SentryConfig)
+
+
 @dataclass(frozen=True, slots=True)
 class SentryLinks:
     """Webhook issues carry `permalink: null` and never the org slug: links are built from config."""
@@ -69,14 +90,6 @@ class SentryLinks:
         if host in _SAAS_HOSTS:
             return f"https://{org}.sentry.io/issues/{issue_id}/"
         return f"{self.base_url.rstrip('/')}/organizations/{org}/issues/{issue_id}/"
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """The signals one webhook yields; `ignored` says why there are none."""
-
-    signals: tuple[Signal, ...]
-    ignored: str | None = None
 
 
 def is_platform_body(data: Any) -> bool:

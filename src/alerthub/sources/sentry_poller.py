@@ -9,21 +9,25 @@ Sentry itself does since transactions moved there. 429 waits for `X-Sentry-Rate-
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from alerthub.config.models import SentryConfig
 from alerthub.domain.clock import Clock
 from alerthub.domain.signal import Signal
+from alerthub.domain.summaries import say
 from alerthub.errors import SourceError
+from alerthub.sources.contracts import PullSource
 from alerthub.sources.http_api import get_json, seconds_until_epoch
+from alerthub.sources.sentry import SETTINGS, SentryConfig
 
 STATS_PERIOD = "1h"
 SLOW_MS = 2000
 SLOW_QUERY = f"is_transaction:true span.duration:>{SLOW_MS}"
 MAX_PAGES = 50
+# Its own rule: an hour's count of every error is not one issue's count, which the webhook judges.
+ERROR_RULE = "sentry_error_rate_hourly"
 
 
 class SentryPoller:
@@ -102,12 +106,12 @@ class SentryPoller:
 
     def _errors(self, project: str, count: float) -> Signal:
         return Signal(
-            rule_name="sentry_error_rate",
+            rule_name=ERROR_RULE,
             source="sentry",
             value=count,
             labels={"project": project},
             annotations={
-                "summary": f"{count:g} errors in Sentry project {project} in the last hour",
+                "summary": say("sentry_errors", count=f"{count:g}", project=project),
                 "url": f"{self.base}/organizations/{self.org}/issues/",
             },
         )
@@ -119,8 +123,7 @@ class SentryPoller:
             value=count,
             labels={"project": project},
             annotations={
-                "summary": f"{count:g} transactions slower than {SLOW_MS / 1000:g} s in Sentry project {project}"
-                " in the last hour",
+                "summary": say("sentry_slow", count=f"{count:g}", seconds=f"{SLOW_MS / 1000:g}", project=project),
                 "url": f"{self.base}/organizations/{self.org}/performance/",
             },
         )
@@ -149,3 +152,20 @@ def _next_page(response: httpx.Response) -> str | None:
     if link and link.get("results") == "true" and link.get("url"):
         return link["url"]
     return None
+
+
+class SentryPull(PullSource[SentryConfig]):
+    settings = SETTINGS
+    kind = "sentry"
+
+    def enabled(self, settings: SentryConfig) -> bool:
+        return settings.api_token is not None and bool(settings.org)
+
+    def interval(self, settings: SentryConfig) -> timedelta:
+        return settings.poll_interval
+
+    def poller(self, settings: SentryConfig, http: httpx.AsyncClient, clock: Clock, timeout: timedelta) -> SentryPoller:
+        return SentryPoller(settings, http, clock)
+
+
+PULL = SentryPull()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from alerthub.errors import AuthenticationError, Problem
+
 
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
     """Sentry's `Sentry-Hook-Signature`: HMAC-SHA256 of the raw body, keyed by the client secret."""
@@ -39,3 +41,17 @@ def bearer_token(authorization: str | None) -> str | None:
     scheme, _, value = (authorization or "").strip().partition(" ")
     value = value.strip()
     return value if scheme.lower() == "bearer" and value else None
+
+
+def require_token(given: str | None, expected: str | None, key: str, how: str) -> None:
+    """A shared-token webhook: refused while `key` is unset (fail closed), else the token must match."""
+    if not expected:
+        raise AuthenticationError(
+            f"this webhook is refused until {key} is set; then send the token as {how} or ?token=",
+            [Problem(key, "not configured")],
+        )
+    if not token_matches(expected, given):
+        raise AuthenticationError(
+            f"missing or wrong webhook token (expected the value of {key} as {how} or ?token=)",
+            [Problem("headers.authorization", "missing or wrong token")],
+        )

@@ -13,12 +13,18 @@ import asyncio
 import logging
 import os
 import socket
+from datetime import timedelta
 from typing import Protocol
 
+import httpx
 import psutil
 
-from alerthub.config.models import SystemConfig
+from alerthub.config.durations import Duration
+from alerthub.config.models import Strict
+from alerthub.domain.clock import Clock
 from alerthub.domain.signal import Signal
+from alerthub.domain.summaries import say
+from alerthub.sources.contracts import PullSource, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +35,24 @@ PSEUDO_FILESYSTEMS = frozenset(
         "pstore", "ramfs", "securityfs", "squashfs", "sysfs", "tmpfs", "tracefs",
     }
 )  # fmt: skip
+
+
+class SystemConfig(Strict):
+    enabled: bool = False
+    interval: Duration = timedelta(seconds=60)
+    host: str | None = None
+
+
+SETTINGS = Settings("system", SystemConfig)
+
+# What each reading is called in the summary catalogue, and how its value is written there.
+_SAID = {
+    "cpu": ("cpu", "{:.1f}"),
+    "memory": ("memory", "{:.1f}"),
+    "disk": ("disk", "{:.1f}"),
+    "load": ("load", "{:.2f}"),
+    "network": ("network_errors", "{:.0f}"),
+}
 
 
 class Probe(Protocol):
@@ -108,15 +132,15 @@ class SystemPoller:
     def _read(self) -> list[Signal]:
         host = {"host": self.host}
         signals = [
-            self._signal("system_cpu_high", self.probe.cpu_percent(), host, "CPU {:.1f}%"),
-            self._signal("system_memory_high", self.probe.memory_percent(), host, "memory {:.1f}% used"),
+            self._signal("system_cpu_high", self.probe.cpu_percent(), host, "cpu"),
+            self._signal("system_memory_high", self.probe.memory_percent(), host, "memory"),
         ]
         for mount, percent in sorted(self.probe.disks().items()):
-            signals.append(self._signal("system_disk_high", percent, {**host, "mount": mount}, "disk {:.1f}% used"))
+            signals.append(self._signal("system_disk_high", percent, {**host, "mount": mount}, "disk"))
         signals.extend(self._network(host))
         load = self.probe.load_per_cpu()
         if load is not None:
-            signals.append(self._signal("system_load_high", round(load, 2), host, "load {:.2f} per CPU"))
+            signals.append(self._signal("system_load_high", round(load, 2), host, "load"))
         return signals
 
     def _network(self, host: dict[str, str]) -> list[Signal]:
@@ -127,10 +151,31 @@ class SystemPoller:
             before = previous.get(nic)
             if before is None or total < before:
                 continue  # a new NIC, or its counters were reset: nothing to compare with yet
-            text = "{:.0f} network errors since the last check"
-            signals.append(self._signal("system_network_error", float(total - before), {**host, "nic": nic}, text))
+            signals.append(self._signal("system_network_error", float(total - before), {**host, "nic": nic}, "network"))
         return signals
 
-    def _signal(self, rule: str, value: float, labels: dict[str, str], text: str) -> Signal:
-        summary = f"{self.host}: {text.format(value)}"
+    def _signal(self, rule: str, value: float, labels: dict[str, str], kind: str) -> Signal:
+        key, shown = _SAID[kind]
+        summary = say(key, host=self.host, value=shown.format(value))
         return Signal(rule_name=rule, source="system", value=value, labels=labels, annotations={"summary": summary})
+
+
+class SystemPull(PullSource[SystemConfig]):
+    settings = SETTINGS
+    kind = "system"
+    per_machine = True
+
+    def enabled(self, settings: SystemConfig) -> bool:
+        return settings.enabled
+
+    def interval(self, settings: SystemConfig) -> timedelta:
+        return settings.interval
+
+    def monitor_name(self, settings: SystemConfig) -> str:
+        return f"system:{host_name(settings)}"
+
+    def poller(self, settings: SystemConfig, http: httpx.AsyncClient, clock: Clock, timeout: timedelta) -> SystemPoller:
+        return SystemPoller(settings)
+
+
+PULL = SystemPull()

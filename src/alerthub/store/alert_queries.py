@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, cast, func, or_, select
@@ -14,6 +14,8 @@ from alerthub.domain.alert import Alert
 from alerthub.errors import InputError, Problem
 from alerthub.store.alerts import to_alert
 from alerthub.store.tables import alert
+
+MAX_ID = 2**63 - 1  # row ids are 64-bit signed in both databases
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,23 @@ def encode_cursor(seen: datetime, alert_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Only a cursor `encode_cursor` could have made: a UTC time and a 64-bit id, spelled as it spells
+    them. Anything else (a naive time, an id past the column's range) would fail in the query (a 500)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        seen, alert_id = base64.urlsafe_b64decode(padded).decode().split("|")
-        return datetime.fromisoformat(seen), int(alert_id)
+        seen_text, id_text = base64.urlsafe_b64decode(padded).decode().split("|")
+        seen = datetime.fromisoformat(seen_text)
+        alert_id = int(id_text)
     except (ValueError, UnicodeDecodeError):
-        raise InputError("invalid cursor", [Problem("query.cursor", "not a cursor this API gave out")], 400) from None
+        raise _bad_cursor("not a cursor this API gave out") from None
+    if seen.utcoffset() != timedelta(0):
+        raise _bad_cursor("its time is not in UTC")
+    if not 0 <= alert_id <= MAX_ID:
+        raise _bad_cursor("its id is out of range")
+    if encode_cursor(seen, alert_id) != cursor.rstrip("="):
+        raise _bad_cursor("not a cursor this API gave out")
+    return seen, alert_id
+
+
+def _bad_cursor(why: str) -> InputError:
+    return InputError(f"invalid cursor: {why}", [Problem("query.cursor", "not a cursor this API gave out")], 400)

@@ -39,6 +39,17 @@ async def get(conn: AsyncConnection, alert_id: int, *, for_update: bool = False)
     return to_alert(row) if row else None
 
 
+async def get_many(conn: AsyncConnection, alert_ids: Iterable[int]) -> list[Alert]:
+    wanted = sorted(set(alert_ids))
+    if not wanted:
+        return []
+    rows = (await conn.execute(_BY_IDS, {"ids": wanted})).all()
+    return [to_alert(row) for row in rows]
+
+
+_BY_IDS = select(alert).where(alert.c.id.in_(bindparam("ids", expanding=True))).order_by(alert.c.id)
+
+
 async def save_changes(conn: AsyncConnection, changes: Sequence[AlertChange]) -> list[AlertChange]:
     """Insert new alerts and update known ones in bulk, then append their events; returns the
     changes with database ids filled in."""
@@ -81,7 +92,7 @@ _UPDATABLE = tuple(c.name for c in alert.columns if c.name not in ("id", "finger
 
 
 def _with_id(change: AlertChange, alert_id: int) -> AlertChange:
-    # Built directly: `dataclasses.replace` twice per new alert was a tenth of a bulk insert's CPU.
+    # Built directly rather than with `dataclasses.replace` twice, for every new alert of a bulk insert.
     a = change.after
     after = Alert(
         id=alert_id, fingerprint=a.fingerprint, rule_name=a.rule_name, source=a.source, state=a.state,
@@ -100,8 +111,8 @@ async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
 
 
 def _row(a: Alert) -> dict[str, Any]:
-    # Spelled out rather than `asdict`, which deep-copies every label dict and raw payload: on the
-    # ingest hot path that copy was a quarter of the request's CPU. Nothing is mutated here.
+    # Spelled out rather than `asdict`, which deep-copies every label dict and raw payload on the
+    # ingest hot path. Nothing is mutated here.
     return {
         "fingerprint": a.fingerprint,
         "rule_name": a.rule_name,
@@ -161,6 +172,19 @@ async def expired(conn: AsyncConnection, now: datetime, *, limit: int = 500) -> 
         select(alert)
         .where(alert.c.ends_at.is_not(None), alert.c.ends_at <= now, alert.c.state != AlertState.RESOLVED.value)
         .order_by(alert.c.ends_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [to_alert(row) for row in (await conn.execute(query)).all()]
+
+
+async def pending_unseen_since(conn: AsyncConnection, before: datetime, *, limit: int = 500) -> list[Alert]:
+    """Pending alerts last seen at or before `before`, the longest unseen first."""
+    query = (
+        select(alert)
+        .where(alert.c.state == AlertState.PENDING.value, alert.c.last_seen_at <= before)
+        .order_by(alert.c.last_seen_at)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":

@@ -1,6 +1,7 @@
 """The delivery side of the outbox: claim due rows under a lease, record each outcome, keep the
 provider's message ids per thread, and insert the rows delivery itself creates (digests,
-fallback copies). The pipeline writes the rows; this module never creates a first notification."""
+fallback copies). The pipeline writes the rows; this module never creates a first notification.
+What people read of it (the delivery log) is store/delivery_log.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,8 +32,8 @@ def _due(now: ColumnElement[datetime]) -> ColumnElement[bool]:
     )
 
 
-# The worker runs these on every wake: built once, with bound parameters. Building a statement cost more
-# than running it on SQLite (~80 µs each; a built statement's cache key is memoised).
+# The worker runs these on every wake: built once, with bound parameters, since building a statement
+# costs more than running it on SQLite (a built statement's cache key is memoised).
 _NOW = bindparam("now", type_=n.c.next_attempt_at.type)
 _DUE_COUNTS = select(n.c.channel, func.count()).where(_due(_NOW)).group_by(n.c.channel)
 _NEXT_DUE = select(func.min(n.c.next_attempt_at)).where(
@@ -229,6 +230,19 @@ async def thread_for(conn: AsyncConnection, thread_key: str, channel: str) -> st
     return value
 
 
+async def merged_threads(conn: AsyncConnection, digest_id: int, channel: str, limit: int) -> list[str]:
+    """The first message of each thread whose rows went into this digest, oldest thread first."""
+    query = (
+        select(message_thread.c.external_id)
+        .join(n, n.c.thread_key == message_thread.c.thread_key)
+        .where(n.c.merged_into == digest_id, message_thread.c.channel == channel)
+        .group_by(message_thread.c.external_id)
+        .order_by(func.min(n.c.id))
+        .limit(limit)
+    )
+    return [str(v) for v in (await conn.execute(query)).scalars()]
+
+
 async def save_thread(
     conn: AsyncConnection, thread_key: str, channel: str, external_id: str, now: datetime, *, replace: bool = False
 ) -> None:
@@ -251,61 +265,9 @@ def _with_alerts(row: Notification, ids: tuple[int, ...]) -> Notification:
     return replace(row, alert_ids=ids)
 
 
-# The delivery log (GET /api/notifications).
-
-
 async def get(conn: AsyncConnection, row_id: int) -> Notification | None:
     row = (await conn.execute(select(n).where(n.c.id == row_id))).first()
     if row is None:
         return None
     links = await alert_ids(conn, [row_id])
     return replace(to_notification(row), alert_ids=links.get(row_id, ()), extra={"merged_into": row.merged_into})
-
-
-async def log(
-    conn: AsyncConnection,
-    *,
-    statuses: Sequence[str],
-    channels: Sequence[str],
-    failures_first: bool,
-    limit: int,
-    after: tuple[int, int] | None,
-) -> list[Notification]:
-    """Newest first; with `failures_first`, failed rows lead. `after` is the (rank, id) of the last
-    row of the previous page, the keyset cursor."""
-    rank = case((n.c.status == NotificationStatus.FAILED.value, 0), else_=1) if failures_first else literal(0)
-    query = select(n, rank.label("rank"))
-    if statuses:
-        query = query.where(n.c.status.in_(list(statuses)))
-    if channels:
-        query = query.where(n.c.channel.in_(list(channels)))
-    if after is not None:
-        last_rank, last_id = after
-        query = query.where(or_(rank > last_rank, and_(rank == last_rank, n.c.id < last_id)))
-    query = query.order_by(rank, n.c.id.desc()).limit(limit)
-    rows = (await conn.execute(query)).all()
-    links = await alert_ids(conn, [row.id for row in rows])
-    return [
-        replace(
-            to_notification(row),
-            alert_ids=links.get(row.id, ()),
-            extra={"merged_into": row.merged_into, "rank": int(row.rank)},
-        )
-        for row in rows
-    ]
-
-
-async def retry_failed(conn: AsyncConnection, row_id: int, now: datetime) -> bool:
-    """A failed row goes back to pending with a fresh attempt budget; False when it is not failed."""
-    result = await conn.execute(
-        update(n)
-        .where(n.c.id == row_id, n.c.status == NotificationStatus.FAILED.value)
-        .values(
-            status=NotificationStatus.PENDING.value,
-            next_attempt_at=now,
-            attempts=0,
-            claimed_by=None,
-            claimed_until=None,
-        )
-    )
-    return bool(result.rowcount)

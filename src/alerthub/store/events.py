@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import AlertEvent, AlertState, EventKind
 from alerthub.domain.severity import Severity
-from alerthub.store.tables import alert_event
+from alerthub.store.tables import alert, alert_event
 
+_OPEN = tuple(state.value for state in AlertState if state.is_open)
 _APPEND = insert(alert_event)  # built once: every ingest and every flush runs it
 
 
@@ -18,6 +20,25 @@ async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, Alert
     if not events:
         return
     await conn.execute(_APPEND, [_row(alert_id, e) for alert_id, e in events])
+
+
+async def append_to_open(
+    conn: AsyncConnection, selectors: Sequence[Mapping[str, str]], event: AlertEvent, *, limit: int
+) -> list[int]:
+    """Append `event` (in each alert's current episode) to the open alerts that carry every label of at
+    least one selector, the newest `limit` of them; their ids. No selector concerns no alert."""
+    wanted = [and_(*(alert.c.labels[k].as_string() == v for k, v in s.items())) for s in selectors if s]
+    if not wanted:
+        return []
+    query = (
+        select(alert.c.id, alert.c.episode)
+        .where(alert.c.state.in_(_OPEN), or_(*wanted))
+        .order_by(alert.c.id.desc())
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).all()
+    await append_events(conn, [(r.id, replace(event, episode=r.episode)) for r in rows])
+    return [r.id for r in rows]
 
 
 async def history(conn: AsyncConnection, alert_id: int, kinds: Sequence[EventKind] | None = None) -> list[AlertEvent]:

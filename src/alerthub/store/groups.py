@@ -108,16 +108,18 @@ class FiringAlert:
     rule_name: str
     severity: str
     labels: dict[str, str]
+    fingerprint: str = ""  # how Alertmanager's API names an inhibiting alert
 
 
 async def firing_alerts(conn: AsyncConnection) -> list[FiringAlert]:
     """Every alert that fires (acknowledged or not), labels only: the possible sources of inhibition."""
     query = (
-        select(alert.c.id, alert.c.rule_name, alert.c.severity, alert.c.labels)
+        select(alert.c.id, alert.c.rule_name, alert.c.severity, alert.c.labels, alert.c.fingerprint)
         .where(alert.c.state.in_(["firing", "acknowledged"]))
         .order_by(alert.c.id)
     )
-    return [FiringAlert(r.id, r.rule_name, r.severity, r.labels) for r in (await conn.execute(query)).all()]
+    rows = (await conn.execute(query)).all()
+    return [FiringAlert(r.id, r.rule_name, r.severity, r.labels, r.fingerprint) for r in rows]
 
 
 def aware(value: datetime | str | None) -> datetime | None:

@@ -96,8 +96,8 @@ _SNAPSHOT_FIELDS = tuple(f.name for f in fields(AlertSnapshot))
 
 
 def payload_json(payload: NotificationPayload) -> dict[str, Any]:
-    """`payload.to_json()` without `dataclasses.asdict`'s deep copy, which was a sixth of a storm's flush
-    time: the dict is serialised at once and never kept, so sharing the frozen payload's dicts is safe."""
+    """`payload.to_json()` without `dataclasses.asdict`'s deep copy, on every message a flush writes:
+    the dict is serialised at once and never kept, so sharing the frozen payload's dicts is safe."""
     alerts = [_snapshot_json(a) for a in payload.alerts]
     return {name: alerts if name == "alerts" else getattr(payload, name) for name in _PAYLOAD_FIELDS}
 

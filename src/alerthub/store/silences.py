@@ -54,6 +54,7 @@ def _row(s: Silence) -> dict[str, Any]:
         "comment": s.comment,
         "created_at": s.created_at,
         "updated_at": s.updated_at,
+        "annotations": dict(s.annotations),
     }
 
 
@@ -71,4 +72,5 @@ def _silence(row: Any) -> Silence:
         comment=m["comment"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        annotations=dict(m["annotations"] or {}),
     )

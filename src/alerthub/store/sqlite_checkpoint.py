@@ -2,8 +2,8 @@
 
 By default SQLite checkpoints inside the commit that takes the write-ahead log past 1,000 pages. Our
 writer runs on the event loop's thread (store/sqlite_inline.py), so every few hundred commits one took
-4–14 ms instead of 0.1 (copying pages back and an fsync of the database file), and every request waiting
-on the loop waited with it: that was the p99 of a one-alert POST (bench/NOTES.md). The writer's
+many times longer than the others (copying pages back and an fsync of the database file), and every
+request waiting on the loop waited with it (bench/NOTES.md). The writer's
 connection turns automatic checkpoints off (`wal_autocheckpoint=0`), and this runs
 `PRAGMA wal_checkpoint(PASSIVE)` on a connection of its own in a worker thread, at most once a second,
 after a commit; the loop goes on meanwhile, writes included.

@@ -3,8 +3,8 @@
 aiosqlite runs every statement on a helper thread and hands the result back through the event
 loop: a write transaction of six statements is six round trips, and each must win the GIL back
 from the busy loop thread (up to `sys.getswitchinterval()`, 5 ms, apiece). Under load the hops,
-not SQLite, set the pace: a profile of `POST /api/v2/alerts` showed the loop idle 40% of the time
-while requests waited for their transaction. Writes to a local SQLite file in WAL mode with
+not SQLite, set the pace: the loop sat idle while requests waited for their transaction
+(bench/NOTES.md). Writes to a local SQLite file in WAL mode with
 `synchronous=NORMAL` take microseconds and never wait on another writer (the `Database` lock
 serialises them), so running them inline is cheaper than any hand-off.
 

@@ -1,9 +1,15 @@
-"""Read queries for the dashboard: the triage-ordered alert board and the overview numbers."""
+"""Read queries for the dashboard: the triage-ordered alert board and the overview numbers.
+
+The overview counts from alert transitions while they exist, and from `daily_rule_stats` for the alerts
+retention has pruned (store/rollups.py). A rollup only ever holds pruned rows, so the two add up without
+counting anything twice. Rollups are per UTC day: a day that overlaps the window counts whole, and
+its firings show in the first hour of it inside the window."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import Counter
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import case, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from alerthub.domain.alert import Alert
 from alerthub.store.alert_queries import AlertFilter, filtered
 from alerthub.store.alerts import to_alert
-from alerthub.store.tables import alert, alert_event
+from alerthub.store.tables import alert, alert_event, daily_rule_stats
 from alerthub.store.types import UtcDateTime
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "high": 2, "critical": 3}
@@ -23,10 +29,16 @@ BoardFilter = AlertFilter
 
 
 async def board(conn: AsyncConnection, flt: BoardFilter, *, limit: int) -> list[Alert]:
-    """Open alerts first, then by severity (highest first), then the most recent change first."""
+    """Firing, acknowledged, pending, then resolved alerts; in each by severity (highest first), then the
+    most recent change first. (What mutes an alert is judged outside SQL: services/dashboard.py.)"""
     query = filtered(select(alert), flt)
     query = query.order_by(
-        case((alert.c.state == "resolved", 1), else_=0),
+        case(
+            (alert.c.state == "firing", 0),
+            (alert.c.state == "acknowledged", 1),
+            (alert.c.state == "pending", 2),
+            else_=3,
+        ),
         _severity_rank().desc(),
         alert.c.state_changed_at.desc(),
         alert.c.id.desc(),
@@ -58,7 +70,22 @@ async def firings_per_hour(conn: AsyncConnection, since: datetime) -> list[tuple
         .where(alert_event.c.kind == "transition", alert_event.c.to_state == "firing", at >= since)
         .group_by(hour, alert_event.c.to_severity)
     )
-    return [(str(h), str(s or "warning"), int(n)) for h, s, n in (await conn.execute(query)).all()]
+    counts: Counter[tuple[str, str]] = Counter()
+    for h, s, n in (await conn.execute(query)).all():
+        counts[(str(h), str(s or "warning"))] += int(n)
+    rolled = (
+        select(daily_rule_stats.c.day, daily_rule_stats.c.severity, func.sum(daily_rule_stats.c.firings))
+        .where(daily_rule_stats.c.day >= _day(since), daily_rule_stats.c.firings > 0)
+        .group_by(daily_rule_stats.c.day, daily_rule_stats.c.severity)
+    )
+    for day, severity, n in (await conn.execute(rolled)).all():
+        start = max(datetime.combine(day, time(), UTC), since)
+        counts[(start.strftime("%Y-%m-%d %H"), str(severity))] += int(n)
+    return [(h, s, n) for (h, s), n in sorted(counts.items())]
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -86,14 +113,73 @@ async def episodes(conn: AsyncConnection, since: datetime) -> list[Episode]:
 
 
 async def noisiest_rules(conn: AsyncConnection, since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
-    """(rule, times it fired, distinct alerts) since `since`, most firings first."""
+    """(rule, times it fired, distinct alerts) since `since`, most firings first. A pruned alert that
+    fired on several days counts once per day (the rollup keeps each day's distinct alerts)."""
     fired = func.count().label("fired")
     query = (
         select(alert.c.rule_name, fired, func.count(func.distinct(alert.c.id)))
         .join(alert_event, alert_event.c.alert_id == alert.c.id)
         .where(alert_event.c.kind == "transition", alert_event.c.to_state == "firing", alert_event.c.at >= since)
         .group_by(alert.c.rule_name)
-        .order_by(fired.desc(), alert.c.rule_name)
-        .limit(limit)
     )
-    return [(str(r), int(f), int(d)) for r, f, d in (await conn.execute(query)).all()]
+    rolled = (
+        select(daily_rule_stats.c.rule_name, func.sum(daily_rule_stats.c.firings), func.sum(daily_rule_stats.c.alerts))
+        .where(daily_rule_stats.c.day >= _day(since), daily_rule_stats.c.firings > 0)
+        .group_by(daily_rule_stats.c.rule_name)
+    )
+    totals: dict[str, tuple[int, int]] = {}
+    for rows in ((await conn.execute(query)).all(), (await conn.execute(rolled)).all()):
+        for rule, f, d in rows:
+            before = totals.get(str(rule), (0, 0))
+            totals[str(rule)] = (before[0] + int(f), before[1] + int(d))
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
+    return [(rule, f, d) for rule, (f, d) in ranked[:limit]]
+
+
+@dataclass(frozen=True)
+class EpisodeTotals:
+    """The episodes that started firing in a window: how many were acknowledged and resolved, and the
+    seconds from firing to each, summed over the `*_timed` spans that are not negative."""
+
+    episodes: int = 0
+    acknowledged: int = 0
+    ack_seconds: float = 0.0
+    ack_timed: int = 0
+    resolved: int = 0
+    resolve_seconds: float = 0.0
+    resolve_timed: int = 0
+
+    @property
+    def mtta_seconds(self) -> float | None:
+        return self.ack_seconds / self.ack_timed if self.ack_timed else None
+
+    @property
+    def mttr_seconds(self) -> float | None:
+        return self.resolve_seconds / self.resolve_timed if self.resolve_timed else None
+
+
+_TOTALS = tuple(f.name for f in fields(EpisodeTotals))
+
+
+async def episode_totals(conn: AsyncConnection, since: datetime) -> EpisodeTotals:
+    """`episodes` summed, with the rolled-up episodes of pruned alerts added."""
+    sums = dict.fromkeys(_TOTALS, 0.0)
+    for e in await episodes(conn, since):
+        sums["episodes"] += 1
+        for at, count, seconds, timed in (
+            (e.acknowledged_at, "acknowledged", "ack_seconds", "ack_timed"),
+            (e.resolved_at, "resolved", "resolve_seconds", "resolve_timed"),
+        ):
+            if at is None:
+                continue
+            sums[count] += 1
+            if (span := (at - e.fired_at).total_seconds()) >= 0:
+                sums[seconds] += span
+                sums[timed] += 1
+    rolled = select(*(func.coalesce(func.sum(daily_rule_stats.c[name]), 0) for name in _TOTALS)).where(
+        daily_rule_stats.c.day >= _day(since)
+    )
+    row = (await conn.execute(rolled)).one()
+    for name, value in zip(_TOTALS, row, strict=True):
+        sums[name] += float(value)
+    return EpisodeTotals(**{k: v if k.endswith("seconds") else int(v) for k, v in sums.items()})  # type: ignore[arg-type]

@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    text,
-)
+from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
 
 from alerthub.store.types import Id, Json, UtcDateTime
 
@@ -56,6 +44,8 @@ alert = Table(
     Index("ix_alert_state_last_seen_at", "state", "last_seen_at"),
     Index("ix_alert_rule_name", "rule_name"),
     Index("ix_alert_last_seen_at", "last_seen_at"),
+    # Retention finds the alerts resolved before its cut-off without walking every resolved one.
+    Index("ix_alert_state_resolved_at", "state", "resolved_at"),
 )
 
 alert_event = Table(
@@ -89,6 +79,7 @@ silence = Table(
     Column("comment", Text, nullable=False, server_default=""),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("annotations", Json, nullable=False, server_default=text("'{}'")),
     Index("ix_silence_ends_at", "ends_at"),
 )
 
@@ -202,6 +193,22 @@ app_user = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+# A logged-in browser: the cookie carries a random session id, only its SHA-256 is stored. A row makes a
+# session revocable (logout, `users remove`) on every instance sharing the database, and lets an idle one
+# expire. Removing the user removes their rows (the cascade, and explicitly in the same transaction).
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Index("ix_user_session_user_id", "user_id"),
+    Index("ix_user_session_expires_at", "expires_at"),
+)
+
 # Small named values the hub generates once per database, e.g. the session-signing secret when
 # `auth.session_secret` is not configured (so every instance sharing the database signs alike).
 app_setting = Table(
@@ -237,6 +244,29 @@ heartbeat = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+# What pruned alerts contributed to the overview, per UTC day of the firing, rule and severity: the raw
+# events of an alert go with it, these sums stay. A row only ever counts pruned rows, so the overview
+# adds them to what the raw events still say, and nothing is counted twice.
+daily_rule_stats = Table(
+    "daily_rule_stats",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("rule_name", String(200), primary_key=True),
+    Column("severity", String(16), primary_key=True),
+    # Transitions to firing that day, and the distinct alerts behind them.
+    Column("firings", Integer, nullable=False, server_default=text("0")),
+    Column("alerts", Integer, nullable=False, server_default=text("0")),
+    # Episodes whose first firing was that day: how many, how many were acknowledged or resolved, and
+    # the seconds from firing to each (sums and how many spans they add up, for the means).
+    Column("episodes", Integer, nullable=False, server_default=text("0")),
+    Column("acknowledged", Integer, nullable=False, server_default=text("0")),
+    Column("ack_seconds", Float, nullable=False, server_default=text("0")),
+    Column("ack_timed", Integer, nullable=False, server_default=text("0")),
+    Column("resolved", Integer, nullable=False, server_default=text("0")),
+    Column("resolve_seconds", Float, nullable=False, server_default=text("0")),
+    Column("resolve_timed", Integer, nullable=False, server_default=text("0")),
+)
+
 # Generic expiring ownership (a poller, the group flusher, an instance): PostgreSQL is the coordinator.
 lease = Table(
     "lease",
@@ -244,4 +274,18 @@ lease = Table(
     Column("name", String(200), primary_key=True),
     Column("owner", String(100), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+)
+
+# Someone on call in a schedule's place for a while, set at run time; the schedules are in the config.
+schedule_override = Table(
+    "schedule_override",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_schedule_override_schedule_ends_at", "schedule", "ends_at"),
 )

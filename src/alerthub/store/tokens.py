@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.store.tables import api_token
@@ -28,7 +29,13 @@ async def create(conn: AsyncConnection, name: str, scope: str, token_hash: str, 
         if existing.revoked_at is None:
             return False
         await conn.execute(delete(api_token).where(api_token.c.name == name))
-    await conn.execute(insert(api_token).values(name=name, scope=scope, token_hash=token_hash, created_at=now))
+    # In a savepoint: two processes creating the same name at once (replicas seeding the first admin)
+    # both pass the check above; the loser's unique violation must not abort its whole transaction.
+    try:
+        async with conn.begin_nested():
+            await conn.execute(insert(api_token).values(name=name, scope=scope, token_hash=token_hash, created_at=now))
+    except IntegrityError:
+        return False
     return True
 
 

@@ -42,8 +42,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def sqlite_datetime_text(value: datetime | None) -> str | None:
     """The text SQLite's DATETIME type stores for `value` in UTC (`2026-11-27 10:00:00.000000`), made in
-    one step: `process_bind_param` followed by SQLAlchemy's own formatter (a `%` format of a dict) was
-    a quarter of the SQL cost of a bulk insert (bench/NOTES.md). tests/store/test_types.py pins it to
+    one step rather than `process_bind_param` followed by SQLAlchemy's own formatter (a `%` format of a
+    dict), which is run for every datetime of a bulk insert (bench/NOTES.md). tests/store/test_types.py pins it to
     SQLAlchemy's output."""
     if value is None:
         return None

@@ -3,7 +3,6 @@ session (the middleware lets these paths through for that). Bodies are parsed he
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
@@ -54,7 +53,7 @@ async def login_page(request: Request) -> Response:
     session = session_of(request)
     target = safe_next(request.query_params.get("next"))
     snapshot = await auth.snapshot()
-    if session and session.user and session.user in snapshot.users:
+    if await auth.sessions.resume(session) is not None:
         return RedirectResponse(target, status_code=303)
     messages = i18n.translator(pages.language(request))
     error = None if snapshot.users else messages["login_open"]
@@ -86,9 +85,10 @@ async def login_submit(request: Request) -> Response:
         return await again(messages["login_limited"].replace("{s}", str(wait)), 429, {"Retry-After": str(wait)})
     except LoginFailed:
         return await again(messages["login_failed"], 401)
-    now = auth.clock().timestamp()
     # A new session (and CSRF token) at login: a session fixed before login is worth nothing after.
-    session = Session(principal.name, secrets.token_urlsafe(24), int(now + auth.session_lifetime.total_seconds()))
+    session = await auth.sessions.start(principal.name)
+    if session is None:  # the user was removed while their password was being checked
+        return await again(messages["login_failed"], 401)
     response = RedirectResponse(target, status_code=303)
     await pages.issue(request, response, session)
     return response
@@ -100,6 +100,7 @@ async def logout(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return Response("CSRF check failed", status_code=403, media_type="text/plain")
+    await auth.sessions.end(session_of(request))  # the old cookie is worthless from here on, everywhere
     response = RedirectResponse("/login", status_code=303)
     session = Session.anonymous(auth.clock().timestamp(), auth.session_lifetime.total_seconds())
     await pages.issue(request, response, session)

@@ -3,6 +3,10 @@ Accept-Language; the same messages go to the browser for what its script renders
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from alerthub.domain.durations import format_duration
+
 LANGUAGES = ("en", "ko")
 LANG_COOKIE = "alerthub_lang"
 
@@ -16,6 +20,40 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "nav.monitors": ("Monitors", "모니터"),
     "nav.notifications": ("Notifications", "발송 기록"),
     "nav.overview": ("Overview", "개요"),
+    "nav.action": ("Alert action", "알림 조치"),
+    "action.ack": ("Acknowledge", "확인 처리"),
+    "action.resolve": ("Resolve", "해결 처리"),
+    "action.silence": ("Silence for 1 hour", "1시간 무음"),
+    "action.done.ack": ("Acknowledged", "확인 처리됨"),
+    "action.done.resolve": ("Resolved", "해결됨"),
+    "action.done.silence": ("Silenced for 1 hour", "1시간 무음 설정됨"),
+    "action.as": ("Recorded as", "기록될 이름:"),
+    "action.open_alert": ("Open the alert", "알림 열기"),
+    "action.refused": ("This link cannot be used", "이 링크는 사용할 수 없습니다"),
+    "nav.oncall": ("On call", "당번"),
+    "oc.now": ("On call now", "현재 당번"),
+    "oc.nobody": ("nobody", "없음"),
+    "oc.until": ("until", "까지"),
+    "oc.no_change": ("no change ahead", "변경 예정 없음"),
+    "oc.next": ("Next", "다음"),
+    "oc.calendar": ("Next two weeks", "앞으로 2주"),
+    "oc.times_in": ("Times in", "시간대"),
+    "oc.overrides": ("Overrides", "대리 당번"),
+    "oc.no_overrides": ("No overrides.", "대리 당번이 없습니다."),
+    "oc.override": ("override", "대리"),
+    "oc.add": ("Add override", "대리 당번 추가"),
+    "oc.person": ("Person", "사람"),
+    "oc.start": ("From (your time)", "시작 (내 시간)"),
+    "oc.end": ("Until (your time)", "종료 (내 시간)"),
+    "oc.set_by": ("set by", "설정"),
+    "oc.none": ("No schedules are configured: add people[] and schedules[] to the configuration.",
+                "설정된 당번표가 없습니다: 설정에 people[]와 schedules[]를 추가하세요."),
+    "oc.weekdays": ("Mon Tue Wed Thu Fri Sat Sun", "월 화 수 목 금 토 일"),
+    "oc.feed": ("Calendar feed (.ics)", "캘린더 구독 (.ics)"),
+    "js.remove": ("Remove", "삭제"),
+    "js.oc_added": ("Override added", "대리 당번을 추가했습니다"),
+    "js.oc_removed": ("Override removed", "대리 당번을 삭제했습니다"),
+    "js.oc_times": ("Give both times.", "두 시간을 모두 입력하세요."),
     "language": ("Language", "언어"),
     "signed_in_as": ("Signed in as", "로그인 사용자"),
     "logout": ("Log out", "로그아웃"),
@@ -71,6 +109,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "col.actions": ("Actions", "작업"),
     "acked_by": ("acknowledged by", "확인자"),
     "act.ack": ("Acknowledge", "확인"),
+    "mute.silenced": ("silenced", "무음"),
+    "mute.inhibited": ("inhibited", "억제됨"),
+    "mute.time": ("muted", "음소거 시간"),
+    "mute.silenced_by": ("silenced by", "무음 설정:"),
+    "mute.until": ("until", "종료"),
+    "mute.inhibited_by": ("inhibited by", "억제한 알림:"),
+    "mute.time_by": ("muted by time interval", "음소거 시간대:"),
     "act.resolve": ("Resolve", "해결"),
     "act.silence": ("Silence", "무음"),
     "no_alerts": ("Nothing is firing. All quiet.", "발생한 알림이 없습니다."),
@@ -110,6 +155,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "reason": ("Reason", "사유"),
     "kind.decision": ("pipeline", "파이프라인"),
     "kind.delivery": ("delivery", "발송"),
+    "kind.change": ("change", "변경"),
     "raw_payload": ("Raw payload", "원본 데이터"),
     "new_silence": ("New silence", "새 무음"),
     "from_alert": ("from", "대상"),
@@ -209,11 +255,4 @@ def pick(cookie: str | None, accept_language: str | None) -> str:
 
 def duration(seconds: float, lang: str) -> str:
     s, m, h, d = UNITS.get(lang, UNITS["en"])
-    value = int(round(seconds))
-    if value < 60:
-        return f"{value}{s}"
-    if value < 3600:
-        return f"{value // 60}{m}" + (f" {value % 60}{s}" if value % 60 and value < 600 else "")
-    if value < 86400:
-        return f"{value // 3600}{h}" + (f" {value % 3600 // 60}{m}" if value % 3600 // 60 else "")
-    return f"{value // 86400}{d}" + (f" {value % 86400 // 3600}{h}" if value % 86400 // 3600 else "")
+    return format_duration(timedelta(seconds=round(seconds)), (d, h, m, s), seconds_below=timedelta(minutes=10))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 
 from alerthub import __version__
 from alerthub.api.auth import principal_of, session_of, set_session_cookie
+from alerthub.domain.clock import utc_text
 from alerthub.domain.severity import Severity
 from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
@@ -26,6 +27,7 @@ from alerthub.web import i18n
 TEMPLATES = Path(__file__).parent / "templates"
 NAV = (
     ("/", "alerts"),
+    ("/oncall", "oncall"),
     ("/silences", "silences"),
     ("/notifications", "notifications"),
     ("/channels", "channels"),
@@ -83,7 +85,12 @@ def _pretty(value: Any) -> str:
 
 
 def _iso(value: datetime | None) -> str:
-    return value.isoformat().replace("+00:00", "Z") if value else ""
+    return utc_text(value) if value else ""
+
+
+def _at(value: datetime | None) -> str:
+    """A moment as a clock reads it; the page's script shows it in the reader's own time zone."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 def make_environment() -> Environment:
@@ -93,7 +100,7 @@ def make_environment() -> Environment:
         trim_blocks=False,
         lstrip_blocks=False,
     )
-    env.filters.update(num=_num, ago=_ago, dur=_dur, pretty=_pretty, iso=_iso)
+    env.filters.update(num=_num, ago=_ago, dur=_dur, pretty=_pretty, iso=_iso, at=_at)
     env.tests["safe_url"] = is_safe_url
     return env
 
@@ -115,18 +122,12 @@ class Pages:
         session, fresh = self.session(request)
         principal = principal_of(request)
         snapshot = await self.auth.snapshot()
-        firing = 0
-        if principal is not None or not snapshot.enabled:  # the count is not for strangers' eyes
-            async with self.hub.db.read() as conn:
-                firing = (await alert_store.count_by_state(conn)).get("firing", 0)
+        # The count is not for strangers' eyes.
+        firing = await self._firing_count() if principal is not None or not snapshot.enabled else 0
         values: dict[str, Any] = {
             "lang": lang,
             "messages": messages,
-            "js_messages": {
-                k: v
-                for k, v in messages.items()
-                if k.startswith(("js.", "sev.", "state.", "nstatus.", "act.")) or k in ("acked_by", "test")
-            },
+            "js_messages": _js_messages(messages),
             "t": lambda key: messages.get(key, key),
             "page": page,
             "page_title": "login" if page == "login" else f"nav.{page}",
@@ -149,6 +150,10 @@ class Pages:
             await self.issue(request, response, session)
         return response
 
+    async def _firing_count(self) -> int:
+        async with self.hub.db.read() as conn:
+            return (await alert_store.count_by_state(conn)).get("firing", 0)
+
     def session(self, request: Request) -> tuple[Session, bool]:
         """The browser's session, or a new anonymous one that carries a CSRF token (login form included)."""
         current = session_of(request)
@@ -161,3 +166,12 @@ class Pages:
         codec = await self.auth.session_codec()
         max_age = int(session.expires - self.hub.clock().timestamp())
         set_session_cookie(request, response, codec.encode(session), max(max_age, 0))
+
+
+def _js_messages(messages: dict[str, str]) -> dict[str, str]:
+    """The translations the page's script needs."""
+    return {
+        k: v
+        for k, v in messages.items()
+        if k.startswith(("js.", "sev.", "state.", "nstatus.", "act.", "mute.")) or k in ("acked_by", "test")
+    }

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from alerthub.domain.alert import Alert, AlertState
+from alerthub.domain.alert import Alert
 from alerthub.domain.rule import Rule
 from alerthub.domain.severity import Severity
 from alerthub.errors import NotFoundError
 from alerthub.hub import Hub
+from alerthub.services.actions import ActionService
 from alerthub.services.auth import AuthService
-from alerthub.services.dashboard import DashboardService
+from alerthub.services.dashboard import BoardRow, DashboardService
+from alerthub.services.silences import SilenceService
 from alerthub.store.stats import SEVERITY_RANK, BoardFilter
-from alerthub.web import chart, forms, i18n
+from alerthub.web import actions, chart, forms, i18n
+from alerthub.web import oncall as oncall_page
 from alerthub.web.render import Pages, is_safe_url
 
 router = APIRouter(include_in_schema=False)
@@ -89,27 +93,31 @@ class FilterForm:
         )
 
 
-def _rank(a: Alert) -> int:
-    return (0 if a.state is AlertState.RESOLVED else 10) + a.severity.rank
+def _rank(row: BoardRow) -> int:
+    """The board's order as one number, highest first; app.js computes the same for rows it renders."""
+    return (4 - row.tier) * 10 + row.alert.severity.rank
 
 
 @router.get("/", response_class=HTMLResponse)
 async def alerts_page(request: Request) -> HTMLResponse:
     form = FilterForm.parse(dict(request.query_params))
     dashboard = _dashboard(request)
-    alerts = await dashboard.board(form.to_board(), BOARD_LIMIT + 1)
+    rows = await dashboard.board(form.to_board(), BOARD_LIMIT + 1)
     sources, rules = await dashboard.pickers()
+    shown = rows[:BOARD_LIMIT]
+    # Each box counts the rows below it of its severity, so that a click on it (the same filters plus
+    # that severity) lists exactly that many.
     tallies: dict[str, int] = {}
-    for a in alerts:
-        if a.state is AlertState.FIRING:
-            tallies[a.severity.value] = tallies.get(a.severity.value, 0) + 1
+    for row in shown:
+        tallies[row.alert.severity.value] = tallies.get(row.alert.severity.value, 0) + 1
     return await _pages(request).render(
         request,
         "alerts",
         "alerts.html",
-        alerts=alerts[:BOARD_LIMIT],
-        truncated=len(alerts) > BOARD_LIMIT,
+        rows=shown,
+        truncated=len(rows) > BOARD_LIMIT,
         f=form,
+        tally_query=lambda sev: urlencode({**{k: v for k, v in form.as_json.items() if v}, "severity": sev}),
         problem="; ".join(form.problems),
         sources=sources,
         rules=rules,
@@ -147,6 +155,7 @@ async def alert_page(alert_id: int, request: Request) -> HTMLResponse:
         links=links,
         history=detail.history,
         notifications=detail.notifications,
+        mute=detail.muting,
         summary=summary,
     )
 
@@ -224,7 +233,10 @@ async def overview_page(request: Request) -> HTMLResponse:
 
 def install(app: FastAPI, hub: Hub, auth: AuthService) -> None:
     app.state.pages = Pages(hub, auth)
-    app.state.dashboard = DashboardService(hub.db, hub.clock)
+    app.state.dashboard = DashboardService(hub.db, hub.clock, hub.pipeline.setup.inhibit_rules)
+    app.state.actions = ActionService(hub.alerts, SilenceService(hub.db, hub.clock), auth.action_codec, hub.clock)
     app.include_router(router)
     app.include_router(forms.router)
+    app.include_router(actions.router)
+    app.include_router(oncall_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -3,20 +3,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from alerthub.api.body import check_json_type, read_body
 from alerthub.api.deps import HubDep
-from alerthub.api.params import RowId
+from alerthub.api.params import RowId, Since
 from alerthub.api.responses import JSONResponse
-from alerthub.api.serialize import alert_json, event_json, notification_json
+from alerthub.api.serialize import alert_json, event_json, mute_json, notification_json
 from alerthub.domain.alert import AlertState, EventKind
 from alerthub.domain.severity import Severity
 from alerthub.errors import InputError, Problem
-from alerthub.ingest.validation import parse_json, validate
 from alerthub.store.alert_queries import AlertFilter
+from alerthub.validation import parse_json, validate
 
 router = APIRouter(tags=["alerts"])
+# What `history` shows: what happened to the alert and the changes reported around it (the pipeline's
+# decisions and deliveries are in /trace).
+_TIMELINE = (EventKind.TRANSITION, EventKind.SEVERITY, EventKind.CHANGE)
 
 
 class ActionBody(BaseModel):
@@ -34,7 +37,7 @@ async def list_alerts(
     rule: Annotated[list[str] | None, Query()] = None,
     source: Annotated[list[str] | None, Query()] = None,
     label: Annotated[list[str] | None, Query(description="k:v, repeatable")] = None,
-    since: AwareDatetime | None = None,
+    since: Since = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JSONResponse:
@@ -47,14 +50,17 @@ async def list_alerts(
         since=since,
     )
     alerts, next_cursor = await hub.alerts.list(flt, limit=limit, cursor=cursor)
-    return JSONResponse({"alerts": [alert_json(a) for a in alerts], "next_cursor": next_cursor})
+    muted = await hub.alerts.mutes(alerts)
+    listed = [alert_json(a) | {"muted": mute_json(muted.get(a.id or 0))} for a in alerts]
+    return JSONResponse({"alerts": listed, "next_cursor": next_cursor})
 
 
 @router.get("/api/alerts/{alert_id}")
 async def get_alert(alert_id: RowId, hub: HubDep) -> JSONResponse:
     detail = await hub.alerts.get(alert_id)
     body: dict[str, Any] = alert_json(detail.alert)
-    body["history"] = [event_json(e) for e in detail.history if e.kind in (EventKind.TRANSITION, EventKind.SEVERITY)]
+    body["muted"] = mute_json(detail.muting)
+    body["history"] = [event_json(e) for e in detail.history if e.kind in _TIMELINE]
     body["notifications"] = [notification_json(n) for n in detail.notifications]
     body["raw"] = detail.alert.raw
     return JSONResponse(body)

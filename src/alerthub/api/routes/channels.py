@@ -6,13 +6,14 @@ from fastapi import APIRouter
 
 from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
+from alerthub.domain.clock import utc_text_or_none
 from alerthub.services.channels import ChannelInfo, ChannelService, TestOutcome
 
 router = APIRouter(tags=["channels"])
 
 
 def _ts(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return utc_text_or_none(value)
 
 
 def channel_json(info: ChannelInfo) -> dict[str, object]:

@@ -61,7 +61,5 @@ async def _stream(feed: LiveFeed, queue: asyncio.Queue[Alert | None]) -> AsyncIt
 
 
 def install(app: FastAPI, hub: Hub) -> None:
-    feed = LiveFeed()
-    app.state.live = feed
-    hub.hooks.after_commit.append(feed.publish)
+    app.state.live = hub.live
     app.include_router(router)

@@ -7,6 +7,7 @@ from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
 from alerthub.errors import StoreError
 from alerthub.store import alerts as alert_store
+from alerthub.store import gauges
 from alerthub.store.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
@@ -34,6 +35,13 @@ async def readyz(hub: HubDep) -> JSONResponse:
 
 @router.get("/metrics")
 async def metrics(hub: HubDep) -> Response:
+    now = hub.clock()
     async with hub.db.read() as conn:
         by_state = await alert_store.count_by_state(conn)
+        found = await gauges.operator_gauges(conn, now)
+    backlog = {
+        channel: (b.unsent, (now - b.oldest_due).total_seconds() if b.oldest_due else 0.0)
+        for channel, b in found.backlog.items()
+    }
+    hub.metrics.store.set(backlog, found.open_by_severity, found.active_silences)
     return Response(hub.metrics.render(by_state), media_type="text/plain; version=0.0.4; charset=utf-8")

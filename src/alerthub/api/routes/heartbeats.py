@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Query, Response
 from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
 from alerthub.config.durations import parse_duration
+from alerthub.domain.clock import utc_text_or_none
 from alerthub.errors import InputError, Problem
-from alerthub.services.heartbeats import HeartbeatService, HeartbeatView
+from alerthub.services.heartbeats import HeartbeatView
 
 router = APIRouter(tags=["heartbeats"])
 
@@ -21,7 +22,7 @@ DurationText = Annotated[str | None, Query(max_length=50, description="30s, 5m, 
 
 @router.get("/api/heartbeats")
 async def list_heartbeats(hub: HubDep) -> JSONResponse:
-    views = await HeartbeatService.from_hub(hub).overview()
+    views = await hub.heartbeats.overview()
     return JSONResponse({"heartbeats": [_view_json(v) for v in views]})
 
 
@@ -30,7 +31,7 @@ async def ping_heartbeat(
     name: Name, hub: HubDep, expect_every: DurationText = None, grace: DurationText = None
 ) -> JSONResponse:
     """A ping. The first ping of a name not in `heartbeats[]` must say `?expect_every=` (and may say `&grace=`)."""
-    view = await HeartbeatService.from_hub(hub).ping(
+    view = await hub.heartbeats.ping(
         name, _duration("expect_every", expect_every), _duration("grace", grace, allow_zero=True)
     )
     return JSONResponse(_view_json(view))
@@ -47,7 +48,7 @@ async def ping_heartbeat_get(
 @router.delete("/api/heartbeats/{name}", status_code=204)
 async def delete_heartbeat(name: Name, hub: HubDep) -> Response:
     """Forget a heartbeat created by a ping (configured ones are removed from the configuration)."""
-    await HeartbeatService.from_hub(hub).delete(name)
+    await hub.heartbeats.delete(name)
     return Response(status_code=204)
 
 
@@ -64,7 +65,7 @@ def _duration(key: str, text: str | None, *, allow_zero: bool = False) -> timede
 
 
 def _ts(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return utc_text_or_none(value)
 
 
 def _view_json(view: HeartbeatView) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The ingest endpoints: the seed's own body, Alertmanager's and PagerDuty's."""
+"""The ingest endpoints: the seed's own body, Alertmanager's and PagerDuty's (alert and change events).
+Served before the framework's routing by api/ingest_lane.py, which calls these functions with a plain Request."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from alerthub.api.body import read_json
 from alerthub.api.responses import JSONResponse
 from alerthub.domain.signal import Signal
 from alerthub.hub import Hub
-from alerthub.services.ingest import IngestResult
+from alerthub.ingest.transaction import IngestResult
+from alerthub.services.pagerduty import ChangeService, routing_keys
 from alerthub.sources import alertmanager, pagerduty, seed
+from alerthub.sources.pagerduty_change import parse_change
 
 router = APIRouter(tags=["ingest"])
 
@@ -39,7 +42,7 @@ async def _ingest(hub: Hub, signals: list[Signal], *, known_rules_only: bool) ->
 
 
 async def accept_postable(hub: Hub, data: Any) -> dict[str, object]:
-    """`POST /api/v2/alerts` once its body is parsed; shared with the framework-free path (api/fast_ingest.py)."""
+    """`POST /api/v2/alerts` once its body is parsed."""
     signals = alertmanager.parse_postable(data, hub.clock(), max_alerts=hub.config.server.max_alerts_per_request)
     results = await _ingest(hub, signals, known_rules_only=False)
     return {"status": "success", "accepted": len(results)}
@@ -50,7 +53,8 @@ async def send_alert(request: Request) -> JSONResponse:
     """The seed guide's body: `{"rule_name", "metric_data": {"metric_value", "additional_info", "<x>_data"}}`."""
     hub = _hub(request)
     data = await read_json(request, hub.config.server.max_body_bytes)
-    [result] = await _ingest(hub, [seed.parse_send(data)], known_rules_only=True)
+    sender = request.client.host if request.client else None
+    [result] = await _ingest(hub, [seed.parse_send(data, sender)], known_rules_only=True)
     return JSONResponse(
         {
             "alert_id": result.alert_id,
@@ -64,10 +68,7 @@ async def send_alert(request: Request) -> JSONResponse:
 
 @router.post("/api/v2/alerts", openapi_extra=_JSON_ARRAY)
 async def post_alertmanager_alerts(request: Request) -> JSONResponse:
-    """Prometheus Alertmanager's postable alerts: Prometheus, Grafana and amtool can send here.
-
-    Served by api/fast_ingest.py, which answers before the framework's routing; this route documents it
-    (and answers when that path is off)."""
+    """Prometheus Alertmanager's postable alerts: Prometheus, Grafana and amtool can send here."""
     hub = _hub(request)
     data = await read_json(request, hub.config.server.max_body_bytes)
     return JSONResponse(await accept_postable(hub, data))
@@ -85,12 +86,24 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
 
 @router.post("/v2/enqueue", status_code=202, openapi_extra=_JSON_BODY)
 async def pagerduty_enqueue(request: Request) -> JSONResponse:
-    """PagerDuty Events API v2, with PagerDuty's own answer."""
+    """PagerDuty Events API v2, with PagerDuty's own answer. The routing key's labels
+    (`integrations.pagerduty.routing_keys[]`) are added to the alert."""
     hub = _hub(request)
     data = await read_json(request, hub.config.server.max_body_bytes)
-    signal = pagerduty.parse_event(data)
+    signal = pagerduty.parse_event(data, routing_keys(hub.config))
     await _ingest(hub, [signal], known_rules_only=False)
     return JSONResponse(
         {"status": "success", "message": "Event processed", "dedup_key": signal.labels["dedup_key"]},
         status_code=202,
     )
+
+
+@router.post("/v2/change/enqueue", status_code=202, openapi_extra=_JSON_BODY)
+async def pagerduty_change(request: Request) -> JSONResponse:
+    """PagerDuty change events (a deploy, a configuration push): shown on the timeline of the open alerts
+    of the service they name (`payload.source` as the `service` label) or carrying their routing key's
+    labels. PagerDuty's own answer."""
+    hub = _hub(request)
+    data = await read_json(request, hub.config.server.max_body_bytes)
+    await ChangeService(hub.db, hub.clock).record(parse_change(data, routing_keys(hub.config)))
+    return JSONResponse({"status": "success", "message": "Change event processed"}, status_code=202)

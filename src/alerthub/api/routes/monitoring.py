@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
-from alerthub.services.monitoring import MonitorStatus, monitoring_status
+from alerthub.domain.clock import utc_text_or_none
+from alerthub.services.monitoring import MonitorStatus, monitoring_status, planned_monitors
 
 router = APIRouter(tags=["monitoring"])
 
@@ -15,7 +16,7 @@ router = APIRouter(tags=["monitoring"])
 async def status(hub: HubDep) -> JSONResponse:
     """The seed's shape (`active_monitors`, `monitor_types`, `status`) plus each poller's last run,
     last success, last error and next run, so a broken API key shows here."""
-    _, monitors = await monitoring_status(hub)
+    _, monitors = await monitoring_status(hub.db, planned_monitors(hub.config))
     return JSONResponse(
         {
             "active_monitors": len(monitors),
@@ -43,4 +44,4 @@ def _monitor_json(m: MonitorStatus) -> dict[str, object]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return utc_text_or_none(value)

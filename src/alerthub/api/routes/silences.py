@@ -6,15 +6,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from alerthub.api.body import read_json
 from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
+from alerthub.domain.clock import utc_text
 from alerthub.domain.silence import LabelMatcher, Silence, SilenceState
 from alerthub.hub import Hub
-from alerthub.ingest.validation import validate
+from alerthub.services.am_filters import parse_filters, silence_matches
 from alerthub.services.silences import SilenceDraft, SilenceService
+from alerthub.validation import Timestamp, validate
 
 router = APIRouter(tags=["silences"])
 
@@ -30,15 +32,23 @@ class MatcherBody(BaseModel):
     isEqual: bool = True
 
 
+# Alertmanager's labelSet: free text, shown with the silence (newer amtool and Grafana send it).
+Annotations = Annotated[
+    dict[Annotated[StrictStr, Field(min_length=1, max_length=200)], Annotated[StrictStr, Field(max_length=2000)]],
+    Field(max_length=50),
+]
+
+
 class PostableSilence(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Annotated[str, Field(min_length=1, max_length=36)] | None = None
     matchers: Annotated[list[MatcherBody], Field(min_length=1, max_length=50)]
-    startsAt: AwareDatetime
-    endsAt: AwareDatetime
+    startsAt: Timestamp
+    endsAt: Timestamp
     createdBy: Annotated[str, Field(min_length=1, max_length=200)]
     comment: Annotated[str, Field(min_length=1, max_length=2000)]
+    annotations: Annotations | None = None
 
 
 def _service(hub: Hub) -> SilenceService:
@@ -46,7 +56,7 @@ def _service(hub: Hub) -> SilenceService:
 
 
 def _ts(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
+    return utc_text(value)
 
 
 def silence_json(s: Silence, hub: Hub) -> dict[str, Any]:
@@ -61,6 +71,7 @@ def silence_json(s: Silence, hub: Hub) -> dict[str, Any]:
         "endsAt": _ts(s.ends_at),
         "createdBy": s.created_by,
         "comment": s.comment,
+        "annotations": dict(s.annotations),
     }
 
 
@@ -73,6 +84,7 @@ async def _save(request: Request, hub: Hub) -> Silence:
         created_by=body.createdBy,
         comment=body.comment,
         id=body.id,
+        annotations=dict(body.annotations or {}),
     )
     return await _service(hub).save(draft)
 
@@ -104,9 +116,27 @@ async def expire_silence(silence_id: str, hub: HubDep) -> JSONResponse:
     return JSONResponse(silence_json(await _service(hub).expire(silence_id), hub))
 
 
+FilterQuery = Annotated[
+    list[str] | None, Query(alias="filter", description='a matcher such as alertname="X"; repeatable')
+]
+
+
 @router.get("/api/v2/silences", tags=["alertmanager"])
-async def am_list_silences(hub: HubDep) -> JSONResponse:
-    return JSONResponse([silence_json(s, hub) for s in await _service(hub).list()])
+async def am_list_silences(
+    hub: HubDep, filters: FilterQuery = None, active: bool = True, pending: bool = True, expired: bool = True
+) -> JSONResponse:
+    """Alertmanager's list: a silence is shown when each `filter` matcher is one of its own matchers."""
+    shown = {SilenceState.ACTIVE: active, SilenceState.PENDING: pending, SilenceState.EXPIRED: expired}
+    found = await _am_silences(hub, filters or [], shown)
+    return JSONResponse([silence_json(s, hub) for s in found])
+
+
+async def _am_silences(hub: Hub, filters: list[str], shown: dict[SilenceState, bool]) -> list[Silence]:
+    matchers = parse_filters(filters)
+    states = [state for state, wanted in shown.items() if wanted]
+    if not states:
+        return []
+    return [s for s in await _service(hub).list(states) if silence_matches(s, matchers)]
 
 
 @router.post("/api/v2/silences", tags=["alertmanager"], openapi_extra=_BODY)

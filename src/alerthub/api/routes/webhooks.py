@@ -1,7 +1,9 @@
-"""Webhooks from monitoring services. Thin: the service authenticates, parses and stores."""
+"""Webhooks from monitoring services, one route per registered push source. Thin: the service finds the
+source, which authenticates and parses; the service stores."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -9,47 +11,74 @@ from fastapi import APIRouter, Path, Request
 from alerthub.api.body import read_body
 from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
-from alerthub.services.webhooks import Delivery, WebhookOutcome, WebhookService
-
-router = APIRouter(tags=["webhooks"])
+from alerthub.hub import Hub
+from alerthub.services.webhooks import WebhookOutcome, WebhookService
+from alerthub.sources.contracts import InboundRequest
+from alerthub.sources.registry import SOURCES, Registry
 
 _JSON: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}}
 EndpointName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
+DEFAULT_ENDPOINT = "default"
 
 
-@router.post("/webhooks/sentry", openapi_extra=_JSON)
-async def sentry_webhook(request: Request, hub: HubDep) -> JSONResponse:
-    """Sentry Integration Platform webhooks (verified by `Sentry-Hook-Signature`) and the legacy
-    WebHooks plugin (authenticated by `?token=`)."""
-    outcome = await WebhookService(hub).sentry(await _delivery(request, hub))
+def webhook_router(registry: Registry = SOURCES) -> APIRouter:
+    """`/webhooks/<path>` per push source; a named source also gets `/webhooks/<path>/{name}`, and its
+    plain path is the endpoint named `default`."""
+    router = APIRouter(tags=["webhooks"])
+    for source in registry.push:
+        path = f"/webhooks/{source.path}"
+        if source.named:
+            route = _named_route(registry, source.path)
+            router.add_api_route(
+                path + "/{name}", route, methods=["POST"], name=f"{source.path}_webhook",
+                description=source.description, openapi_extra=_JSON,
+            )  # fmt: skip
+            default = _route(registry, source.path, DEFAULT_ENDPOINT)
+            router.add_api_route(
+                path, default, methods=["POST"], name=f"{source.path}_default_webhook",
+                description=f"The {source.path} endpoint named `{DEFAULT_ENDPOINT}`.", openapi_extra=_JSON,
+            )  # fmt: skip
+        else:
+            router.add_api_route(
+                path, _route(registry, source.path, None), methods=["POST"], name=f"{source.path}_webhook",
+                description=source.description, openapi_extra=_JSON,
+            )  # fmt: skip
+    return router
+
+
+def _route(registry: Registry, source: str, name: str | None) -> Callable[[Request, Hub], Awaitable[JSONResponse]]:
+    async def webhook(request: Request, hub: HubDep) -> JSONResponse:
+        return await _receive(registry, hub, source, request, name)
+
+    return webhook
+
+
+def _named_route(registry: Registry, source: str) -> Callable[[str, Request, Hub], Awaitable[JSONResponse]]:
+    async def webhook(name: EndpointName, request: Request, hub: HubDep) -> JSONResponse:
+        return await _receive(registry, hub, source, request, name)
+
+    return webhook
+
+
+async def _receive(registry: Registry, hub: Hub, source: str, request: Request, name: str | None) -> JSONResponse:
+    service = WebhookService(
+        integrations=registry.resolve(hub.config),
+        ingest=hub.ingest,
+        heartbeats=hub.heartbeats,
+        db=hub.db,
+        rules=hub.rules,
+        clock=hub.clock,
+        metrics=hub.metrics,
+        max_items=hub.config.server.max_alerts_per_request,
+    )
+    outcome = await service.receive(source, await _inbound(request, hub), name)
     return JSONResponse(_outcome_json(outcome))
 
 
-@router.post("/webhooks/hetrixtools", openapi_extra=_JSON)
-async def hetrixtools_webhook(request: Request, hub: HubDep) -> JSONResponse:
-    """HetrixTools uptime (object) and blacklist (array) notifications; any Content-Type."""
-    outcome = await WebhookService(hub).hetrixtools(await _delivery(request, hub))
-    return JSONResponse(_outcome_json(outcome))
-
-
-@router.post("/webhooks/generic/{name}", openapi_extra=_JSON)
-async def generic_webhook(name: EndpointName, request: Request, hub: HubDep) -> JSONResponse:
-    """Any JSON, mapped to signals by `integrations.generic[name].fields`."""
-    outcome = await WebhookService(hub).generic(name, await _delivery(request, hub))
-    return JSONResponse(_outcome_json(outcome))
-
-
-@router.post("/webhooks/generic", openapi_extra=_JSON)
-async def generic_default_webhook(request: Request, hub: HubDep) -> JSONResponse:
-    """The generic endpoint named `default`."""
-    outcome = await WebhookService(hub).generic("default", await _delivery(request, hub))
-    return JSONResponse(_outcome_json(outcome))
-
-
-async def _delivery(request: Request, hub: HubDep) -> Delivery:
+async def _inbound(request: Request, hub: Hub) -> InboundRequest:
     body = await read_body(request, hub.config.server.max_body_bytes)
     headers = {name.lower(): value for name, value in request.headers.items()}
-    return Delivery(body, headers, request.query_params.get("token"))
+    return InboundRequest(body, headers, request.query_params.get("token"))
 
 
 def _outcome_json(outcome: WebhookOutcome) -> dict[str, Any]:
@@ -68,3 +97,6 @@ def _outcome_json(outcome: WebhookOutcome) -> dict[str, Any]:
     if outcome.ignored:
         body["reason"] = outcome.ignored
     return body
+
+
+router = webhook_router()

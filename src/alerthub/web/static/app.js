@@ -89,8 +89,17 @@ function timeEl(iso) {
   return el("time", { datetime: iso, title: new Date(iso).toLocaleString() }, relative(iso));
 }
 
+function clockText(iso) {
+  const at = new Date(iso);
+  const options = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  if (at.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+  return at.toLocaleString([], options);
+}
+
 function refreshTimes() {
   for (const node of $$("time[datetime]")) {
+    // A `.abs` time is a moment to read on the clock ("until 14:00"), not a distance from now.
+    if (node.classList.contains("abs")) { node.textContent = clockText(node.getAttribute("datetime")); continue; }
     node.textContent = relative(node.getAttribute("datetime"));
     if (!node.dataset.local) {
       node.title = new Date(node.getAttribute("datetime")).toLocaleString();
@@ -107,6 +116,33 @@ const chips = (labels) => el("span", { class: "chips" },
   Object.keys(labels || {}).sort().map((k) => el("span", { class: "chip" }, el("b", null, k), "=" + labels[k])));
 const SUMMARY_KEYS = ["summary", "title", "description", "message", "additional_info"];
 const summaryOf = (a) => { for (const k of SUMMARY_KEYS) if (a.annotations && a.annotations[k]) return a.annotations[k]; return ""; };
+
+// What holds an alert back (GET /api/alerts `muted`), as web/templates/_macros.html `mute_note` renders it.
+function muteNote(m) {
+  if (!m) return null;
+  const note = el("div", { class: "mute-note small" });
+  for (const s of m.silenced_by || []) {
+    const until = el("time", { class: "abs", datetime: s.ends_at, title: s.ends_at }, clockText(s.ends_at));
+    const line = el("div", { class: "silenced-by" }, t("mute.silenced_by") + " ", el("b", null, s.created_by || ""), " " + t("mute.until") + " ", until);
+    if (s.comment) line.append(el("div", { class: "mute-comment" }, s.comment));
+    note.append(line);
+  }
+  for (const i of m.inhibited_by || []) {
+    note.append(el("div", { class: "inhibited-by" }, t("mute.inhibited_by") + " ",
+      el("a", { href: `/alerts/${encodeURIComponent(i.id)}` }, `${i.rule_name} #${i.id}`)));
+  }
+  if ((m.muted_by || []).length) note.append(el("div", { class: "time-muted-by" }, t("mute.time_by") + " ", el("b", null, m.muted_by.join(", "))));
+  return note;
+}
+
+function muteBadges(note) {
+  const badge = (key) => [" ", el("span", { class: "state state-muted" }, t(key))];
+  return [
+    ...(note.querySelector(".silenced-by") ? badge("mute.silenced") : []),
+    ...(note.querySelector(".inhibited-by") ? badge("mute.inhibited") : []),
+    ...(note.querySelector(".time-muted-by") ? badge("mute.time") : []),
+  ];
+}
 
 function fmtNum(v) {
   if (v === null || v === undefined) return "—";
@@ -175,17 +211,28 @@ const Board = {
     }
     return true;
   },
-  row(a) {
-    const rank = (a.state === "resolved" ? 0 : 10) + (SEV_RANK[a.severity] || 0);
+  // The same order as the server's (web/views.py `_rank`): unhandled, acknowledged, pending, muted, resolved;
+  // within each by severity.
+  rank(a, muted) {
+    const tier = a.state === "resolved" ? 4 : muted ? 3 : a.state === "acknowledged" ? 1 : a.state === "pending" ? 2 : 0;
+    return (4 - tier) * 10 + (SEV_RANK[a.severity] || 0);
+  },
+  row(a, keptNote) {
+    // The live stream carries no `muted`: what the page knew of a row stays until it is listed anew.
+    const muted = a.state !== "resolved" && (a.muted === undefined ? Boolean(keptNote) : Boolean(a.muted));
+    const note = a.muted === undefined ? (muted ? keptNote : null) : muteNote(a.muted);
     const actions = [];
-    if (CAN_ACT && a.state === "firing") actions.push(el("button", { data: { action: "ack", id: a.id } }, t("act.ack")));
+    if (CAN_ACT && a.state === "firing" && !muted) actions.push(el("button", { data: { action: "ack", id: a.id } }, t("act.ack")));
     if (CAN_ACT && a.state !== "resolved") actions.push(el("button", { class: "ghost", data: { action: "resolve", id: a.id } }, t("act.resolve")));
-    if (CAN_ACT) actions.push(el("a", { class: "button ghost", href: `/silences?alert=${encodeURIComponent(a.id)}#new` }, t("act.silence")));
+    const silenced = note && note.querySelector(".silenced-by");
+    if (CAN_ACT && !silenced) actions.push(el("a", { class: "button ghost", href: `/silences?alert=${encodeURIComponent(a.id)}#new` }, t("act.silence")));
     const summary = summaryOf(a);
-    const what = el("td", { class: "what" }, el("a", { href: `/alerts/${encodeURIComponent(a.id)}` }, a.rule_name), " ", stateEl(a.state));
-    if (summary) what.append(el("div", { class: "summary-text" }, summary));
+    const what = el("td", { class: "what" }, el("a", { class: "headline", href: `/alerts/${encodeURIComponent(a.id)}` }, summary || a.rule_name), " ", stateEl(a.state));
+    if (note) what.append(...muteBadges(note));
+    if (summary) what.append(el("div", { class: "rule-name" }, a.rule_name));
     if (a.acknowledged_by && a.state === "acknowledged") what.append(el("div", { class: "muted small" }, t("acked_by") + " " + a.acknowledged_by));
-    return el("tr", { class: "row state-" + a.state, data: { id: a.id, state: a.state, rank, changed: a.state_changed_at || "" } },
+    if (note) what.append(note);
+    return el("tr", { class: "row state-" + a.state + (muted ? " is-muted" : ""), data: { id: a.id, state: a.state, muted: muted ? "1" : "", rank: this.rank(a, muted), changed: a.state_changed_at || "" } },
       el("td", null, sevEl(a.severity)), what,
       el("td", { class: "hide-s" }, chips(a.labels)),
       el("td", { class: "num" }, fmtNum(a.value)),
@@ -196,7 +243,8 @@ const Board = {
   upsert(a, flash) {
     const old = this.tbody.querySelector(`tr[data-id="${CSS.escape(String(a.id))}"]`);
     if (!this.matches(a)) { if (old) old.remove(); this.after(); return; }
-    const row = this.row(a);
+    const kept = old ? old.querySelector(".mute-note") : null;
+    const row = this.row(a, kept ? kept.cloneNode(true) : null);
     if (flash) row.classList.add("flash");
     if (old) old.replaceWith(row); else this.tbody.prepend(row);
     this.after();
@@ -207,15 +255,16 @@ const Board = {
       || (y.dataset.changed > x.dataset.changed ? 1 : y.dataset.changed < x.dataset.changed ? -1 : 0)
       || (y.dataset.id - x.dataset.id));
     for (const row of rows) this.tbody.append(row);
+    // Each count box counts the rows shown of its severity; the tab's title, what fires with nobody on it.
     const counts = {};
-    for (const row of rows) if (row.dataset.state === "firing") {
+    let firing = 0;
+    for (const row of rows) {
       const sev = row.querySelector(".sev").className.replace(/.*sev-/, "");
       counts[sev] = (counts[sev] || 0) + 1;
+      if (row.dataset.state === "firing" && !row.dataset.muted) firing += 1;
     }
     for (const node of $$("[data-tally]")) node.textContent = counts[node.dataset.tally] || 0;
     $("#empty").hidden = rows.length > 0;
-    // A tab kept open shows what is firing in its title.
-    const firing = Object.values(counts).reduce((a, b) => a + b, 0);
     document.title = (firing ? `(${firing}) ` : "") + this.baseTitle;
   },
   // Catch up with what changed while no stream was open (before the first connect, after a drop, or
@@ -429,6 +478,42 @@ const Notifications = {
   },
 };
 
+// ---- on call ------------------------------------------------------------------------------------
+
+const OnCall = {
+  init() {
+    for (const form of $$("form[data-override-form]")) {
+      form.addEventListener("submit", (event) => { event.preventDefault(); this.add(form); });
+    }
+    for (const button of $$("button[data-remove-override]")) {
+      button.addEventListener("click", () => this.remove(button));
+    }
+  },
+  scheduleOf(node) { return node.closest("[data-schedule]").dataset.schedule; },
+  async add(form) {
+    const { start, end, person } = form.elements;
+    if (!start.value || !end.value) { toast(t("js.oc_times"), true); return; }
+    // datetime-local is the browser's own clock: Date reads it so, and sends it with its offset (UTC).
+    const payload = { person: person.value, start: new Date(start.value).toISOString(), end: new Date(end.value).toISOString() };
+    const button = $("button[type=submit]", form);
+    button.disabled = true;
+    const result = await api("POST", `/api/schedules/${encodeURIComponent(this.scheduleOf(form))}/overrides`, payload);
+    button.disabled = false;
+    if (!result.ok) { toast(errorText(result), true); return; }
+    toast(t("js.oc_added"));
+    location.reload();
+  },
+  async remove(button) {
+    button.disabled = true;
+    const path = `/api/schedules/${encodeURIComponent(this.scheduleOf(button))}/overrides/${encodeURIComponent(button.dataset.removeOverride)}`;
+    const result = await api("DELETE", path);
+    button.disabled = false;
+    if (!result.ok) { toast(errorText(result), true); return; }
+    toast(t("js.oc_removed"));
+    location.reload();
+  },
+};
+
 // ---- start ----------------------------------------------------------------------------------------
 
 // The detail page says when its alert changed, instead of silently going stale.
@@ -446,17 +531,40 @@ function watchDetail() {
   });
 }
 
+// On a phone a table's rows become cards (app.css); each cell then names its column, taken from the
+// table's header. Rows the page adds later (live lists) are labelled as they arrive.
+function labelCells(root) {
+  for (const table of $$("table", root)) {
+    const heads = $$("thead th", table).map((th) => th.textContent.trim());
+    if (!heads.length) continue;
+    for (const row of $$("tbody tr", table)) {
+      Array.from(row.children).forEach((cell, i) => {
+        if (heads[i] && !cell.dataset.label) cell.dataset.label = heads[i];
+      });
+    }
+  }
+}
+
+function labelCellsAsRowsArrive() {
+  labelCells(document);
+  new MutationObserver((changes) => {
+    if (changes.some((c) => c.addedNodes.length)) labelCells(document);
+  }).observe(document.querySelector("main") || body, { childList: true, subtree: true });
+}
+
 const PAGES = {
   alerts: () => { if ($("#alerts")) Board.init(); else watchDetail(); },
   silences: () => Silences.init(),
   channels: () => Channels.init(),
   monitors: () => initMonitors(),
   notifications: () => Notifications.init(),
+  oncall: () => OnCall.init(),
 };
 
 document.addEventListener("DOMContentLoaded", () => {
   refreshTimes();
   setInterval(refreshTimes, 30000);
+  labelCellsAsRowsArrive();
   const start = PAGES[body.dataset.page];
   if (start) start();
 });

@@ -1,0 +1,84 @@
+"""The on-call keys of the configuration: `people[]` and `schedules[]`. A schedule's restrictions are
+Alertmanager `time_intervals` specs, parsed where those are (pipeline/timeintervals.py, at the root);
+names across keys (a rotation naming a person) are checked in checks.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
+
+from alerthub.config.durations import PositiveDuration
+from alerthub.config.intervals import TimeIntervalSpec
+from alerthub.validation import Timestamp
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin or Asia/Seoul") from None
+    return name
+
+
+def _digits(value: object) -> object:
+    # Chat ids are numbers in Telegram's API; YAML reads an unquoted one as an int.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _an_hour_or_more(value: timedelta) -> timedelta:
+    # Shorter turns would be no rotation a person can follow, and would make calendars of thousands of events.
+    if value < timedelta(hours=1):
+        raise ValueError("must be at least 1h")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
+# Printable text: a name is shown on pages, in calendars and in messages, and typed on the command line.
+PersonName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+# Schedule names are part of URLs (/api/schedules/{name}/overrides, {name}.ics).
+ScheduleName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class PersonConfig(_Strict):
+    """Someone who can be on call, and every way to reach them."""
+
+    name: PersonName
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+$")] | None = None
+    discord_user_id: Annotated[str, Field(pattern=r"^[0-9]{15,21}$")] | None = None
+    slack_user_id: Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,20}$")] | None = None
+    telegram_chat_id: Annotated[str, BeforeValidator(_digits), Field(pattern=r"^-?[0-9]{1,20}$")] | None = None
+    apprise: list[SecretStr] = Field(default_factory=list)
+    time_zone: TimeZone | None = None
+
+
+class RotationConfig(_Strict):
+    """Turns of `every` (measured on the schedule's clock), the first starting at `handoff`, through `people`."""
+
+    every: Annotated[PositiveDuration, AfterValidator(_an_hour_or_more)]
+    handoff: Timestamp
+    people: Annotated[list[PersonName], Field(min_length=1)]
+
+
+class LayerConfig(_Strict):
+    """A rotation that takes precedence over the schedule's own (and earlier layers) inside `restrict`."""
+
+    name: str | None = None
+    rotation: RotationConfig
+    restrict: list[TimeIntervalSpec] = Field(default_factory=list)
+
+
+class ScheduleConfig(_Strict):
+    name: ScheduleName
+    time_zone: TimeZone
+    rotation: RotationConfig
+    # Outside these (time_intervals specs; `location` defaults to the schedule's time zone) nobody from
+    # the schedule's own rotation is on call.
+    restrict: list[TimeIntervalSpec] = Field(default_factory=list)
+    layers: list[LayerConfig] = Field(default_factory=list)

@@ -1,0 +1,161 @@
+"""Notification payload -> the message one channel sends, through Jinja2 templates in a sandbox.
+
+Each channel type names its body template and how outside text is made safe in it (its `style`:
+HTML outputs such as email HTML and Telegram autoescape, Slack escapes its control characters), so
+text from outside stays text everywhere. Templates speak English and Korean through the `t`
+catalogue, and an entry may override any of them with its `templates` setting (`title`, `body`,
+`html`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from alerthub.channels.discord import link as discord_link
+from alerthub.channels.message import AlertView, Link, RenderedMessage
+from alerthub.channels.registry import message_style
+from alerthub.config.models import ChannelEntry
+from alerthub.delivery.message_text import words
+from alerthub.delivery.message_views import alert_view, message_links, message_status, top_severity
+from alerthub.domain.notification import NotificationPayload
+from alerthub.domain.severity import Severity
+from alerthub.domain.zones import zone
+from alerthub.errors import ConfigError, Problem
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+LISTED = 20  # alerts shown one by one in a message; the rest are counted
+HTML_COLOURS = {"critical": "#c0392b", "high": "#d35400", "warning": "#b7950b", "info": "#2471a3"}
+
+
+@lru_cache(maxsize=8)
+def environment(html: bool, escape: Callable[[str], str] | None = None) -> SandboxedEnvironment:
+    # The sandbox keeps a template override from reaching Python internals; overrides come from
+    # the config file, but the data they format comes from outside.
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        finalize=(lambda v: escape(str(v)) if v is not None else "") if escape else None,
+    )
+    env.filters["discord_link"] = discord_link  # `[label](url)` that outside text cannot break out of
+    return env
+
+
+class Renderer:
+    """The compiled templates of one channel; built once per channel so a broken override is a
+    configuration error at startup, not a failed notification at 3 a.m."""
+
+    def __init__(self, channel: ChannelEntry) -> None:
+        self.channel = channel
+        self.style = message_style(channel.type)
+        self.zone = zone(channel.time_zone)
+        body = environment(self.style.html, self.style.escape)
+        self.environments = {"title": environment(False), "body": body, "html": environment(True)}
+        self.defaults = {
+            "title": self.environments["title"].get_template("title.txt.j2"),
+            "body": body.get_template(self.style.body_template),
+            "html": self.environments["html"].get_template("email.html.j2"),
+        }
+        self.templates = dict(self.defaults)
+        problems = []
+        for key, source in channel.templates.items():
+            if key not in self.defaults:
+                problems.append(Problem(f"channels.{channel.name}.templates.{key}", "use title, body or html"))
+                continue
+            try:
+                self.templates[key] = self.environments[key].from_string(source)
+            except TemplateError as exc:
+                problems.append(Problem(f"channels.{channel.name}.templates.{key}", f"template error: {exc}"))
+        if problems:
+            raise ConfigError(problems)
+
+    def render(self, payload: NotificationPayload, idempotency_key: str = "") -> RenderedMessage:
+        t = words(self.channel.language)
+        language = self.channel.language
+        views = tuple(alert_view(a, t, payload.external_url, language, self.zone) for a in payload.alerts)
+        status = message_status(payload)
+        severity = top_severity(payload)
+        links = message_links(views, t)
+        context = self._context(payload, t, views, status, severity, links)
+        title = " ".join(self._run("title", context).split())
+        context["title"] = title
+        return RenderedMessage(
+            title=title,
+            body=self._run("body", context).strip(),
+            html=self._run("html", context) if self.style.html_part else None,
+            status=status,
+            severity=severity,
+            alerts=views,
+            links=links,
+            payload=payload,
+            idempotency_key=idempotency_key,
+            language=self.channel.language,
+        )
+
+    def _context(
+        self,
+        payload: NotificationPayload,
+        t: dict[str, str],
+        views: tuple[AlertView, ...],
+        status: str,
+        severity: Severity,
+        links: tuple[Link, ...],
+    ) -> dict[str, object]:
+        return {
+            "t": t,
+            "language": self.channel.language,
+            "channel": self.channel.name,
+            "status": status,
+            "reason": payload.reason,
+            "severity": severity.value,
+            "alerts": views,
+            "links": links,
+            "limit": LISTED,
+            "group_labels": payload.group_labels,
+            "common_labels": payload.common_labels,
+            "common_annotations": payload.common_annotations,
+            "external_url": payload.external_url,
+            "fallback_from": payload.fallback_from,
+            "fallback_note": t["fallback"].format(channel=payload.fallback_from or ""),
+            "fallback_tag": t["fallback_tag"].format(channel=payload.fallback_from or ""),
+            "test_note": t["test_body"].format(channel=self.channel.name),
+            "more_text": t["more"].format(n=len(views) - LISTED) if len(views) > LISTED else "",
+            "colour": HTML_COLOURS.get(severity.value, "#222") if status == "firing" else "#1e8449",
+            "prefix": f"[{t[status] if status != 'firing' else t[severity.value]}]",
+            "subject": _subject(payload, views, t),
+        }
+
+    def _run(self, key: str, context: dict[str, object]) -> str:
+        template: Template = self.templates[key]
+        try:
+            return template.render(context)
+        except TemplateError as exc:
+            if template is self.defaults[key]:
+                raise
+            # A broken override must not cost the notification: say it with the default instead.
+            logger.warning("template %s of channel %s failed (%s); using the default", key, self.channel.name, exc)
+            return self.defaults[key].render(context)
+
+
+def render(payload: NotificationPayload, channel: ChannelEntry, idempotency_key: str = "") -> RenderedMessage:
+    return Renderer(channel).render(payload, idempotency_key)
+
+
+def _subject(payload: NotificationPayload, alerts: tuple[AlertView, ...], t: dict[str, str]) -> str:
+    if payload.reason == "test":
+        return t["test_title"]
+    if payload.reason == "digest":
+        return t["digest"].format(n=len(alerts))
+    if len(alerts) == 1:
+        return alerts[0].what + (f" — {alerts[0].where}" if alerts[0].where else "")
+    group = ", ".join(f"{k}={v}" for k, v in sorted(payload.group_labels.items()))
+    return t["alerts"].format(n=len(alerts)) + (f" — {group}" if group else "")

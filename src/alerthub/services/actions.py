@@ -1,0 +1,79 @@
+"""One-click actions from a message: what a signed link (domain/action_token.py) may do to its alert.
+Looking at a link changes nothing (mail scanners and chat previews fetch links); only `perform`, from
+the confirmation page's button, acts, and the alert's history says who, "via link"."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from alerthub.domain.action_token import Action, ActionGrant, ActionTokenCodec
+from alerthub.domain.alert import Alert, AlertState
+from alerthub.domain.clock import Clock
+from alerthub.domain.silence import LabelMatcher
+from alerthub.errors import ConflictError, ForbiddenError
+from alerthub.services.alerts import AlertService
+from alerthub.services.silences import SilenceDraft, SilenceService
+
+SILENCE_FOR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    grant: ActionGrant
+    alert: Alert
+    done: str = ""  # after `perform`: what was done, e.g. the new silence's id
+
+
+class ActionService:
+    def __init__(
+        self,
+        alerts: AlertService,
+        silences: SilenceService,
+        codec: Callable[[], Awaitable[ActionTokenCodec]],
+        clock: Clock,
+    ) -> None:
+        self.alerts = alerts
+        self.silences = silences
+        self.codec = codec
+        self.clock = clock
+
+    async def look(self, action: str, token: str) -> ActionView:
+        """The link's grant and its alert, read only. ForbiddenError for a link that is not ours or
+        whose path names another action, ExpiredError once expired, ConflictError when the action no
+        longer applies (the alert resolved, was acknowledged, or fired again since)."""
+        grant = (await self.codec()).decode(token, self.clock().timestamp())
+        if action != grant.action.value:
+            raise ForbiddenError("this action link is not valid: it was changed or not made by this hub")
+        alert = (await self.alerts.get(grant.alert_id)).alert
+        _check_applies(grant, alert)
+        return ActionView(grant, alert)
+
+    async def perform(self, action: str, token: str) -> ActionView:
+        view = await self.look(action, token)
+        who = f"{view.grant.person} via link"
+        if view.grant.action is Action.ACK:
+            alert = await self.alerts.acknowledge(view.alert.id or 0, who, "acknowledged from a message link")
+            return ActionView(view.grant, alert)
+        if view.grant.action is Action.RESOLVE:
+            alert = await self.alerts.resolve(view.alert.id or 0, who, "resolved from a message link")
+            return ActionView(view.grant, alert)
+        now = self.clock()
+        matchers = (LabelMatcher("alertname", view.alert.rule_name),) + tuple(
+            LabelMatcher(name, value) for name, value in sorted(view.alert.labels.items())
+        )
+        draft = SilenceDraft(matchers, now, now + SILENCE_FOR, who, "silenced for 1h from a message link")
+        silence = await self.silences.save(draft)
+        return ActionView(view.grant, view.alert, done=silence.id)
+
+
+def _check_applies(grant: ActionGrant, alert: Alert) -> None:
+    if alert.episode != grant.episode:
+        raise ConflictError("this link is about an earlier episode of the alert; it has fired again since")
+    if not alert.state.is_open:
+        raise ConflictError(f"the alert is already {alert.state.value}; nothing to do")
+    if grant.action is Action.ACK and alert.state is AlertState.ACKNOWLEDGED:
+        raise ConflictError(f"the alert is already acknowledged by {alert.acknowledged_by or 'someone'}")
+    if grant.action is Action.ACK and alert.state is not AlertState.FIRING:
+        raise ConflictError(f"the alert is {alert.state.value}; only a firing alert can be acknowledged")

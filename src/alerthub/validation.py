@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, ValidationError
+
+from alerthub.errors import InputError, Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+# The instants Python can hold in UTC. An offset time outside them (`0001-01-01T00:00:00+05:00`) parses,
+# then overflows wherever it is converted to UTC (the store, the Alertmanager parser): a 500. The earliest
+# is Alertmanager's zero time, which webhook bodies send as "no end".
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def within_range(value: datetime) -> datetime:
+    # Comparing aware datetimes subtracts their offsets as timedeltas: no conversion, no overflow.
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z (UTC)")
+    return value
+
+
+# Every datetime taken from outside (bodies, query parameters): timezone-aware and convertible to UTC.
+Timestamp = Annotated[AwareDatetime, AfterValidator(within_range)]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The same range in whole seconds since 1970, for senders that send Unix time (HetrixTools).
+EPOCH_SECONDS = Field(ge=(EARLIEST - _EPOCH) // timedelta(seconds=1), le=(LATEST - _EPOCH) // timedelta(seconds=1))
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: NaN, Infinity and trailing garbage are malformed (400), not values."""
+    if not body.strip():
+        raise InputError("the request body is empty; send a JSON document", [Problem("body", "empty")], 400)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc}", [Problem("body", str(exc))], 400) from None
+
+
+def validate(model: type[M], data: Any, *, root: str = "body") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(location(root, e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
+        summary = "; ".join(str(p) for p in problems[:5])
+        raise InputError(f"invalid request: {summary}", problems) from None
+
+
+def location(root: str, loc: tuple[int | str, ...]) -> str:
+    out = root
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
