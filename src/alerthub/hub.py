@@ -96,9 +96,7 @@ class Hub:
     wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def build_hub(
-    config: Config, *, clock: Clock = utc_now, db: Database | None = None, running: Hub | None = None
-) -> Hub:
+def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = None, running: Hub | None = None) -> Hub:
     """With `running`, the boxes for a reloaded configuration: on its database, counters, live feed,
     broadcast and wake-ups, which outlive a reload (hub_reload.py swaps the rest in)."""
     config = with_channel_models(config)  # each channel entry as its type's own model, secrets as secrets

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 import orjson
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, ValidationError
@@ -56,3 +58,21 @@ def location(root: str, loc: tuple[int | str, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
+
+
+# Which URLs from outside may become a link (see channels/links.py for why).
+_NEVER = frozenset('<>"`{}|\\^')
+# Control and format characters (zero-width, bidi overrides) and every kind of space or line break.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+
+
+def usable_url(text: str | None) -> bool:
+    """An http(s) URL with a host and only characters a URL may hold: safe to write into a link."""
+    if not text or not text.lower().startswith(("http://", "https://")):
+        return False
+    if any(ch in _NEVER or ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text):
+        return False
+    try:
+        return bool(urlsplit(text).hostname)
+    except ValueError:  # an unclosed `[` of an IPv6 host
+        return False

@@ -8,28 +8,13 @@ that markup (`https://x/><!channel>` pings a whole Slack channel), so it is not 
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, SecretStr
 
-_NEVER = frozenset('<>"`{}|\\^')
-# Control and format characters (zero-width, bidi overrides) and every kind of space or line break.
-_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+from alerthub.validation import usable_url
 
-
-def usable_url(text: str | None) -> bool:
-    """An http(s) URL with a host and only characters a URL may hold: safe to write into a link."""
-    if not text or not text.lower().startswith(("http://", "https://")):
-        return False
-    if any(ch in _NEVER or ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text):
-        return False
-    try:
-        return bool(urlsplit(text).hostname)
-    except ValueError:  # an unclosed `[` of an IPv6 host
-        return False
-
+__all__ = ["SecretWebUrl", "WebUrl", "usable_url"]
 
 _NOT_A_URL = "must be an http(s) URL with a host; empty means an unset ${VAR} or a missing value"
 

@@ -45,6 +45,8 @@ class AlertView:
     description: str
     source_url: str | None
     alert_url: str | None
+    runbook_url: str | None = None
+    actions: tuple[Link, ...] = ()  # one-click Acknowledge / Resolve / Silence links (delivery/action_links.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,9 +73,7 @@ S = TypeVar("S")
 T = TypeVar("T")
 
 
-def with_service(
-    path: Path | None, make: Callable[[Config, Database], S], work: Callable[[S], Awaitable[T]]
-) -> T:
+def with_service(path: Path | None, make: Callable[[Config, Database], S], work: Callable[[S], Awaitable[T]]) -> T:
     """Load the configuration, open its database, run `work` on the service `make` builds; a bad input
     exits 1 with its problems."""
     cfg = load_or_exit(path)

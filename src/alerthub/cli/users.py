@@ -77,6 +77,7 @@ def refuse_unprotected(cfg: Config, host: str, *, serves_api: bool = True, wait:
     if is_loopback(host) or not serves_api:
         return
     logged_at = -WAITING_LOG_EVERY
+
     def has_credentials() -> bool:
         return run_with_auth(cfg, lambda auth: auth.has_credentials(), create=True, quiet=True)
 

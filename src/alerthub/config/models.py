@@ -16,6 +16,7 @@ from alerthub.config.oncall import PersonConfig, ScheduleConfig
 from alerthub.domain.rule import Comparison
 from alerthub.domain.severity import Severity
 from alerthub.domain.zones import check_zone
+from alerthub.validation import usable_url
 
 
 class Strict(BaseModel):
@@ -42,6 +43,10 @@ class ServerConfig(Strict):
     access_log: bool = False
     # The zone messages write times in, unless a channel names its own; None: this machine's zone.
     time_zone: str | None = None
+    # One-click Acknowledge / Resolve / Silence 1h links in every message about an open alert: whoever
+    # holds a message may act on its alert without logging in, until the link expires.
+    action_links: bool = True
+    action_link_ttl: PositiveDuration = timedelta(hours=24)
 
     @field_validator("time_zone")
     @classmethod
@@ -108,8 +113,17 @@ class RuleConfig(Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     summary: str | None = None
     description: str | None = None
+    # Carried into every message about the rule's alerts (an alert's own `runbook_url` annotation wins).
+    runbook_url: str | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("runbook_url")
+    @classmethod
+    def _runbook(cls, value: str | None) -> str | None:
+        if value is not None and not usable_url(value):
+            raise ValueError('must be an http(s) URL with a host and no spaces or <>"|` characters')
+        return value
 
 
 class ReceiverConfig(Strict):

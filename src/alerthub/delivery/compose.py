@@ -20,9 +20,10 @@ from alerthub.channels.discord import link as discord_link
 from alerthub.channels.message import AlertView, Link, RenderedMessage
 from alerthub.channels.registry import message_style
 from alerthub.config.models import ChannelEntry
+from alerthub.delivery.action_links import ActionLinker
 from alerthub.delivery.message_text import words
 from alerthub.delivery.message_views import alert_view, message_links, message_status, top_severity
-from alerthub.domain.notification import NotificationPayload
+from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.domain.severity import Severity
 from alerthub.domain.zones import zone
 from alerthub.errors import ConfigError, Problem
@@ -78,10 +79,22 @@ class Renderer:
         if problems:
             raise ConfigError(problems)
 
-    def render(self, payload: NotificationPayload, idempotency_key: str = "") -> RenderedMessage:
+    def render(
+        self, payload: NotificationPayload, idempotency_key: str = "", linker: ActionLinker | None = None
+    ) -> RenderedMessage:
         t = words(self.channel.language)
         language = self.channel.language
-        views = tuple(alert_view(a, t, payload.external_url, language, self.zone) for a in payload.alerts)
+        holder = f"channel:{self.channel.name}"
+
+        def actions(index: int, a: AlertSnapshot) -> tuple[Link, ...]:
+            if linker is None or payload.reason == "test" or index >= LISTED:  # only listed alerts show them
+                return ()
+            return linker.links(a, payload.external_url, holder, t)
+
+        views = tuple(
+            alert_view(a, t, payload.external_url, language, self.zone, actions(i, a))
+            for i, a in enumerate(payload.alerts)
+        )
         status = message_status(payload)
         severity = top_severity(payload)
         links = message_links(views, t)
@@ -146,8 +159,10 @@ class Renderer:
             return self.defaults[key].render(context)
 
 
-def render(payload: NotificationPayload, channel: ChannelEntry, idempotency_key: str = "") -> RenderedMessage:
-    return Renderer(channel).render(payload, idempotency_key)
+def render(
+    payload: NotificationPayload, channel: ChannelEntry, idempotency_key: str = "", linker: ActionLinker | None = None
+) -> RenderedMessage:
+    return Renderer(channel).render(payload, idempotency_key, linker)
 
 
 def _subject(payload: NotificationPayload, alerts: tuple[AlertView, ...], t: dict[str, str]) -> str:

@@ -12,7 +12,9 @@ from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.domain.severity import Severity
 from alerthub.domain.summaries import translate
 
-LINK_ANNOTATIONS = ("url", "permalink", "web_url", "generatorURL", "generator_url", "monitor_url", "runbook_url")
+LINK_ANNOTATIONS = ("url", "permalink", "web_url", "generatorURL", "generator_url", "monitor_url")
+# Prometheus rules say `runbook_url`; other senders `runbook`. A rule's `runbook_url` arrives as the first.
+RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 
 
 def message_status(payload: NotificationPayload) -> str:
@@ -32,7 +34,12 @@ def top_severity(payload: NotificationPayload) -> Severity:
 
 
 def alert_view(
-    a: AlertSnapshot, t: dict[str, str], external_url: str | None, language: str = "en", zone: tzinfo = UTC
+    a: AlertSnapshot,
+    t: dict[str, str],
+    external_url: str | None,
+    language: str = "en",
+    zone: tzinfo = UTC,
+    actions: tuple[Link, ...] = (),
 ) -> AlertView:
     severity = Severity.parse(a.severity, Severity.WARNING) or Severity.WARNING
     # Our sources' summaries are stored in English; a Korean channel says them in Korean.
@@ -42,6 +49,7 @@ def alert_view(
     source_url = next((a.annotations[k] for k in LINK_ANNOTATIONS if web_url(a.annotations.get(k))), None)
     if source_url is None and web_url(a.url) and a.url != alert_url:
         source_url = a.url
+    runbook_url = next((a.annotations[k] for k in RUNBOOK_ANNOTATIONS if web_url(a.annotations.get(k))), None)
     tag = t["resolved"] if a.state == "resolved" else t[severity.value]
     return AlertView(
         id=a.id,
@@ -56,6 +64,8 @@ def alert_view(
         description=a.annotations.get("description") or a.annotations.get("additional_info") or "",
         source_url=source_url,
         alert_url=alert_url,
+        runbook_url=runbook_url,
+        actions=actions,
     )
 
 
@@ -68,6 +78,11 @@ def message_links(views: tuple[AlertView, ...], t: dict[str, str]) -> tuple[Link
         links.append(Link(t["source"], first.source_url))
     if first.alert_url:
         links.append(Link(t["open"], first.alert_url))
+    if first.runbook_url:
+        links.append(Link(t["runbook"], first.runbook_url))
+    # A message about several alerts offers the actions of the first one that has any: acting on the
+    # others is one click away on the alert page.
+    links.extend(next((v.actions for v in views if v.actions), ()))
     return tuple(links)
 
 

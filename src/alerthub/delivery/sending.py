@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult
 from alerthub.channels.base import ChannelSettings, RepliesToThreads, scrub
 from alerthub.channels.http import HttpClient
 from alerthub.delivery import outcome
+from alerthub.delivery.action_links import ActionLinker
 from alerthub.delivery.compose import Renderer
 from alerthub.delivery.retry import RetryPolicy, decide
 from alerthub.domain.clock import Clock
@@ -27,6 +28,10 @@ FIRST = "first notification"
 SUPPRESSED = "not sent: send_resolved is false for this channel"
 # Threads a digest replies in at most: mail clients cut a References header much longer than this.
 DIGEST_THREADS = 50
+
+
+async def no_links() -> ActionLinker | None:
+    return None
 
 
 class Sender:
@@ -44,6 +49,7 @@ class Sender:
         rand: Callable[[], float],
         on_error: Callable[[], None],
         pause: Callable[[str, datetime], None],
+        linker: Callable[[], Awaitable[ActionLinker | None]] = no_links,
     ) -> None:
         self.channels = channels
         self.configs = configs
@@ -54,6 +60,7 @@ class Sender:
         self.rand = rand
         self.on_error = on_error
         self.pause = pause
+        self.linker = linker
 
     async def attempt(self, row: Notification, http: HttpClient) -> outcome.Outcome:
         """Send one row; the outcome is recorded with others that finished about the same time."""
@@ -63,7 +70,8 @@ class Sender:
         if payload.status == "resolved" and not self.configs[row.channel].send_resolved and payload.reason != "test":
             return outcome.Suppressed(row, self.clock(), SUPPRESSED)
         try:
-            message = self.renderers[row.channel].render(payload, row.idempotency_key)
+            linker = await self.linker()
+            message = self.renderers[row.channel].render(payload, row.idempotency_key, linker)
             result = await self._send(row, message, http)
         except DeliveryError as exc:
             return self.failure(row, payload, exc)

@@ -22,6 +22,7 @@ from alerthub.channels.base import ChannelSettings
 from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config, ReceiverConfig
 from alerthub.delivery import digest, outcome
+from alerthub.delivery.action_links import LinkerSource
 from alerthub.delivery.client import ClientFactory, delivery_client
 from alerthub.delivery.delivery_metrics import DeliveryMetrics
 from alerthub.delivery.lanes import Gate, Lane
@@ -74,6 +75,7 @@ class DeliveryWorker:
             rand=rand,
             on_error=on_error,
             pause=lambda name, until: self.bucket(name).pause(until),
+            linker=LinkerSource(config, db, clock),
         )
         self.receivers: dict[str, ReceiverConfig] = {r.name: r for r in config.receivers}
         self.buckets: dict[str, TokenBucket] = {}

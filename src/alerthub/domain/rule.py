@@ -55,6 +55,7 @@ class Rule:
     labels: dict[str, str] = field(default_factory=dict)
     summary: str | None = None
     description: str | None = None
+    runbook_url: str | None = None
     builtin: bool = False
 
     def severity_for(self, value: float) -> Severity | None:

@@ -69,7 +69,7 @@ class PayloadBuilder:
             severity=a.severity.value,
             value=a.value,
             labels=dict(a.labels),
-            annotations=dict(a.annotations),
+            annotations=_with_runbook(a.annotations, rule.runbook_url if rule else None),
             source=a.source,
             first_seen=_ts(a.first_seen) or "",
             last_seen=_ts(a.last_seen) or "",
@@ -96,6 +96,12 @@ class PayloadBuilder:
             alerts=tuple(self.snapshot(a) for a in alerts),
             external_url=self.url,
         )
+
+
+def _with_runbook(annotations: dict[str, str], runbook_url: str | None) -> dict[str, str]:
+    if runbook_url is None or "runbook_url" in annotations:
+        return dict(annotations)
+    return {**annotations, "runbook_url": runbook_url}
 
 
 def group_status(alerts: Sequence[Alert]) -> str:

@@ -55,8 +55,7 @@ def build_setup(config: Config, rules: RuleLookup) -> PipelineSetup:
         rules=rules,
         root=build_routes(config),
         intervals=build_time_intervals(config.time_intervals),
-        inhibit_rules=tuple(InhibitRule.from_config(r) for r in config.inhibit_rules)
-        + dependency_rules(dependencies),
+        inhibit_rules=tuple(InhibitRule.from_config(r) for r in config.inhibit_rules) + dependency_rules(dependencies),
         builder=PayloadBuilder(rules, base_url(config)),
         dependencies=dependencies,
     )

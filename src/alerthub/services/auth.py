@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,7 +46,6 @@ REFRESH_SECONDS = 5.0
 # A bearer token we do not know may be brand new (created by the CLI a moment ago): reload, but not
 # more often than this, so a stream of bad tokens cannot turn into a stream of queries.
 MISS_RELOAD_SECONDS = 1.0
-SESSION_SECRET_NAME = "session_secret"  # noqa: S105 - the name of the stored setting
 NAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,100}$"
 T = TypeVar("T")
 
@@ -174,16 +172,10 @@ class AuthService:
         return self._action_codec
 
     async def server_secret(self) -> str:
-        """`auth.session_secret`, or one generated once and stored, so every instance signs alike."""
         if self._secret is None:
             configured = self.config.auth.session_secret
-            if configured is not None:
-                self._secret = configured.get_secret_value()
-            else:
-                async with self.db.write() as conn:
-                    self._secret = await app_settings.get_or_create(
-                        conn, SESSION_SECRET_NAME, lambda: secrets.token_urlsafe(48), self.clock()
-                    )
+            plain = configured.get_secret_value() if configured is not None else None
+            self._secret = await app_settings.server_secret(self.db, plain, self.clock())
         return self._secret
 
     # --- logins -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Named values generated once per database (the session-signing secret)."""
+"""Named values generated once per database (the server secret that signs sessions and action links)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,7 +11,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerthub.store.database import Database
 from alerthub.store.tables import app_setting
+
+SERVER_SECRET = "session_secret"  # noqa: S105 - the name of the stored setting, kept from when only sessions used it
 
 
 async def get_or_create(conn: AsyncConnection, name: str, make: Callable[[], str], now: datetime) -> str:
@@ -23,3 +27,12 @@ async def get_or_create(conn: AsyncConnection, name: str, make: Callable[[], str
     )
     value: str = (await conn.execute(select(app_setting.c.value).where(app_setting.c.name == name))).scalar_one()
     return value
+
+
+async def server_secret(db: Database, configured: str | None, now: datetime) -> str:
+    """`auth.session_secret` when set, else one generated once and stored, so every instance (API and
+    worker alike) signs the same way."""
+    if configured is not None:
+        return configured
+    async with db.write() as conn:
+        return await get_or_create(conn, SERVER_SECRET, lambda: secrets.token_urlsafe(48), now)

@@ -46,8 +46,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "oc.start": ("From (your time)", "시작 (내 시간)"),
     "oc.end": ("Until (your time)", "종료 (내 시간)"),
     "oc.set_by": ("set by", "설정"),
-    "oc.none": ("No schedules are configured: add people[] and schedules[] to the configuration.",
-                "설정된 당번표가 없습니다: 설정에 people[]와 schedules[]를 추가하세요."),
+    "oc.none": (
+        "No schedules are configured: add people[] and schedules[] to the configuration.",
+        "설정된 당번표가 없습니다: 설정에 people[]와 schedules[]를 추가하세요.",
+    ),
     "oc.weekdays": ("Mon Tue Wed Thu Fri Sat Sun", "월 화 수 목 금 토 일"),
     "oc.feed": ("Calendar feed (.ics)", "캘린더 구독 (.ics)"),
     "js.remove": ("Remove", "삭제"),

@@ -1,0 +1,67 @@
+"""The one-click links a message carries for each open alert: Acknowledge, Resolve, Silence 1h, each
+`{external_url}/actions/{action}/{token}` with a token signed by the server secret (the web side's
+`web/actions.py` shows and performs them). Made when the message is rendered, never stored: the outbox
+holds no credential, and a retry gets a fresh expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from alerthub.channels.message import Link
+from alerthub.config.models import Config
+from alerthub.domain.action_token import Action, ActionGrant, ActionTokenCodec
+from alerthub.domain.clock import Clock
+from alerthub.domain.notification import AlertSnapshot
+from alerthub.store.app_settings import server_secret
+from alerthub.store.database import Database
+
+# An acknowledged alert can still be resolved or silenced; only a firing one can be acknowledged.
+_OFFERED = {"firing": (Action.ACK, Action.RESOLVE, Action.SILENCE), "acknowledged": (Action.RESOLVE, Action.SILENCE)}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLinker:
+    codec: ActionTokenCodec
+    ttl: timedelta
+    clock: Clock
+
+    def links(self, alert: AlertSnapshot, external_url: str | None, holder: str, t: dict[str, str]) -> tuple[Link, ...]:
+        """`holder` is who the message goes to (`channel:<name>`, or a person's name): the alert's history
+        names them when the link is used."""
+        offered = _OFFERED.get(alert.state, ())
+        if not external_url or not offered:
+            return ()
+        expires = int((self.clock() + self.ttl).timestamp())
+        base = external_url.rstrip("/")
+        return tuple(
+            Link(
+                t[f"action_{action.value}"],
+                f"{base}/actions/{action.value}/{self._token(alert, action, holder, expires)}",
+            )
+            for action in offered
+        )
+
+    def _token(self, alert: AlertSnapshot, action: Action, holder: str, expires: int) -> str:
+        return self.codec.encode(ActionGrant(alert.id, alert.episode, action, holder, expires))
+
+
+class LinkerSource:
+    """The worker's linker, made on first use (the server secret is read, or created, once); None while
+    `server.action_links` is off."""
+
+    def __init__(self, config: Config, db: Database, clock: Clock) -> None:
+        self.config = config
+        self.db = db
+        self.clock = clock
+        self._linker: ActionLinker | None = None
+
+    async def __call__(self) -> ActionLinker | None:
+        if not self.config.server.action_links:
+            return None
+        if self._linker is None:
+            configured = self.config.auth.session_secret
+            plain = configured.get_secret_value() if configured is not None else None
+            secret = await server_secret(self.db, plain, self.clock())
+            self._linker = ActionLinker(ActionTokenCodec(secret), self.config.server.action_link_ttl, self.clock)
+        return self._linker
