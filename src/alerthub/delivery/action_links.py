@@ -60,8 +60,6 @@ class LinkerSource:
         if not self.config.server.action_links:
             return None
         if self._linker is None:
-            configured = self.config.auth.session_secret
-            plain = configured.get_secret_value() if configured is not None else None
-            secret = await server_secret(self.db, plain, self.clock())
+            secret = await server_secret(self.db, self.config.auth, self.clock())
             self._linker = ActionLinker(ActionTokenCodec(secret), self.config.server.action_link_ttl, self.clock)
         return self._linker

@@ -30,10 +30,6 @@ SUPPRESSED = "not sent: send_resolved is false for this channel"
 DIGEST_THREADS = 50
 
 
-async def no_links() -> ActionLinker | None:
-    return None
-
-
 class Sender:
     """`channels` and `configs` are the worker's own dicts: a channel swapped there is the one used.
     `pause(channel, until)` stops the channel's budget when a service says to wait."""
@@ -49,7 +45,7 @@ class Sender:
         rand: Callable[[], float],
         on_error: Callable[[], None],
         pause: Callable[[str, datetime], None],
-        linker: Callable[[], Awaitable[ActionLinker | None]] = no_links,
+        linker: Callable[[], Awaitable[ActionLinker | None]],
     ) -> None:
         self.channels = channels
         self.configs = configs

@@ -173,9 +173,7 @@ class AuthService:
 
     async def server_secret(self) -> str:
         if self._secret is None:
-            configured = self.config.auth.session_secret
-            plain = configured.get_secret_value() if configured is not None else None
-            self._secret = await app_settings.server_secret(self.db, plain, self.clock())
+            self._secret = await app_settings.server_secret(self.db, self.config.auth, self.clock())
         return self._secret
 
     # --- logins -----------------------------------------------------------------------------

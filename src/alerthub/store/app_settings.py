@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerthub.config.models import AuthConfig
 from alerthub.store.database import Database
 from alerthub.store.tables import app_setting
 
@@ -29,10 +30,10 @@ async def get_or_create(conn: AsyncConnection, name: str, make: Callable[[], str
     return value
 
 
-async def server_secret(db: Database, configured: str | None, now: datetime) -> str:
+async def server_secret(db: Database, auth: AuthConfig, now: datetime) -> str:
     """`auth.session_secret` when set, else one generated once and stored, so every instance (API and
     worker alike) signs the same way."""
-    if configured is not None:
-        return configured
+    if auth.session_secret is not None:
+        return auth.session_secret.get_secret_value()
     async with db.write() as conn:
         return await get_or_create(conn, SERVER_SECRET, lambda: secrets.token_urlsafe(48), now)
