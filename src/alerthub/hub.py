@@ -8,31 +8,41 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from alerthub.config import Config, cross_check
 from alerthub.config.loader import parse_config, read_data
-from alerthub.delivery.channel_checks import check_channel_entries, check_channels, with_channel_models
+from alerthub.delivery.channel_checks import (
+    check_channel_entries,
+    check_channels,
+    check_people_contacts,
+    with_channel_models,
+)
 from alerthub.delivery.delivery_metrics import DeliveryMetrics
+from alerthub.delivery.sending import Addresses
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.clock import Clock, utc_now
 from alerthub.errors import ConfigError, Problem
 from alerthub.ingest.assets import AssetTagger
 from alerthub.ingest.hooks import Hooks
 from alerthub.ingest.transaction import IngestService
+from alerthub.oncall.roster import Roster
 from alerthub.pipeline.build import Pipeline, build_pipeline
 from alerthub.pipeline.route_checks import pipeline_problems
 from alerthub.rules.build import build_ruleset
 from alerthub.rules.ruleset import RuleSet
 from alerthub.rules.templates import template_problems
 from alerthub.services.alerts import AlertService
+from alerthub.services.escalator import Escalator, handled, wake_escalations
 from alerthub.services.heartbeats import HeartbeatService
 from alerthub.services.live import LiveFeed, LiveRelay
 from alerthub.services.monitoring import planned_monitors, poller_tasks
 from alerthub.services.oncall import OnCallService, roster_from, roster_problems
+from alerthub.services.paging import PageRoute, policies_from
 from alerthub.services.retention import Pruner
 from alerthub.services.sweeper import Sweeper
 from alerthub.sources.registry import check_integrations, source_rules
+from alerthub.sources.slack_actions import button_problems
 from alerthub.store.broadcast import Broadcast, broadcast_for
 from alerthub.store.database import Database
 from alerthub.telemetry import Metrics, metric_set
@@ -50,8 +60,10 @@ def check_config(config: Config) -> list[Problem]:
         + template_problems(config.rules)
         + check_integrations(config)
         + check_channels(config)
+        + check_people_contacts(config)
         + pipeline_problems(config)
         + roster_problems(config)
+        + button_problems(config)
     )
 
 
@@ -85,6 +97,7 @@ class Hub:
     pipeline: Pipeline
     delivery: DeliveryWorker
     oncall: OnCallService
+    escalator: Escalator
     live: LiveFeed
     live_relay: LiveRelay
     # Reaches the other processes on the same database (topics in store/broadcast.py); a reload
@@ -94,6 +107,7 @@ class Hub:
     # Set after a commit that may have made work due, so loops wake at once instead of at their next poll.
     wake_dispatch: asyncio.Event = field(default_factory=asyncio.Event)
     wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
+    wake_escalation: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = None, running: Hub | None = None) -> Hub:
@@ -102,16 +116,15 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
     config = with_channel_models(config)  # each channel entry as its type's own model, secrets as secrets
     database = running.db if running else db or Database(config.storage.url)
     rules = build_ruleset(config.rules, source_rules())
-    metrics, wake_dispatch, wake_delivery = _lasting(running)
-    pipeline = build_pipeline(config, rules, database, clock, metrics, wake=wake_dispatch, wake_delivery=wake_delivery)
-    # Ingest drives the pipeline inside its own transaction: the alert joins its groups (and a group with
-    # no group_wait is flushed) in the transaction that changes it; an acknowledgement queues its notice.
-    hooks = Hooks()
-    hooks.in_transaction += [pipeline.grouper, pipeline.acknowledger]
-    hooks.after_commit.append(pipeline.dispatcher.after_commit)
+    lasting = _lasting(running)
+    metrics, wake_dispatch, wake_delivery, wake_escalation = lasting
+    pipeline = _pipeline(config, rules, database, clock, lasting)
+    hooks = _hooks(config, pipeline, wake_escalation)
     live, relay, broadcast = _live_updates(hooks, database, running)
     ingest = IngestService(database, rules, clock, hooks, AssetTagger.from_config(config.assets))
-    delivery = _delivery_worker(config, database, clock, metrics, wake_delivery)
+    roster = roster_from(config)
+    delivery = _delivery_worker(config, database, clock, metrics, wake_delivery, roster.address)
+    escalator = _escalator(config, database, clock, metrics, roster, pipeline, hooks, (wake_escalation, wake_delivery))
     hub = Hub(
         config=config,
         clock=clock,
@@ -124,22 +137,84 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
         heartbeats=HeartbeatService(database, clock, ingest, config, metrics),
         pipeline=pipeline,
         delivery=delivery,
-        oncall=OnCallService(database, clock, roster_from(config)),
+        oncall=OnCallService(database, clock, roster),
+        escalator=escalator,
         live=live,
         live_relay=relay,
         broadcast=broadcast,
         wake_dispatch=wake_dispatch,
         wake_delivery=wake_delivery,
+        wake_escalation=wake_escalation,
     )
     _register_loops(hub)
     return hub
 
 
-def _lasting(running: Hub | None) -> tuple[Metrics, asyncio.Event, asyncio.Event]:
+def _hooks(config: Config, pipeline: Pipeline, wake_escalation: asyncio.Event) -> Hooks:
+    """Ingest drives the pipeline inside its own transaction: the alert joins its groups (and a group with
+    no group_wait is flushed) in the transaction that changes it; an acknowledgement queues its notice.
+    With escalation policies, an acknowledgement or a resolution also makes the alert's escalations due,
+    and wakes their loop once committed, so they stop at once."""
+    hooks = Hooks()
+    hooks.in_transaction += [pipeline.grouper, pipeline.acknowledger]
+    hooks.after_commit.append(pipeline.dispatcher.after_commit)
+    if config.escalation_policies:
+        hooks.in_transaction.append(wake_escalations)
+        hooks.after_commit.append(lambda changes: wake_escalation.set() if handled(changes) else None)
+    return hooks
+
+
+def _escalator(
+    config: Config,
+    database: Database,
+    clock: Clock,
+    metrics: Metrics,
+    roster: Roster,
+    pipeline: Pipeline,
+    hooks: Hooks,
+    wakes: tuple[asyncio.Event, asyncio.Event],
+) -> Escalator:
+    """`wakes`: its own, and delivery's (for the pages it writes)."""
+    return Escalator(
+        database,
+        clock,
+        metrics,
+        policies=policies_from(config),
+        roster=roster,
+        routes=PageRoute.from_config(config),
+        builder=pipeline.setup.builder,
+        hooks=hooks,
+        wake=wakes[0],
+        wake_delivery=wakes[1],
+    )
+
+
+class _Lasting(NamedTuple):
     """The counters and wake-ups, which a reload keeps (loops and pages wait on them)."""
+
+    metrics: Metrics
+    dispatch: asyncio.Event
+    delivery: asyncio.Event
+    escalation: asyncio.Event
+
+
+def _lasting(running: Hub | None) -> _Lasting:
     if running is not None:
-        return running.metrics, running.wake_dispatch, running.wake_delivery
-    return Metrics(), asyncio.Event(), asyncio.Event()
+        return _Lasting(running.metrics, running.wake_dispatch, running.wake_delivery, running.wake_escalation)
+    return _Lasting(Metrics(), asyncio.Event(), asyncio.Event(), asyncio.Event())
+
+
+def _pipeline(config: Config, rules: RuleSet, database: Database, clock: Clock, lasting: _Lasting) -> Pipeline:
+    return build_pipeline(
+        config,
+        rules,
+        database,
+        clock,
+        lasting.metrics,
+        wake=lasting.dispatch,
+        wake_delivery=lasting.delivery,
+        wake_escalation=lasting.escalation,
+    )
 
 
 def _live_updates(hooks: Hooks, database: Database, running: Hub | None) -> tuple[LiveFeed, LiveRelay, Broadcast]:
@@ -156,7 +231,7 @@ def _live_updates(hooks: Hooks, database: Database, running: Hub | None) -> tupl
 
 
 def _delivery_worker(
-    config: Config, database: Database, clock: Clock, metrics: Metrics, wake: asyncio.Event
+    config: Config, database: Database, clock: Clock, metrics: Metrics, wake: asyncio.Event, addresses: Addresses
 ) -> DeliveryWorker:
     return DeliveryWorker(
         config,
@@ -165,6 +240,7 @@ def _delivery_worker(
         metric_set(DeliveryMetrics, metrics.registry),
         wake=wake,
         on_error=lambda: metrics.loop_errors.labels("delivery").inc(),
+        addresses=addresses,
     )
 
 
@@ -181,5 +257,6 @@ def _register_loops(hub: Hub) -> None:
     )
     hub.background["dispatcher"] = hub.pipeline.dispatcher.run
     hub.background["delivery"] = hub.delivery.run
+    hub.background["escalation"] = hub.escalator.run
     hub.background["broadcast"] = hub.broadcast.run
     hub.background["retention"] = Pruner(hub.db, hub.clock, hub.config.storage.retention, hub.metrics).run

@@ -27,7 +27,7 @@ from alerthub.store.broadcast import Topic
 logger = logging.getLogger(__name__)
 
 RESTART_KEYS = ("server", "storage", "auth")
-SWAPPED = ("config", "rules", "hooks", "ingest", "alerts", "heartbeats", "pipeline", "delivery", "oncall")
+SWAPPED = ("config", "rules", "hooks", "ingest", "alerts", "heartbeats", "pipeline", "delivery", "oncall", "escalator")
 # Loops that do not come from the configuration: they keep running through a reload.
 KEPT_LOOPS = frozenset({"broadcast", "token-usage"})
 # How long a stopping loop may take to finish the item in hand before it is cancelled.

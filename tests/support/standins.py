@@ -293,6 +293,8 @@ class SlackStandIn(StandIn):
         self.window = Window(limit, per)
 
     def answer(self, request: Request) -> Reply:
+        if request.path.startswith(self.RESPONSE_PATH):
+            return self._respond(request)
         wait = self.window.admit("hook", self.now())
         if wait is not None:
             return Reply(429, headers={"Retry-After": str(max(1, round(wait)))}, text="rate_limited")
@@ -306,6 +308,43 @@ class SlackStandIn(StandIn):
             if block.get("type") == "header" and len(block["text"]["text"]) > 150:
                 return Reply(400, text="invalid_blocks")
         return Reply(200, text="ok")
+
+    RESPONSE_PATH = "/actions/"  # where an interaction's `response_url` points (hooks.slack.com/actions/...)
+
+    def response_url(self) -> str:
+        return f"{self.base_url}{self.RESPONSE_PATH}T0001/12345/response-secret"
+
+    def responses(self) -> list[dict[str, Any]]:
+        return [r.json() for r in self.requests if r.path.startswith(self.RESPONSE_PATH)]
+
+    def _respond(self, request: Request) -> Reply:
+        """A `response_url` takes a message (`text` or `blocks`) that replaces the original or is shown
+        to the presser alone (`response_type: ephemeral`)."""
+        try:
+            body = request.json()
+        except ValueError:
+            return Reply(400, text="invalid_payload")
+        if not body.get("text") and not body.get("blocks"):
+            return Reply(400, text="no_text")
+        return Reply(200, {"ok": True})
+
+    @staticmethod
+    def press(secret: str, timestamp: int, payload: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+        """An interaction request as Slack sends one: a form with the JSON `payload`, signed `v0` with
+        the app's signing secret over `v0:{timestamp}:{body}` (Slack's "Verifying requests from Slack")."""
+        import hashlib
+        import hmac
+        from urllib.parse import urlencode
+
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        base = f"v0:{timestamp}:".encode() + body
+        signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature,
+        }
+        return headers, body
 
     def mentions(self, body: dict[str, Any]) -> list[str]:
         """What Slack would parse as a ping or a link in a message: `<!channel>`, `<!here>`,

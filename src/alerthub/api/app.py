@@ -33,6 +33,7 @@ from alerthub.api.routes import (
     reload,
     rules,
     silences,
+    slack,
     webhooks,
 )
 from alerthub.api.routes import events as live_events
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 
 ROUTERS = [ingest, alerts, rules, health, reload, webhooks, heartbeats, monitoring, channels, notifications]
-ROUTERS += [silences, oncall, alertmanager]
+ROUTERS += [silences, oncall, alertmanager, slack]
 
 
 def create_app(

@@ -7,6 +7,7 @@ from typing import Any
 
 from alerthub.domain.alert import Alert, AlertEvent
 from alerthub.domain.clock import utc_text_or_none
+from alerthub.domain.escalation import Escalation
 from alerthub.domain.notification import Notification
 from alerthub.domain.rule import Rule
 from alerthub.services.muting import MuteState
@@ -106,4 +107,21 @@ def notification_json(n: Notification) -> dict[str, Any]:
         "sent_at": _ts(n.sent_at),
         "last_error": n.last_error,
         "alert_ids": list(n.alert_ids),
+    }
+
+
+def escalation_json(e: Escalation) -> dict[str, Any]:
+    """Where one escalation stands: `state` (`active`, `acknowledged`, `exhausted`, `done`), the next step
+    (`round` and `step` count from 0) and when it is due, and the last thing it did."""
+    return {
+        "policy": e.policy,
+        "receiver": e.receiver,
+        "episode": e.episode,
+        "state": e.state.value,
+        "round": e.round,
+        "step": e.step,
+        "next_at": _ts(e.next_at),
+        "started_at": _ts(e.started_at),
+        "updated_at": _ts(e.updated_at),
+        "note": e.note,
     }

@@ -21,6 +21,9 @@ from alerthub.domain.http_failures import LONGEST_WAIT, http_date, retry_after_s
 from alerthub.errors import DeliveryError, HttpRequestRefused, HttpTimeout, HttpUnreachable
 
 ThreadStyle = Literal["none", "edit", "reply"]
+# How a channel reaches a person an escalation pages: `mention` them in one message (Discord, Slack),
+# send each their own (`direct`: their mail, chat, URLs), or carry only their names (`none`).
+PageStyle = Literal["mention", "direct", "none"]
 Hide = Callable[[str], str]
 
 QUOTED = 300  # characters of a remote's own error text kept: enough to say what is wrong
@@ -61,7 +64,8 @@ class Channel(Protocol):
     What delivery needs to know of a type is said here too: `config_model` (its config keys), `style`
     (how its messages are written), `pace` (its default budget) and `in_flight` (sends at once; 1 when
     the service's answers carry its remaining budget or a thread id, which must be read before the
-    next send).
+    next send), and `pages_by` (how a page reaches a person: `message.recipients` holds their addresses
+    on this type, looked up from `people[]`).
     """
 
     kind: ClassVar[str]
@@ -70,6 +74,7 @@ class Channel(Protocol):
     style: ClassVar[MessageStyle]
     pace: ClassVar[Pace]
     in_flight: ClassVar[int]
+    pages_by: ClassVar[PageStyle]
     name: str
 
     @property

@@ -11,6 +11,7 @@ from pydantic import Field
 from alerthub.channels.base import (
     ChannelSettings,
     Pace,
+    PageStyle,
     SendResult,
     ThreadStyle,
     budget_wait,
@@ -67,6 +68,7 @@ class DiscordChannel:
     # 5 requests per 2 s per webhook and, undocumented, about 30 messages a minute per channel.
     pace: ClassVar[Pace] = Pace(0.5, 5)
     in_flight: ClassVar[int] = 1
+    pages_by: ClassVar[PageStyle] = "mention"
 
     def __init__(self, config: DiscordChannelConfig) -> None:
         self.config = config
@@ -116,23 +118,26 @@ class DiscordChannel:
         return self.config.timeout.total_seconds()
 
     def body(self, message: RenderedMessage) -> dict[str, object]:
-        mentions = [f"<@&{r}>" for r in self.config.mention_roles] + [f"<@{u}>" for u in self.config.mention_users]
+        roles, users = self._pinged(message)
+        mentions = [f"<@&{r}>" for r in roles] + [f"<@{u}>" for u in users]
         title = quiet(message.title)
         content = " ".join([*mentions, title]) if mentions and not message.is_follow_up else title
         body: dict[str, object] = {
             "content": truncate(content, CONTENT),
             "embeds": fit_embeds(embeds(message)),
             # Text from outside (an error title saying "@everyone") must never ping anybody; only the
-            # roles and users named in the channel's config may be pinged.
-            "allowed_mentions": {
-                "parse": [],
-                "roles": list(self.config.mention_roles),
-                "users": list(self.config.mention_users),
-            },
+            # roles and users named in the channel's config, or the people a page is for, may be pinged.
+            "allowed_mentions": {"parse": [], "roles": roles, "users": users},
         }
         if self.config.username:
             body["username"] = truncate(self.config.username, 80)
         return body
+
+    def _pinged(self, message: RenderedMessage) -> tuple[list[str], list[str]]:
+        """Who the message may ping: a page exactly the people it pages, anything else the channel's own."""
+        if message.recipients:
+            return [], list(message.recipients)
+        return list(self.config.mention_roles), list(self.config.mention_users)
 
 
 def quiet(text: str) -> str:

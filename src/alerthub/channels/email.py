@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 import aiosmtplib
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
-from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle
+from alerthub.channels.base import ChannelSettings, Pace, PageStyle, SendResult, ThreadStyle
 from alerthub.channels.http import HttpClient
 from alerthub.channels.message import MessageStyle, RenderedMessage
 from alerthub.errors import DeliveryError
@@ -72,6 +72,7 @@ class EmailChannel:
     style: ClassVar[MessageStyle] = MessageStyle(html_part=True)
     pace: ClassVar[Pace] = Pace(0.2, 5)  # SMTP servers deserve modesty (Gmail: ~500 a day)
     in_flight: ClassVar[int] = 1
+    pages_by: ClassVar[PageStyle] = "direct"
 
     def __init__(self, config: EmailChannelConfig) -> None:
         self.config = config
@@ -105,7 +106,7 @@ class EmailChannel:
     def build(self, message: RenderedMessage, reply_to: str | None) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self.sender
-        mail["To"] = ", ".join(self.config.to)
+        mail["To"] = ", ".join(message.recipients or self.config.to)  # a page goes to the people it pages
         subject = one_line(message.title)
         mail["Subject"] = Subject(f"Re: {subject}" if reply_to else subject)
         mail["Date"] = formatdate(localtime=False, usegmt=True)

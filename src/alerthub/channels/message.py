@@ -25,8 +25,13 @@ class MessageStyle:
 
 @dataclass(frozen=True, slots=True)
 class Link:
+    """`action` and `token`: on a one-click action link (`ack`, `resolve`, `silence`), what a channel with
+    buttons of its own (Slack) puts in a button instead of the URL."""
+
     label: str
     url: str
+    action: str | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,9 @@ class RenderedMessage:
     idempotency_key: str
     language: str = "en"
     footer: str = "alerthub"
+    # A page's addresses on this channel's type (Discord or Slack user ids to mention, mail addresses,
+    # Telegram chats, Apprise URLs): the message goes to them instead of the channel's own.
+    recipients: tuple[str, ...] = ()
 
     @property
     def is_follow_up(self) -> bool:

@@ -10,7 +10,16 @@ from typing import ClassVar, Literal
 import orjson
 from pydantic import SecretStr
 
-from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle, redact_url, request, truncate
+from alerthub.channels.base import (
+    ChannelSettings,
+    Pace,
+    PageStyle,
+    SendResult,
+    ThreadStyle,
+    redact_url,
+    request,
+    truncate,
+)
 from alerthub.channels.http import HttpClient
 from alerthub.channels.links import WebUrl, usable_url
 from alerthub.channels.message import AlertView, MessageStyle, RenderedMessage
@@ -48,6 +57,7 @@ class PagerDutyChannel:
     pace: ClassVar[Pace] = Pace(2.0, 10)  # about 120 events a minute per integration key
     # One at a time: a resolve that overtook its trigger would be ignored and leave the incident open.
     in_flight: ClassVar[int] = 1
+    pages_by: ClassVar[PageStyle] = "none"
 
     def __init__(self, config: PagerDutyChannelConfig) -> None:
         self.config = config

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import SecretStr, field_validator
 
-from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle, request
+from alerthub.channels.base import ChannelSettings, Pace, PageStyle, SendResult, ThreadStyle, request
 from alerthub.channels.http import HttpClient
 from alerthub.channels.links import WebUrl
 from alerthub.channels.message import MessageStyle, RenderedMessage
@@ -37,6 +37,7 @@ class TelegramChannel:
     style: ClassVar[MessageStyle] = MessageStyle("telegram.html.j2", html=True)
     pace: ClassVar[Pace] = Pace(1 / 3, 3)  # about 1 a second per chat, 20 a minute in a group
     in_flight: ClassVar[int] = 1
+    pages_by: ClassVar[PageStyle] = "direct"
 
     def __init__(self, config: TelegramChannelConfig) -> None:
         self.config = config
@@ -48,7 +49,13 @@ class TelegramChannel:
         return {"base_url": self.config.base_url, "chat_id": self.config.chat_id, "bot_token": "***"}
 
     async def send(self, message: RenderedMessage, http: HttpClient) -> SendResult:
-        return await self._post(self.body(message), http)
+        if not message.recipients:
+            return await self._post(self.body(message), http)
+        # A page goes to the chat of each person it pages, not to the channel's own chat.
+        result = SendResult(None)
+        for chat in message.recipients:
+            result = await self._post({**self.body(message), "chat_id": chat}, http)
+        return result
 
     async def update(self, message: RenderedMessage, external_id: str, http: HttpClient) -> SendResult:
         body = self.body(message)

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 import orjson
 from pydantic import Field, SecretStr
 
-from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle, redact_url, request
+from alerthub.channels.base import ChannelSettings, Pace, PageStyle, SendResult, ThreadStyle, redact_url, request
 from alerthub.channels.http import HttpClient
 from alerthub.channels.links import SecretWebUrl
 from alerthub.channels.message import MessageStyle, RenderedMessage
@@ -38,6 +38,7 @@ class WebhookChannel:
     # A webhook's answer carries no budget nor thread id, so sends may overlap; 32 hide a remote
     # receiver's round trip at a few hundred notifications a second.
     in_flight: ClassVar[int] = 32
+    pages_by: ClassVar[PageStyle] = "none"
 
     def __init__(self, config: WebhookChannelConfig) -> None:
         self.config = config

@@ -23,7 +23,8 @@ def cross_check(config: Config) -> list[Problem]:
                     problems.append(Problem(f"receivers[{i}].{field}[{j}]", f"no channel named {name!r}"))
     targets = known_channels | {r.name for r in config.receivers}
     interval_names = {t.name for t in config.time_intervals}
-    problems += _check_route(config.route, "route", targets, interval_names)
+    policies = {p.name for p in config.escalation_policies}
+    problems += _check_route(config.route, "route", targets, interval_names, policies)
     if config.storage.url.startswith("postgres"):
         problems += missing_extra("storage.url", "asyncpg", "postgres")
     for i, rule in enumerate(config.rules):
@@ -31,23 +32,27 @@ def cross_check(config: Config) -> list[Problem]:
             if rule.comparison in ("==", "!=") and len(rule.thresholds) > 1:
                 problems.append(Problem(f"rules[{i}].thresholds.{severity}", "== and != take one threshold"))
                 break
-    return problems + _check_oncall(config) + _check_assets(config)
+    return problems + _check_oncall(config) + _check_escalation(config) + _check_assets(config)
 
 
 def _duplicates(where: str, names: list[str]) -> list[Problem]:
     return [Problem(where, f"the name {name!r} is used {n} times") for name, n in Counter(names).items() if n > 1]
 
 
-def _check_route(route: RouteConfig, where: str, targets: set[str], intervals: set[str]) -> list[Problem]:
+def _check_route(
+    route: RouteConfig, where: str, targets: set[str], intervals: set[str], policies: set[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     if route.receiver is not None and route.receiver not in targets and targets:
         problems.append(Problem(f"{where}.receiver", f"no receiver or channel named {route.receiver!r}"))
+    if route.escalation is not None and route.escalation not in policies:
+        problems.append(Problem(f"{where}.escalation", _no_policy(route.escalation, policies)))
     for field in ("mute_time_intervals", "active_time_intervals"):
         for j, name in enumerate(getattr(route, field)):
             if name not in intervals:
                 problems.append(Problem(f"{where}.{field}[{j}]", f"no time interval named {name!r}"))
     for i, child in enumerate(route.routes):
-        problems += _check_route(child, f"{where}.routes[{i}]", targets, intervals)
+        problems += _check_route(child, f"{where}.routes[{i}]", targets, intervals, policies)
     return problems
 
 
@@ -78,3 +83,35 @@ def _check_assets(config: Config) -> list[Problem]:
         if dependency.asset not in known:
             problems.append(Problem(f"dependencies[{i}].asset", f"no asset named {dependency.asset!r}"))
     return problems
+
+
+def _check_escalation(config: Config) -> list[Problem]:
+    """Every name a policy uses, and every use of a policy, must exist."""
+    policies = {p.name for p in config.escalation_policies}
+    problems = _duplicates("escalation_policies", [p.name for p in config.escalation_policies])
+    for i, receiver in enumerate(config.receivers):
+        if receiver.escalation is not None and receiver.escalation not in policies:
+            problems.append(Problem(f"receivers[{i}].escalation", _no_policy(receiver.escalation, policies)))
+    known = {
+        "schedule": {s.name for s in config.schedules},
+        "person": {p.name for p in config.people},
+        "receiver": {r.name for r in config.receivers},
+    }
+    channels = {c.name for c in config.channels}
+    for i, policy in enumerate(config.escalation_policies):
+        for j, step in enumerate(policy.steps):
+            where = f"escalation_policies[{i}].steps[{j}]"
+            for k, target in enumerate(step.notify):
+                kind, name = target.split(":", 1)
+                if name not in known[kind]:
+                    listed = ", ".join(sorted(known[kind])) or "none are configured"
+                    problems.append(Problem(f"{where}.notify[{k}]", f"no {kind} named {name!r} ({kind}s: {listed})"))
+            for k, channel in enumerate(step.via or []):
+                if channel not in channels:
+                    problems.append(Problem(f"{where}.via[{k}]", f"no channel named {channel!r}"))
+    return problems
+
+
+def _no_policy(name: str, policies: set[str]) -> str:
+    listed = ", ".join(sorted(policies)) or "none: add them under escalation_policies[]"
+    return f"no escalation policy named {name!r} (escalation_policies: {listed})"

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from alerthub.config.assets import AssetConfig, DependencyConfig
 from alerthub.config.durations import Duration, PositiveDuration
 from alerthub.config.intervals import TimeIntervalConfig, TimeIntervalSpec, TimeRangeConfig
-from alerthub.config.oncall import PersonConfig, ScheduleConfig
+from alerthub.config.oncall import EscalationPolicyConfig, PersonConfig, ScheduleConfig
 from alerthub.domain.rule import Comparison
 from alerthub.domain.severity import Severity
 from alerthub.domain.zones import check_zone
@@ -131,6 +131,8 @@ class ReceiverConfig(Strict):
     channels: list[str] = Field(default_factory=list)
     fallback: list[str] = Field(default_factory=list)
     fallback_after: Duration = timedelta(minutes=5)
+    # The escalation policy (escalation_policies[].name) that pages people about this receiver's alerts.
+    escalation: str | None = None
 
 
 class RouteConfig(Strict):
@@ -149,6 +151,8 @@ class RouteConfig(Strict):
     # `notify` sends its resolution anyway (people who were paged learn it recovered), `drop` stays
     # quiet as Alertmanager does. Inherited; the root's default is `notify`.
     resolved_while_muted: Literal["notify", "drop"] | None = None
+    # The escalation policy for alerts this route sends (inherited; else the receiver's own `escalation`).
+    escalation: str | None = None
     routes: list[RouteConfig] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -261,6 +265,7 @@ class Config(Strict):
     auth: AuthConfig = AuthConfig()
     people: list[PersonConfig] = Field(default_factory=list)
     schedules: list[ScheduleConfig] = Field(default_factory=list)
+    escalation_policies: list[EscalationPolicyConfig] = Field(default_factory=list)
     assets: list[AssetConfig] = Field(default_factory=list)
     dependencies: list[DependencyConfig] = Field(default_factory=list)
 

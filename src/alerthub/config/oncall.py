@@ -82,3 +82,34 @@ class ScheduleConfig(_Strict):
     # the schedule's own rotation is on call.
     restrict: list[TimeIntervalSpec] = Field(default_factory=list)
     layers: list[LayerConfig] = Field(default_factory=list)
+
+
+def _target(value: str) -> str:
+    kind, _, name = value.partition(":")
+    if kind not in ("schedule", "person", "receiver") or not name.strip() or len(value) > 210:
+        raise ValueError("must be schedule:NAME, person:NAME or receiver:NAME")
+    return value
+
+
+# `schedule:primary`, `person:alice`, `receiver:managers`: who a step pages.
+EscalationTarget = Annotated[str, AfterValidator(_target)]
+
+
+class EscalationStepConfig(_Strict):
+    """Page `notify` over `via` (channel names; default the receiver's channels), then wait `wait` for an
+    acknowledgement before the next step."""
+
+    notify: Annotated[list[EscalationTarget], Field(min_length=1)]
+    via: list[str] | None = None
+    wait: PositiveDuration = timedelta(minutes=10)
+
+
+class EscalationPolicyConfig(_Strict):
+    """Steps taken in order until someone acknowledges or the alert resolves; `repeat` goes round them
+    again that many times. `ack_timeout`: an acknowledgement that old, on an alert still firing, lapses
+    (the alert fires again) and the policy starts over."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    steps: Annotated[list[EscalationStepConfig], Field(min_length=1, max_length=20)]
+    repeat: Annotated[int, Field(ge=0, le=10)] = 0
+    ack_timeout: PositiveDuration | None = None

@@ -34,12 +34,10 @@ class ActionLinker:
             return ()
         expires = int((self.clock() + self.ttl).timestamp())
         base = external_url.rstrip("/")
+        tokens = {action: self._token(alert, action, holder, expires) for action in offered}
         return tuple(
-            Link(
-                t[f"action_{action.value}"],
-                f"{base}/actions/{action.value}/{self._token(alert, action, holder, expires)}",
-            )
-            for action in offered
+            Link(t[f"action_{a.value}"], f"{base}/actions/{a.value}/{token}", a.value, token)
+            for a, token in tokens.items()
         )
 
     def _token(self, alert: AlertSnapshot, action: Action, holder: str, expires: int) -> str:

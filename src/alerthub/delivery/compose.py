@@ -84,7 +84,8 @@ class Renderer:
     ) -> RenderedMessage:
         t = words(self.channel.language)
         language = self.channel.language
-        holder = f"channel:{self.channel.name}"
+        # A page to one person acts as that person; any other message as whoever reads the channel.
+        holder = payload.paged[0] if len(payload.paged) == 1 else f"channel:{self.channel.name}"
 
         def actions(index: int, a: AlertSnapshot) -> tuple[Link, ...]:
             if linker is None or payload.reason == "test" or index >= LISTED:  # only listed alerts show them
@@ -141,6 +142,8 @@ class Renderer:
             "fallback_note": t["fallback"].format(channel=payload.fallback_from or ""),
             "fallback_tag": t["fallback_tag"].format(channel=payload.fallback_from or ""),
             "test_note": t["test_body"].format(channel=self.channel.name),
+            "page_note": _page_note(payload, t),
+            "page_tag": t["page_tag"],
             "more_text": t["more"].format(n=len(views) - LISTED) if len(views) > LISTED else "",
             "colour": HTML_COLOURS.get(severity.value, "#222") if status == "firing" else "#1e8449",
             "prefix": f"[{t[status] if status != 'firing' else t[severity.value]}]",
@@ -163,6 +166,15 @@ def render(
     payload: NotificationPayload, channel: ChannelEntry, idempotency_key: str = "", linker: ActionLinker | None = None
 ) -> RenderedMessage:
     return Renderer(channel).render(payload, idempotency_key, linker)
+
+
+def _page_note(payload: NotificationPayload, t: dict[str, str]) -> str:
+    """What a page says first: who it pages, and which step of the escalation this is and why."""
+    if payload.page_note is None:
+        return ""
+    if payload.paged:
+        return t["page_people"].format(people=", ".join(payload.paged), step=payload.page_note)
+    return t["page_nobody"].format(step=payload.page_note)
 
 
 def _subject(payload: NotificationPayload, alerts: tuple[AlertView, ...], t: dict[str, str]) -> str:

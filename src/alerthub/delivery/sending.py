@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from alerthub.channels import Channel, Editable, RenderedMessage, SendResult
@@ -23,6 +24,10 @@ from alerthub.store import deliveries
 from alerthub.store.database import Database
 
 logger = logging.getLogger("alerthub.delivery.worker")  # where these lines were always logged
+
+# (person, channel type) -> how to reach that person on that type (`people[]`, looked up at send time so
+# a changed contact applies to pages already queued).
+Addresses = Callable[[str, str], tuple[str, ...]]
 
 FIRST = "first notification"
 SUPPRESSED = "not sent: send_resolved is false for this channel"
@@ -46,6 +51,7 @@ class Sender:
         on_error: Callable[[], None],
         pause: Callable[[str, datetime], None],
         linker: Callable[[], Awaitable[ActionLinker | None]],
+        addresses: Addresses,
     ) -> None:
         self.channels = channels
         self.configs = configs
@@ -57,6 +63,7 @@ class Sender:
         self.on_error = on_error
         self.pause = pause
         self.linker = linker
+        self.addresses = addresses
 
     async def attempt(self, row: Notification, http: HttpClient) -> outcome.Outcome:
         """Send one row; the outcome is recorded with others that finished about the same time."""
@@ -68,6 +75,8 @@ class Sender:
         try:
             linker = await self.linker()
             message = self.renderers[row.channel].render(payload, row.idempotency_key, linker)
+            if payload.paged:
+                message = replace(message, recipients=self._recipients(row.channel, payload.paged))
             result = await self._send(row, message, http)
         except DeliveryError as exc:
             return self.failure(row, payload, exc)
@@ -102,6 +111,12 @@ class Sender:
             return await channel.update(message, thread, http)
         return await channel.send(message, http)
 
+    def _recipients(self, channel: str, people: tuple[str, ...]) -> tuple[str, ...]:
+        """The addresses of the people a page is for on this channel's type; none (a contact removed since)
+        sends the page to the channel's own destination instead."""
+        kind = self.channels[channel].kind
+        return tuple(dict.fromkeys(a for person in people for a in self.addresses(person, kind)))
+
     def failure(self, row: Notification, payload: NotificationPayload | None, error: DeliveryError) -> outcome.Failed:
         now = self.clock()
         decision = decide(self.policy, error, attempt=row.attempts, created_at=row.created_at, now=now, rand=self.rand)
@@ -111,6 +126,10 @@ class Sender:
         if paused is not None and cfg is not None:
             self.pause(row.channel, paused)
         return outcome.Failed(row, now, decision, text, error.status, paused, payload)
+
+
+def no_addresses(person: str, channel_type: str) -> tuple[str, ...]:
+    return ()
 
 
 def payload_of(row: Notification) -> NotificationPayload | None:

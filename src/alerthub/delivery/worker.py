@@ -28,13 +28,14 @@ from alerthub.delivery.delivery_metrics import DeliveryMetrics
 from alerthub.delivery.lanes import Gate, Lane
 from alerthub.delivery.pacing import TokenBucket, bucket_for
 from alerthub.delivery.retry import RetryPolicy
-from alerthub.delivery.sending import Sender, payload_of
+from alerthub.delivery.sending import Addresses, Sender, no_addresses, payload_of
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import Notification
 from alerthub.errors import DeliveryError
 from alerthub.loops import nap, wake_on
 from alerthub.store import channel_state, deliveries
 from alerthub.store.database import Database
+from alerthub.store.outbox import PAGE
 from alerthub.telemetry import LoopFailureLog
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,9 @@ class DeliveryWorker:
         rand: Callable[[], float] = random.random,
         on_error: Callable[[], None] = lambda: None,
         http_client: ClientFactory = delivery_client,
+        addresses: Addresses = no_addresses,
     ) -> None:
-        self.config = config
-        self.db = db
-        self.clock = clock
-        self.metrics = metrics
+        self.config, self.db, self.clock, self.metrics = config, db, clock, metrics
         self.wake = wake or asyncio.Event()
         self.on_error = on_error
         self.log_pass_failure = LoopFailureLog(logger, "delivery pass failed; trying again shortly")
@@ -76,6 +75,7 @@ class DeliveryWorker:
             on_error=on_error,
             pause=lambda name, until: self.bucket(name).pause(until),
             linker=LinkerSource(config, db, clock),
+            addresses=addresses,
         )
         self.receivers: dict[str, ReceiverConfig] = {r.name: r for r in config.receivers}
         self.buckets: dict[str, TokenBucket] = {}
@@ -214,9 +214,10 @@ class DeliveryWorker:
             await self._record([self.sender.failure(row, None, error) for row in rows])
             return
         edits = self.channels[name].threads == "edit"
-        # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord.
+        # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord, nor a
+        # page (it is addressed to people a digest would not reach).
         singles, merged, held = digest.split(
-            rows, tokens, lambda r: r.kind == "digest" or (edits and digest.is_follow_up(r))
+            rows, tokens, lambda r: r.kind in ("digest", PAGE) or (edits and digest.is_follow_up(r))
         )
         await self._release(held)
         queue: list[Notification] = list(singles)

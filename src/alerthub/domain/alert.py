@@ -54,6 +54,7 @@ class EventKind(StrEnum):
     DECISION = "decision"
     DELIVERY = "delivery"
     CHANGE = "change"  # a change elsewhere (a deploy) recorded on the alerts it concerns
+    ESCALATION = "escalation"  # a step of an escalation policy taken (who was paged, and why), or its end
 
 
 @dataclass(frozen=True, slots=True)

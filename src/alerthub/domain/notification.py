@@ -72,7 +72,9 @@ class NotificationPayload:
     Stored as JSON in `notification.payload`; `status` is the group's (`firing` while any alert fires),
     `reason` is Alertmanager's notify reason (`first notification`, `new alerts added`,
     `some alerts resolved`, `all alerts resolved`, `repeat interval elapsed`) or ours
-    (`acknowledged`, `test`, `digest`). `fallback_from` names the channel this one stands in for.
+    (`acknowledged`, `test`, `digest`, `escalation`). `fallback_from` names the channel this one stands in
+    for. A page (reason `escalation`) names the people it pages in `paged` (their addresses are looked up
+    in `people[]` when it is sent) and says which step and why in `page_note`.
     """
 
     receiver: str
@@ -85,6 +87,8 @@ class NotificationPayload:
     alerts: tuple[AlertSnapshot, ...]
     external_url: str | None = None
     fallback_from: str | None = None
+    paged: tuple[str, ...] = ()
+    page_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,7 +96,7 @@ class NotificationPayload:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NotificationPayload:
         alerts = tuple(_snapshot(a) for a in data.get("alerts", ()))
-        return cls(**{**data, "alerts": alerts})
+        return cls(**{**data, "alerts": alerts, "paged": tuple(data.get("paged", ()))})
 
 
 def _snapshot(data: dict[str, Any]) -> AlertSnapshot:

@@ -9,7 +9,9 @@
 5. silence    `silence.py`      ┘
 6. dedup      `dedup.py`        per channel: what is news since the group's last message
 7. fan-out    `flush_plan.py`   one message per channel of the receiver
-8. enqueue    `enqueue.py`      outbox rows, written in the transaction that decided them
+8. enqueue    `enqueue.py`      outbox rows, written in the transaction that decided them; an alert told
+                                as firing on a route with an escalation policy starts its escalation
+                                (`store/escalations.py`), whose steps `services/escalator.py` takes
 
 An acknowledgement queues its own notice (`acknowledge.py`) in the transaction that records it.
 """
@@ -51,6 +53,7 @@ def build_pipeline(
     *,
     wake: asyncio.Event,
     wake_delivery: asyncio.Event,
+    wake_escalation: asyncio.Event | None = None,
     lease: timedelta | None = None,
 ) -> Pipeline:
     """Raises ConfigError listing every matcher or time interval problem with its location."""
@@ -62,6 +65,7 @@ def build_pipeline(
         metrics,
         wake=wake,
         wake_delivery=wake_delivery,
+        wake_escalation=wake_escalation,
         lease=lease if lease is not None else config.delivery.lease,
     )
     return Pipeline(setup, dispatcher, Grouper(setup.root, scheduler=dispatcher), Acknowledger(setup.builder))

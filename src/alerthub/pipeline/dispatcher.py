@@ -65,6 +65,7 @@ class Dispatcher:
         *,
         wake: asyncio.Event,
         wake_delivery: asyncio.Event,
+        wake_escalation: asyncio.Event | None = None,
         lease: timedelta = timedelta(seconds=60),
     ) -> None:
         self.setup = setup
@@ -74,6 +75,7 @@ class Dispatcher:
         self.metrics = metrics
         self.wake = wake
         self.wake_delivery = wake_delivery
+        self.wake_escalation = wake_escalation or asyncio.Event()
         self.lease = lease
         self.owner = new_instance_id()
         self.log_pass_failure = LoopFailureLog(logger, "dispatcher pass failed")
@@ -198,6 +200,8 @@ class Dispatcher:
         written = sum(len(p.notifications) for p in plans)
         if written:
             self.wake_delivery.set()
+        if any(p.escalations for p in plans):
+            self.wake_escalation.set()
         return written
 
     async def run(self, stop: asyncio.Event) -> None:

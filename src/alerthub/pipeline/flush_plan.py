@@ -21,6 +21,7 @@ from alerthub.domain.notification import NotificationPayload, NotificationStatus
 from alerthub.pipeline import dedup
 from alerthub.pipeline.batch import NOTIFIED_FIRING, Batch, Member, Muted, Stage, run_stages
 from alerthub.pipeline.enqueue import Channel, PayloadBuilder, row
+from alerthub.store.escalations import EscalationStart
 from alerthub.store.group_members import MemberUpdate
 from alerthub.store.outbox import NewNotification
 
@@ -36,6 +37,7 @@ class FlushPlan:
     next_flush_at: datetime | None
     touched: bool = False  # a message told the group's firing members again: see `group_members.touch`
     ticked_at: datetime | None = None  # when the group fell due: its last flush, for its timer
+    escalations: tuple[EscalationStart, ...] = ()  # alerts this flush told, for their route's policy
 
 
 def plan_flush(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +24,7 @@ from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.members import AlertCache, Known
 from alerthub.pipeline.metrics import PipelineMetrics
 from alerthub.pipeline.setup import PipelineSetup
-from alerthub.store import group_claims, group_members, group_timers, outbox, silences
+from alerthub.store import escalations, group_claims, group_members, group_timers, outbox, silences
 from alerthub.store.events import append_events
 from alerthub.store.group_members import MemberState, MemberUpdate
 from alerthub.store.groups import FiringAlert, GroupRow
@@ -116,6 +117,7 @@ class Flusher:
         if self.setup.dependencies:
             rows = await name_the_affected(conn, self.setup.dependencies, rows)
         await outbox.enqueue(conn, rows)
+        await escalations.start(conn, [s for p in plans for s in p.escalations], now)
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
 
@@ -124,7 +126,8 @@ class Flusher:
         tick = _tick(group, now, route.group_interval)
         batch = Batch(Group(group.group_key, group.receiver, route, group.group_labels), now, tuple(members), tick)
         channels = channels_of(self.setup.config, route.channels)
-        return plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
+        plan = plan_flush(batch, stages, channels, self.setup.builder, uuid.uuid4().hex[:12])
+        return replace(plan, escalations=_escalations(plan, route.escalation)) if route.escalation else plan
 
     def count(self, plan: FlushPlan) -> None:
         """After the commit: the pipeline's metrics for one group's flush."""
@@ -156,6 +159,19 @@ class Flusher:
             cooldown=rule.cooldown if rule else timedelta(0),
             last_notified_at=state.last_notified_at,
         )
+
+
+def _escalations(plan: FlushPlan, policy: str) -> tuple[escalations.EscalationStart, ...]:
+    """An escalation for every alert this flush told as firing (not acknowledged): a page follows the
+    message. A repeat finds its escalation already there and leaves it be."""
+    told = {
+        (a.id, a.episode, n.receiver): None
+        for n in plan.notifications
+        if n.status is NotificationStatus.PENDING
+        for a in n.payload.alerts
+        if a.state == "firing"
+    }
+    return tuple(escalations.EscalationStart(aid, episode, receiver, policy) for aid, episode, receiver in told)
 
 
 def _tick(group: GroupRow, now: datetime, interval: timedelta) -> datetime:

@@ -40,6 +40,10 @@ class Route:
     active_time_intervals: tuple[str, ...]
     routes: tuple[Route, ...]
     announce_resolved_while_muted: bool = True
+    # The escalation policy paging people about what this route sends: the route's own `escalation`
+    # (inherited by its children), else its receiver's.
+    escalation: str | None = None
+    escalation_here: str | None = None  # the route-level part, which children inherit
 
     def match(self, labels: Mapping[str, str]) -> list[Route]:
         if not self.matchers.matches(labels):
@@ -76,9 +80,21 @@ def build_routes(config: Config) -> Route:
         root,
         path="{}",
         parent=None,
-        receivers={r.name: tuple(r.channels) for r in config.receivers},
-        channels=tuple(c.name for c in config.channels),
+        names=_Names(
+            receivers={r.name: tuple(r.channels) for r in config.receivers},
+            channels=tuple(c.name for c in config.channels),
+            policies={r.name: r.escalation for r in config.receivers if r.escalation},
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """What every route resolves its receiver against: receivers' channels, channels, receivers' policies."""
+
+    receivers: dict[str, tuple[str, ...]]
+    channels: tuple[str, ...]
+    policies: dict[str, str]
 
 
 def _build(
@@ -86,17 +102,17 @@ def _build(
     *,
     path: str,
     parent: Route | None,
-    receivers: dict[str, tuple[str, ...]],
-    channels: tuple[str, ...],
+    names: _Names,
 ) -> Route:
     matchers = from_config(cfg.match, cfg.match_re, cfg.matchers) if parent is not None else Matchers()
     receiver = cfg.receiver or (parent.receiver if parent else ALL_CHANNELS)
     inherited_by = parent.group_by if parent else ()
+    escalation_here = cfg.escalation or (parent.escalation_here if parent else None)
     route = Route(
         path=path,
         matchers=matchers,
         receiver=receiver,
-        channels=_resolve(receiver, receivers, channels),
+        channels=_resolve(receiver, names.receivers, names.channels),
         group_by=_group_by(cfg.group_by) if cfg.group_by is not None else inherited_by,
         group_wait=_pick(cfg.group_wait, parent.group_wait if parent else DEFAULT_GROUP_WAIT),
         group_interval=_pick(cfg.group_interval, parent.group_interval if parent else DEFAULT_GROUP_INTERVAL),
@@ -105,17 +121,20 @@ def _build(
         mute_time_intervals=tuple(cfg.mute_time_intervals),
         active_time_intervals=tuple(cfg.active_time_intervals),
         routes=(),
-        announce_resolved_while_muted=(
-            cfg.resolved_while_muted == "notify"
-            if cfg.resolved_while_muted is not None
-            else (parent.announce_resolved_while_muted if parent else True)
-        ),
+        announce_resolved_while_muted=_announces(cfg, parent),
+        escalation=escalation_here or names.policies.get(receiver),
+        escalation_here=escalation_here,
     )
     children = tuple(
-        _build(child, path=_child_path(path, child, i), parent=route, receivers=receivers, channels=channels)
-        for i, child in enumerate(cfg.routes)
+        _build(child, path=_child_path(path, child, i), parent=route, names=names) for i, child in enumerate(cfg.routes)
     )
     return replace(route, routes=children)
+
+
+def _announces(cfg: RouteConfig, parent: Route | None) -> bool:
+    if cfg.resolved_while_muted is not None:
+        return cfg.resolved_while_muted == "notify"
+    return parent.announce_resolved_while_muted if parent else True
 
 
 def _child_path(parent: str, child: RouteConfig, index: int) -> str:

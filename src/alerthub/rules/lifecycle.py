@@ -57,6 +57,15 @@ def acknowledge(alert: Alert, actor: str, reason: str, now: datetime) -> AlertCh
     return AlertChange(alert, after, (_transition(alert, after, actor, reason, now),))
 
 
+def lapse_acknowledgement(alert: Alert, actor: str, reason: str, now: datetime) -> AlertChange | None:
+    """An acknowledgement that outlived its escalation policy's `ack_timeout` on an alert still firing:
+    the alert fires again, unacknowledged."""
+    if alert.state is not AlertState.ACKNOWLEDGED:
+        return None
+    after = _evolve(alert, state=AlertState.FIRING, state_changed_at=now, acknowledged_by=None, acknowledged_at=None)
+    return AlertChange(alert, after, (_transition(alert, after, actor, reason, now),))
+
+
 def _open(
     before: Alert | None,
     signal: Signal,

@@ -17,6 +17,7 @@ from alerthub.services.alerts import AlertService
 from alerthub.services.silences import SilenceDraft, SilenceService
 
 SILENCE_FOR = timedelta(hours=1)
+_FROM = {"link": "a message link", "slack": "a Slack button", "telegram": "a Telegram button"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +51,22 @@ class ActionService:
         _check_applies(grant, alert)
         return ActionView(grant, alert)
 
-    async def perform(self, action: str, token: str) -> ActionView:
+    async def perform(self, action: str, token: str, via: str = "link", person: str | None = None) -> ActionView:
+        """`via`: where the action came from (a link, a Slack button); `person`: who, when the service
+        that carried it says (a Slack user who is in people[]); else whom the message went to."""
         view = await self.look(action, token)
-        who = f"{view.grant.person} via link"
+        who = f"{person or view.grant.person} via {via}"
         if view.grant.action is Action.ACK:
-            alert = await self.alerts.acknowledge(view.alert.id or 0, who, "acknowledged from a message link")
+            alert = await self.alerts.acknowledge(view.alert.id or 0, who, f"acknowledged from {_FROM.get(via, via)}")
             return ActionView(view.grant, alert)
         if view.grant.action is Action.RESOLVE:
-            alert = await self.alerts.resolve(view.alert.id or 0, who, "resolved from a message link")
+            alert = await self.alerts.resolve(view.alert.id or 0, who, f"resolved from {_FROM.get(via, via)}")
             return ActionView(view.grant, alert)
         now = self.clock()
         matchers = (LabelMatcher("alertname", view.alert.rule_name),) + tuple(
             LabelMatcher(name, value) for name, value in sorted(view.alert.labels.items())
         )
-        draft = SilenceDraft(matchers, now, now + SILENCE_FOR, who, "silenced for 1h from a message link")
+        draft = SilenceDraft(matchers, now, now + SILENCE_FOR, who, f"silenced for 1h from {_FROM.get(via, via)}")
         silence = await self.silences.save(draft)
         return ActionView(view.grant, view.alert, done=silence.id)
 

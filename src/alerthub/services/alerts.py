@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
 from alerthub.domain.clock import Clock
+from alerthub.domain.escalation import Escalation
 from alerthub.domain.notification import Notification
 from alerthub.errors import ConflictError, NotFoundError
 from alerthub.ingest.hooks import Hooks
 from alerthub.pipeline.inhibit import InhibitRule
 from alerthub.rules.lifecycle import acknowledge, resolve
 from alerthub.services.muting import NOT_MUTED, MuteState, read_judge
-from alerthub.store import alert_queries, events, notifications
+from alerthub.store import alert_queries, escalations, events, notifications
 from alerthub.store import alerts as alert_store
 from alerthub.store.database import Database
 
@@ -24,6 +25,7 @@ class AlertDetail:
     history: list[AlertEvent]
     notifications: list[Notification]
     muting: MuteState = NOT_MUTED
+    escalations: list[Escalation] = field(default_factory=list)
 
 
 class AlertService:
@@ -55,7 +57,8 @@ class AlertService:
             history = await events.history(conn, alert_id)
             sent = await notifications.for_alert(conn, alert_id)
             judge = await read_judge(conn, self.clock(), self.inhibit_rules, [found])
-        return AlertDetail(found, history, sent, judge.judge(found))
+            running = await escalations.of_alert(conn, alert_id)
+        return AlertDetail(found, history, sent, judge.judge(found), running)
 
     async def trace(self, alert_id: int) -> AlertDetail:
         return await self.get(alert_id)

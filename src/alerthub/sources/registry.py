@@ -28,6 +28,7 @@ from alerthub.sources import (  # one source a line: registering one is this lin
     pagerduty_settings,
     sentry_poller,
     sentry_webhook,
+    slack_actions,
     system,
     uptime_kuma,
 )
@@ -135,6 +136,7 @@ SOURCES = Registry(
     system.PULL,
     uptime_kuma.PUSH,
     pagerduty_settings.SETTINGS,
+    slack_actions.SETTINGS,
 )
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload, NotificationStatus
 from alerthub.store.tables import notification, notification_alert
 
+PAGE = "page"  # the kind of an escalation step's message to people
+
 
 @dataclass(frozen=True, slots=True)
 class NewNotification:
@@ -129,7 +131,8 @@ class NotifiedChannel:
 
 
 async def notified_channels(conn: AsyncConnection, alert_ids: Iterable[int]) -> list[NotifiedChannel]:
-    """The (group, channel) pairs that were told about these alerts: not suppressed, not failed."""
+    """The (group, channel) pairs that were told about these alerts: not suppressed, not failed. Pages are
+    left out: they are messages to people, not a conversation an acknowledgement notice belongs in."""
     wanted = sorted(set(alert_ids))
     if not wanted:
         return []
@@ -138,6 +141,7 @@ async def notified_channels(conn: AsyncConnection, alert_ids: Iterable[int]) -> 
         .join(notification, notification.c.id == notification_alert.c.notification_id)
         .where(notification_alert.c.alert_id.in_(wanted))
         .where(notification.c.status.not_in([NotificationStatus.SUPPRESSED.value, NotificationStatus.FAILED.value]))
+        .where(notification.c.kind != PAGE)
         .distinct()
     )
     rows = (await conn.execute(query)).all()

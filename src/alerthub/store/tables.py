@@ -1,20 +1,13 @@
-"""Every table. Singular snake_case names; timestamps end in `_at` and are UTC."""
+"""Every table (the on-call ones are declared in oncall_tables.py). Singular snake_case names; timestamps
+end in `_at` and are UTC."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, text
 
+from alerthub.store.metadata import metadata
+from alerthub.store.oncall_tables import escalation, schedule_override
 from alerthub.store.types import Id, Json, UtcDateTime
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
 
 alert = Table(
     "alert",
@@ -276,16 +269,4 @@ lease = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
-# Someone on call in a schedule's place for a while, set at run time; the schedules are in the config.
-schedule_override = Table(
-    "schedule_override",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("schedule", String(100), nullable=False),
-    Column("person", String(100), nullable=False),
-    Column("starts_at", UtcDateTime, nullable=False),
-    Column("ends_at", UtcDateTime, nullable=False),
-    Column("created_by", String(200), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_schedule_override_schedule_ends_at", "schedule", "ends_at"),
-)
+__all__ = ["escalation", "metadata", "schedule_override"]  # kept in their own modules, named here too

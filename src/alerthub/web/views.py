@@ -155,6 +155,8 @@ async def alert_page(alert_id: int, request: Request) -> HTMLResponse:
         links=links,
         history=detail.history,
         notifications=detail.notifications,
+        escalations=detail.escalations,
+        pages=[e for e in detail.history if e.kind.value == "escalation"],
         mute=detail.muting,
         summary=summary,
     )

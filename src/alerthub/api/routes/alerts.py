@@ -9,7 +9,7 @@ from alerthub.api.body import check_json_type, read_body
 from alerthub.api.deps import HubDep
 from alerthub.api.params import RowId, Since
 from alerthub.api.responses import JSONResponse
-from alerthub.api.serialize import alert_json, event_json, mute_json, notification_json
+from alerthub.api.serialize import alert_json, escalation_json, event_json, mute_json, notification_json
 from alerthub.domain.alert import AlertState, EventKind
 from alerthub.domain.severity import Severity
 from alerthub.errors import InputError, Problem
@@ -62,6 +62,7 @@ async def get_alert(alert_id: RowId, hub: HubDep) -> JSONResponse:
     body["muted"] = mute_json(detail.muting)
     body["history"] = [event_json(e) for e in detail.history if e.kind in _TIMELINE]
     body["notifications"] = [notification_json(n) for n in detail.notifications]
+    body["escalations"] = [escalation_json(e) for e in detail.escalations]
     body["raw"] = detail.alert.raw
     return JSONResponse(body)
 

@@ -1,0 +1,231 @@
+"""Escalation as an on-call engineer meets it, over the Discord and SMTP stand-ins, on both back ends: a
+critical alert pages the person on call (a mention that can ping nobody else), then the next step after
+its wait and not before, and stops at the first acknowledgement; an acknowledgement that lapses pages
+again; a resolution or a repeat of the alert changes nothing more; two instances take each step once;
+and the trace tells the whole story."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from alerthub.config.models import Config
+from alerthub.domain.escalation import EscalationState
+from alerthub.hub import Hub, build_hub
+from alerthub.store import escalations
+from alerthub.store.database import Database
+from alerthub.store.tables import notification
+from support.clock import FakeClock
+from support.pipeline import clear, fire
+from support.standins import DiscordStandIn, SMTPStandIn, make_certificate
+
+ALICE = "111111111111111111"
+BOB = "222222222222222222"
+
+
+def escalation_config(discord: DiscordStandIn, smtp: SMTPStandIn, **policy: Any) -> Config:
+    return Config.model_validate(
+        {
+            "server": {"public_url": "http://hub.test"},
+            "channels": [
+                {"name": "discord", "type": "discord", "url": discord.url(), "mention_roles": ["999999999999999999"]},
+                {
+                    "name": "mail",
+                    "type": "email",
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": smtp.port,
+                    "username": SMTPStandIn.USER,
+                    "password": SMTPStandIn.PASSWORD,
+                    "from": "alerthub@example.com",
+                    "to": ["ops@example.com"],
+                    "validate_certs": False,
+                },
+            ],
+            "people": [
+                {"name": "alice", "discord_user_id": ALICE, "email": "alice@example.com"},
+                {"name": "bob", "discord_user_id": BOB, "email": "bob@example.com"},
+            ],
+            "schedules": [
+                {
+                    "name": "primary",
+                    "time_zone": "UTC",
+                    # The test clock starts on 27 November 2026: alice's week.
+                    "rotation": {"every": "1w", "handoff": "2026-11-23T00:00:00Z", "people": ["alice", "bob"]},
+                }
+            ],
+            "escalation_policies": [
+                {
+                    "name": "critical",
+                    "steps": [
+                        {"notify": ["schedule:primary"], "wait": "10m"},
+                        {"notify": ["person:bob"], "via": ["mail"], "wait": "10m"},
+                    ],
+                    **policy,
+                }
+            ],
+            "receivers": [{"name": "ops", "channels": ["discord"], "escalation": "critical"}],
+            "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s", "repeat_interval": "5m"},
+            "rules": [{"name": "disk_full", "thresholds": {"critical": 90}}],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def smtp(certificate: tuple[Path, Path]) -> Iterator[SMTPStandIn]:
+    server = SMTPStandIn(certificate, tls="starttls")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def discord(clock: FakeClock) -> Iterator[DiscordStandIn]:
+    server = DiscordStandIn(now=lambda: clock().timestamp())
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
+    return escalation_config(discord, smtp, ack_timeout="1h")
+
+
+@pytest.fixture
+async def http() -> Any:
+    from alerthub.delivery.client import delivery_client
+
+    async with delivery_client() as client:
+        yield client
+
+
+def pages(discord: DiscordStandIn) -> list[dict[str, Any]]:
+    return [r.json() for r in discord.requests if r.method == "POST" and "Page: " in r.json()["content"]]
+
+
+async def deliver(hub: Hub, http: httpx.AsyncClient) -> None:
+    await hub.escalator.run_once()
+    await hub.delivery.tick(http)
+
+
+async def page_count(db: Database) -> int:
+    async with db.read() as conn:
+        return int(await conn.scalar(select(func.count()).where(notification.c.kind == "page")) or 0)
+
+
+async def test_a_critical_alert_pages_on_call_then_the_next_step_and_stops_at_the_acknowledgement(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    await deliver(hub, http)
+    [page] = pages(discord)
+    assert page["content"].startswith(f"<@{ALICE}> Page: [CRITICAL] disk_full")
+    # Only the paged person can be pinged: not the channel's role, not anyone named in outside text.
+    assert page["allowed_mentions"] == {"parse": [], "roles": [], "users": [ALICE]}
+    assert "Paging alice. step 1 of 2: first page" in page["embeds"][0]["description"]
+    [group_message] = [r.json() for r in discord.requests if r.method == "POST" and r.json() != page]
+    assert group_message["allowed_mentions"]["roles"] == ["999999999999999999"]  # the channel's own message
+
+    clock.advance(minutes=9, seconds=59)
+    await deliver(hub, http)
+    assert smtp.mails == [] and len(pages(discord)) == 1  # not before the step's wait
+    clock.advance(seconds=1)
+    await deliver(hub, http)
+    [mail] = smtp.mails
+    assert mail.rcpt_tos == ["bob@example.com"]
+    assert str(mail.message["Subject"]).startswith("Page: [CRITICAL] disk_full")
+    assert "Paging bob. step 2 of 2: no acknowledgement after 10m" in mail.message.get_body(("plain",)).get_content()
+
+    await hub.alerts.acknowledge(alert_id, "bob")
+    await deliver(hub, http)
+    async with hub.db.read() as conn:
+        [esc] = await escalations.of_alert(conn, alert_id)
+    assert esc.state is EscalationState.ACKNOWLEDGED and esc.note.startswith("acknowledged by bob")
+    clock.advance(minutes=59)
+    await deliver(hub, http)
+    assert len(pages(discord)) == 1 and len(smtp.mails) == 1  # acknowledged: nobody else is paged
+
+    trace = [e.reason for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "escalation"]
+    assert trace == [
+        "step 1 of 2: paged alice via discord (first page)",
+        "step 2 of 2: paged bob via mail (no acknowledgement after 10m)",
+        "acknowledged by bob; lapses after 1h if it still fires",
+    ]
+
+
+async def test_an_acknowledgement_that_lapses_while_the_alert_fires_pages_again(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    await deliver(hub, http)
+    await hub.alerts.acknowledge(alert_id, "alice")
+    await deliver(hub, http)
+    clock.advance(hours=1)
+    await deliver(hub, http)
+    detail = await hub.alerts.get(alert_id)
+    assert detail.alert.state.value == "firing" and detail.alert.acknowledged_by is None
+    assert [p["allowed_mentions"]["users"] for p in pages(discord)] == [[ALICE], [ALICE]]
+    lapse = [e for e in detail.history if e.actor == "escalation:critical" and e.kind.value == "transition"]
+    assert [e.reason for e in lapse] == ["the acknowledgement by alice lapsed after 1h: paging again"]
+
+
+async def test_resolution_ends_it_and_a_repeat_of_the_alert_does_not_restart_it(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    await deliver(hub, http)
+    clock.advance(minutes=6)
+    await fire(hub, "disk_full", 98.0, host="web-1")  # the same alert again, past the repeat interval
+    await hub.pipeline.dispatcher.run_once()
+    await deliver(hub, http)
+    assert len(pages(discord)) == 1
+    await clear(hub, "disk_full", host="web-1")
+    await deliver(hub, http)
+    clock.advance(minutes=30)
+    await deliver(hub, http)
+    assert len(pages(discord)) == 1 and smtp.mails == []
+    async with hub.db.read() as conn:
+        [esc] = await escalations.of_alert(conn, alert_id)
+    assert esc.state is EscalationState.DONE and esc.note == "the alert resolved"
+
+
+async def test_two_instances_take_each_step_once(
+    config: Config, hub: Hub, clock: FakeClock, db: Database, http: httpx.AsyncClient
+) -> None:
+    other = build_hub(config, clock=clock, db=db)
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    for _ in range(3):
+        moved = await asyncio.gather(hub.escalator.run_once(), other.escalator.run_once())
+        assert sorted(moved) in ([0, 1], [0, 0])
+        clock.advance(minutes=10)
+    assert await page_count(db) == 2  # step 1 on Discord, step 2 by mail: each once
+    async with db.read() as conn:
+        [esc] = await escalations.of_alert(conn, alert_id)
+    assert esc.state is EscalationState.EXHAUSTED
+
+
+async def test_a_step_nobody_can_be_reached_by_still_speaks_in_its_channels(
+    discord: DiscordStandIn, smtp: SMTPStandIn, clock: FakeClock, db: Database, http: httpx.AsyncClient
+) -> None:
+    config = escalation_config(discord, smtp)
+    people = [p.model_copy(update={"discord_user_id": None}) for p in config.people]
+    hub = build_hub(config.model_copy(update={"people": people}), clock=clock, db=db)
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    await deliver(hub, http)
+    page = discord.requests[-1].json()
+    # Unaddressed, it pings whom the channel itself pings (its role), as the channel's own messages do.
+    assert page["allowed_mentions"] == {"parse": [], "roles": ["999999999999999999"], "users": []}
+    assert page["content"].startswith("<@&999999999999999999> Page: ")
+    assert "Escalation: nobody could be paged by name. step 1 of 2" in page["embeds"][0]["description"]
+    [event] = [e for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "escalation"]
+    said = "step 1 of 2: paged nobody by name via discord (first page); alice has no contact for discord"
+    assert event.reason == said
