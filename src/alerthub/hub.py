@@ -22,6 +22,7 @@ from alerthub.delivery.delivery_metrics import DeliveryMetrics
 from alerthub.delivery.sending import Addresses
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.clock import Clock, utc_now
+from alerthub.domain.instance import new_instance_id
 from alerthub.errors import ConfigError, Problem
 from alerthub.ingest.assets import AssetTagger
 from alerthub.ingest.hooks import Hooks
@@ -32,6 +33,7 @@ from alerthub.pipeline.route_checks import pipeline_problems
 from alerthub.rules.build import build_ruleset
 from alerthub.rules.ruleset import RuleSet
 from alerthub.rules.templates import template_problems
+from alerthub.services.actions import ActionService, stored_codec
 from alerthub.services.alerts import AlertService
 from alerthub.services.escalator import Escalator, handled, wake_escalations
 from alerthub.services.heartbeats import HeartbeatService
@@ -40,9 +42,13 @@ from alerthub.services.monitoring import planned_monitors, poller_tasks
 from alerthub.services.oncall import OnCallService, roster_from, roster_problems
 from alerthub.services.paging import PageRoute, policies_from
 from alerthub.services.retention import Pruner
+from alerthub.services.silences import SilenceService
 from alerthub.services.sweeper import Sweeper
-from alerthub.sources.registry import check_integrations, source_rules
+from alerthub.services.telegram_presses import TelegramPresses, bots_of
+from alerthub.sources.registry import SOURCES, check_integrations, source_rules
 from alerthub.sources.slack_actions import button_problems
+from alerthub.sources.telegram_updates import SETTINGS as TELEGRAM
+from alerthub.sources.telegram_updates import button_problems as telegram_button_problems
 from alerthub.store.broadcast import Broadcast, broadcast_for
 from alerthub.store.database import Database
 from alerthub.telemetry import Metrics, metric_set
@@ -64,6 +70,7 @@ def check_config(config: Config) -> list[Problem]:
         + pipeline_problems(config)
         + roster_problems(config)
         + button_problems(config)
+        + telegram_button_problems(config)
     )
 
 
@@ -258,5 +265,21 @@ def _register_loops(hub: Hub) -> None:
     hub.background["dispatcher"] = hub.pipeline.dispatcher.run
     hub.background["delivery"] = hub.delivery.run
     hub.background["escalation"] = hub.escalator.run
+    hub.background |= _telegram_loops(hub)
     hub.background["broadcast"] = hub.broadcast.run
     hub.background["retention"] = Pruner(hub.db, hub.clock, hub.config.storage.retention, hub.metrics).run
+
+
+def _telegram_loops(hub: Hub) -> dict[str, BackgroundTask]:
+    """With `integrations.telegram.poll_updates`, one loop per bot reads its buttons' presses."""
+    if not SOURCES.resolve(hub.config).of(TELEGRAM).poll_updates:
+        return {}
+    codec = stored_codec(hub.db, hub.config.auth, hub.clock)
+    actions = ActionService(hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)
+    owner, ttl = new_instance_id(), hub.config.server.action_link_ttl
+    return {
+        f"telegram-buttons-{i}": TelegramPresses(
+            bot, actions, hub.oncall.roster, hub.db, hub.clock, hub.metrics, ttl=ttl, owner=owner
+        ).run
+        for i, bot in enumerate(bots_of(hub.config))
+    }

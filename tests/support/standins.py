@@ -381,6 +381,7 @@ class _TelegramHTML(HTMLParser):
         self.stack: list[str] = []
         self.error: str | None = None
         self.visible = 0
+        self.text = ""  # the text without markup, as Telegram gives a message back
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in self.ALLOWED:
@@ -393,24 +394,31 @@ class _TelegramHTML(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.visible += len(data)
+        self.text += data
 
 
 class TelegramStandIn(StandIn):
     """Bot API `POST /bot<token>/sendMessage` with `parse_mode: HTML`: refuses HTML it cannot parse
-    and text over 4096 characters after entity parsing; about 1 message per second per chat."""
+    and text over 4096 characters after entity parsing; about 1 message per second per chat. Button
+    presses (`press`) come back through `getUpdates`, are answered with `answerCallbackQuery` and the
+    message changed with `editMessageText`."""
 
     def __init__(self, token: str = "123:ABC", now: Now | None = None, limit: int = 3, per: float = 3.0) -> None:
         super().__init__(now)
         self.token = token
         self.window = Window(limit, per)
         self.sent: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.confirmed: list[dict[str, Any]] = []
+        self.answered: list[dict[str, Any]] = []
+        self.edited: list[dict[str, Any]] = []
 
     def answer(self, request: Request) -> Reply:
+        method = request.path.removeprefix(f"/bot{self.token}/")
+        if method in ("getUpdates", "answerCallbackQuery", "editMessageText"):
+            return getattr(self, f"_{method}")(request.json())
         if request.path != f"/bot{self.token}/sendMessage":
-            return Reply(
-                404 if request.path.endswith("/sendMessage") else 404,
-                {"ok": False, "error_code": 404, "description": "Not Found"},
-            )
+            return Reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         body = request.json()
         wait = self.window.admit(str(body.get("chat_id")), self.now())
         if wait is not None:
@@ -444,6 +452,57 @@ class TelegramStandIn(StandIn):
         return Reply(
             200, {"ok": True, "result": {"message_id": len(self.sent), "chat": {"id": body["chat_id"]}, "text": text}}
         )
+
+    # Button presses, as the Bot API hands them to a bot that long-polls getUpdates.
+    def press(self, message_id: int, data: str, user_id: int, username: str, *, date: int) -> None:
+        """Someone presses a button of a sent message: a `callback_query` update waits for getUpdates, with
+        the message as Telegram gives it back (its text without markup, the markup as `entities`)."""
+        sent = self.sent[message_id - 1]
+        plain = _TelegramHTML()
+        plain.feed(sent["text"])
+        update_id = 500_000 + len(self.updates) + len(self.confirmed)
+        self.updates.append(
+            {
+                "update_id": update_id,
+                "callback_query": {
+                    "id": f"4382bfdwdsb323b2d9{update_id}",
+                    "from": {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username},
+                    "message": {
+                        "message_id": message_id,
+                        "date": date,
+                        "chat": {
+                            "id": int(sent["chat_id"]),
+                            "type": "private" if int(sent["chat_id"]) > 0 else "group",
+                        },
+                        "text": plain.text,
+                        "entities": [{"type": "bold", "offset": 0, "length": min(5, len(plain.text))}],
+                    },
+                    "chat_instance": "-6393848736294836437",
+                    "data": data,
+                },
+            }
+        )
+
+    def _getUpdates(self, body: dict[str, Any]) -> Reply:
+        """Updates from `offset` on; an offset confirms (forgets) every update before it."""
+        offset = body.get("offset")
+        if isinstance(offset, int):
+            self.confirmed += [u for u in self.updates if u["update_id"] < offset]
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        wanted = body.get("allowed_updates") or ["callback_query"]
+        return Reply(200, {"ok": True, "result": [u for u in self.updates if any(k in u for k in wanted)]})
+
+    def _answerCallbackQuery(self, body: dict[str, Any]) -> Reply:
+        if not str(body.get("callback_query_id", "")).startswith("4382bfdwdsb323b2d9"):
+            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: query is too old"})
+        self.answered.append(body)
+        return Reply(200, {"ok": True, "result": True})
+
+    def _editMessageText(self, body: dict[str, Any]) -> Reply:
+        if not str(body.get("text", "")).strip():
+            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"})
+        self.edited.append(body)
+        return Reply(200, {"ok": True, "result": {"message_id": body["message_id"], "text": body["text"]}})
 
 
 EXPRESS_404 = """<!DOCTYPE html>

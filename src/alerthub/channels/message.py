@@ -25,13 +25,15 @@ class MessageStyle:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """`action` and `token`: on a one-click action link (`ack`, `resolve`, `silence`), what a channel with
-    buttons of its own (Slack) puts in a button instead of the URL."""
+    """`action`, `token` and `ref`: on a one-click action link (`ack`, `resolve`, `silence`), what a channel
+    with buttons of its own puts in a button instead of the URL: the signed token (Slack), or the alert
+    and its episode as `<id>.<episode>` where only 64 bytes fit (Telegram's callback_data)."""
 
     label: str
     url: str
     action: str | None = None
     token: str | None = None
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

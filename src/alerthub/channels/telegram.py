@@ -23,6 +23,9 @@ class TelegramChannelConfig(ChannelSettings):
     bot_token: SecretStr
     chat_id: str
     base_url: WebUrl = "https://api.telegram.org"
+    # Acknowledge / Resolve / Silence as inline keyboard buttons, read back by polling getUpdates
+    # (needs integrations.telegram.poll_updates: true).
+    buttons: bool = False
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -73,12 +76,20 @@ class TelegramChannel:
         return SendResult(str(message_id) if message_id is not None else None)
 
     def body(self, message: RenderedMessage) -> dict[str, object]:
-        return {
+        body: dict[str, object] = {
             "chat_id": self.config.chat_id,
             "text": truncate_html(message.body, LIMIT),
             "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True},
         }
+        buttons = [
+            {"text": item.label, "callback_data": f"{item.action}:{item.ref}"}
+            for item in message.links
+            if self.config.buttons and item.action and item.ref
+        ]
+        if buttons:
+            body["reply_markup"] = {"inline_keyboard": [buttons]}
+        return body
 
 
 def truncate_html(text: str, limit: int) -> str:

@@ -36,7 +36,13 @@ class ActionLinker:
         base = external_url.rstrip("/")
         tokens = {action: self._token(alert, action, holder, expires) for action in offered}
         return tuple(
-            Link(t[f"action_{a.value}"], f"{base}/actions/{a.value}/{token}", a.value, token)
+            Link(
+                t[f"action_{a.value}"],
+                f"{base}/actions/{a.value}/{token}",
+                a.value,
+                token,
+                f"{alert.id}.{alert.episode}",
+            )
             for a, token in tokens.items()
         )
 

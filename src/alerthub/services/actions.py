@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from alerthub.config.models import AuthConfig
 from alerthub.domain.action_token import Action, ActionGrant, ActionTokenCodec
 from alerthub.domain.alert import Alert, AlertState
 from alerthub.domain.clock import Clock
@@ -15,9 +16,12 @@ from alerthub.domain.silence import LabelMatcher
 from alerthub.errors import ConflictError, ForbiddenError
 from alerthub.services.alerts import AlertService
 from alerthub.services.silences import SilenceDraft, SilenceService
+from alerthub.store.app_settings import server_secret
+from alerthub.store.database import Database
 
 SILENCE_FOR = timedelta(hours=1)
 _FROM = {"link": "a message link", "slack": "a Slack button", "telegram": "a Telegram button"}
+DONE = {"ack": "Acknowledged", "resolve": "Resolved", "silence": "Silenced for 1h"}  # what a message says after
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,10 @@ class ActionService:
         grant = (await self.codec()).decode(token, self.clock().timestamp())
         if action != grant.action.value:
             raise ForbiddenError("this action link is not valid: it was changed or not made by this hub")
+        return await self.check(grant)
+
+    async def check(self, grant: ActionGrant) -> ActionView:
+        """The grant's alert, if the action still applies to it (ConflictError otherwise)."""
         alert = (await self.alerts.get(grant.alert_id)).alert
         _check_applies(grant, alert)
         return ActionView(grant, alert)
@@ -54,20 +62,25 @@ class ActionService:
     async def perform(self, action: str, token: str, via: str = "link", person: str | None = None) -> ActionView:
         """`via`: where the action came from (a link, a Slack button); `person`: who, when the service
         that carried it says (a Slack user who is in people[]); else whom the message went to."""
-        view = await self.look(action, token)
+        return await self.act(await self.look(action, token), via, person)
+
+    async def act(self, view: ActionView, via: str, person: str | None = None) -> ActionView:
+        """Do what a checked grant allows (`check` or `look` made `view`)."""
         who = f"{person or view.grant.person} via {via}"
+        where = _FROM.get(via, via)
         if view.grant.action is Action.ACK:
-            alert = await self.alerts.acknowledge(view.alert.id or 0, who, f"acknowledged from {_FROM.get(via, via)}")
+            alert = await self.alerts.acknowledge(view.alert.id or 0, who, f"acknowledged from {where}")
             return ActionView(view.grant, alert)
         if view.grant.action is Action.RESOLVE:
-            alert = await self.alerts.resolve(view.alert.id or 0, who, f"resolved from {_FROM.get(via, via)}")
+            alert = await self.alerts.resolve(view.alert.id or 0, who, f"resolved from {where}")
             return ActionView(view.grant, alert)
         now = self.clock()
         matchers = (LabelMatcher("alertname", view.alert.rule_name),) + tuple(
             LabelMatcher(name, value) for name, value in sorted(view.alert.labels.items())
         )
-        draft = SilenceDraft(matchers, now, now + SILENCE_FOR, who, f"silenced for 1h from {_FROM.get(via, via)}")
-        silence = await self.silences.save(draft)
+        silence = await self.silences.save(
+            SilenceDraft(matchers, now, now + SILENCE_FOR, who, f"silenced for 1h from {where}")
+        )
         return ActionView(view.grant, view.alert, done=silence.id)
 
 
@@ -80,3 +93,15 @@ def _check_applies(grant: ActionGrant, alert: Alert) -> None:
         raise ConflictError(f"the alert is already acknowledged by {alert.acknowledged_by or 'someone'}")
     if grant.action is Action.ACK and alert.state is not AlertState.FIRING:
         raise ConflictError(f"the alert is {alert.state.value}; only a firing alert can be acknowledged")
+
+
+def stored_codec(db: Database, auth: AuthConfig, clock: Clock) -> Callable[[], Awaitable[ActionTokenCodec]]:
+    """The codec signed with the server secret, read (or made) from the store on first use."""
+    found: list[ActionTokenCodec] = []
+
+    async def codec() -> ActionTokenCodec:
+        if not found:
+            found.append(ActionTokenCodec(await server_secret(db, auth, clock())))
+        return found[0]
+
+    return codec

@@ -14,14 +14,13 @@ from typing import Any
 from alerthub.domain.clock import Clock
 from alerthub.errors import AuthenticationError, InputError
 from alerthub.oncall.roster import Roster
-from alerthub.services.actions import ActionService, ActionView
+from alerthub.services.actions import DONE, ActionService, ActionView
 from alerthub.sources.slack_actions import SlackPress, parse, verify
 
 logger = logging.getLogger(__name__)
 
 # (response_url, body) -> None; raises nothing (a failed update is logged: the action itself is done).
 Poster = Callable[[str, dict[str, Any]], Coroutine[Any, Any, None]]
-DONE = {"ack": "Acknowledged", "resolve": "Resolved", "silence": "Silenced for 1h"}
 
 
 class SlackPresses:

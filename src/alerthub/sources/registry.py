@@ -30,6 +30,7 @@ from alerthub.sources import (  # one source a line: registering one is this lin
     sentry_webhook,
     slack_actions,
     system,
+    telegram_updates,
     uptime_kuma,
 )
 from alerthub.sources.contracts import PullSource, PushSource, Settings
@@ -137,6 +138,7 @@ SOURCES = Registry(
     uptime_kuma.PUSH,
     pagerduty_settings.SETTINGS,
     slack_actions.SETTINGS,
+    telegram_updates.SETTINGS,
 )
 
 
