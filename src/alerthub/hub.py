@@ -45,7 +45,7 @@ from alerthub.services.retention import Pruner
 from alerthub.services.silences import SilenceService
 from alerthub.services.sweeper import Sweeper
 from alerthub.services.telegram_presses import TelegramPresses, bots_of
-from alerthub.sources.registry import SOURCES, check_integrations, source_rules
+from alerthub.sources.registry import check_integrations, source_rules
 from alerthub.sources.slack_actions import button_problems
 from alerthub.sources.telegram_updates import SETTINGS as TELEGRAM
 from alerthub.sources.telegram_updates import button_problems as telegram_button_problems
@@ -272,7 +272,7 @@ def _register_loops(hub: Hub) -> None:
 
 def _telegram_loops(hub: Hub) -> dict[str, BackgroundTask]:
     """With `integrations.telegram.poll_updates`, one loop per bot reads its buttons' presses."""
-    if not SOURCES.resolve(hub.config).of(TELEGRAM).poll_updates:
+    if not TELEGRAM.among(hub.config.integrations.entries()).poll_updates:
         return {}
     codec = stored_codec(hub.db, hub.config.auth, hub.clock)
     actions = ActionService(hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)

@@ -25,6 +25,14 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
         "channels": [{"name": "ops-discord-" + "x" * 40, "type": "webhook", "url": "http://127.0.0.1:9/hook/" + LONG}],
         "heartbeats": [{"name": "nightly-backup-" + LONG[:40], "expect_every": "1h"}],
         "people": [{"name": "alice"}],
+        # An escalation, so the alert page's and the On call page's escalation tables are measured too.
+        "escalation_policies": [
+            {"name": "critical-" + LONG[:40], "steps": [{"notify": ["person:alice"], "wait": "1h"}]}
+        ],
+        "receivers": [
+            {"name": "ops-" + LONG[:40], "channels": ["ops-discord-" + "x" * 40], "escalation": "critical-" + LONG[:40]}
+        ],
+        "route": {"receiver": "ops-" + LONG[:40], "group_wait": "0s"},
         "schedules": [
             {
                 "name": "primary",

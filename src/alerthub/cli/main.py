@@ -7,6 +7,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from alerthub.cli.alerts import alerts_app
 from alerthub.cli.channels import channels_app
 from alerthub.cli.common import ConfigOption, load_or_exit, sources_line
 from alerthub.cli.db import db_app
@@ -39,6 +40,7 @@ def _options(
     """alerthub: a self-hosted, unified alerting hub."""
 
 
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(channels_app, name="channels")
 app.add_typer(routes_app, name="routes")
 app.add_typer(silences_app, name="silences")

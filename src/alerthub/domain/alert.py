@@ -55,6 +55,7 @@ class EventKind(StrEnum):
     DELIVERY = "delivery"
     CHANGE = "change"  # a change elsewhere (a deploy) recorded on the alerts it concerns
     ESCALATION = "escalation"  # a step of an escalation policy taken (who was paged, and why), or its end
+    COMMENT = "comment"  # a person's note on the alert, from the page or the API
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ class Escalation:
     started_at: datetime
     updated_at: datetime
     note: str = ""  # the last thing it did, and why
+    paged: tuple[str, ...] = ()  # everyone paged by its steps so far, in order
 
     @property
     def position(self) -> tuple[EscalationState, int, int, int]:

@@ -81,6 +81,16 @@ class AlertService:
 
         return await self._act(alert_id, act)
 
+    async def comment(self, alert_id: int, who: str, text: str) -> AlertEvent:
+        """A note in the alert's history (its current episode); changes nothing else."""
+        async with self.db.write() as conn:
+            found = await alert_store.get(conn, alert_id)
+            if found is None:
+                raise NotFoundError(f"no alert with id {alert_id}")
+            note = AlertEvent(EventKind.COMMENT, self.clock(), f"user:{who}", found.episode, reason=text)
+            await events.append_events(conn, [(alert_id, note)])
+        return note
+
     async def _act(self, alert_id: int, act: Callable[[Alert], AlertChange]) -> Alert:
         async with self.db.write() as conn:
             found = await alert_store.get(conn, alert_id, for_update=True)

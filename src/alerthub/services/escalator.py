@@ -117,7 +117,9 @@ class Escalator:
             if move.take is not None and found is not None:
                 rows, reached = await self._pages(conn, esc, move, found, now)
                 await outbox.enqueue(conn, rows)
-                await append_events(conn, [(esc.alert_id, _page_event(esc, move, reached, rows, now))])
+                event = _page_event(esc, move, reached, rows, now)
+                await append_events(conn, [(esc.alert_id, event)])
+                await escalations.note(conn, esc, event.reason or move.note, event.detail.get("people", []))
             elif move.state is not esc.state:
                 await append_events(conn, [(esc.alert_id, _event(esc, move, now, move.note))])
         return _Taken(saved, len(rows))

@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from alerthub.config.models import Config
+from alerthub.domain.alert import Alert
 from alerthub.domain.clock import Clock
+from alerthub.domain.escalation import Escalation
 from alerthub.domain.oncall import OnCallNow, Override, Shift
 from alerthub.errors import ConfigError, InputError, NotFoundError, Problem
 from alerthub.oncall.calendar_feed import calendar_feed
 from alerthub.oncall.roster import Roster, build_roster
 from alerthub.oncall.schedule import Schedule
 from alerthub.pipeline.timeintervals import build_interval
+from alerthub.store import alerts as alert_store
+from alerthub.store import escalations
 from alerthub.store import overrides as store
 from alerthub.store.database import Database
 
@@ -36,6 +40,14 @@ def roster_problems(config: Config) -> list[Problem]:
     except ConfigError as exc:
         return exc.problems
     return []
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPage:
+    """An escalation still running, and its alert."""
+
+    escalation: Escalation
+    alert: Alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +93,17 @@ class OnCallService:
             self.schedule(schedule)
         async with self.db.read() as conn:
             return await store.not_ended(conn, since or self.clock(), schedule)
+
+    async def open_pages(self) -> list[OpenPage]:
+        """The escalations still paging (or waiting on an acknowledgement) about open alerts, newest first."""
+        async with self.db.read() as conn:
+            running = await escalations.live(conn)
+            alerts = {a.id: a for a in await alert_store.get_many(conn, [e.alert_id for e in running])}
+        return [
+            OpenPage(e, alerts[e.alert_id])
+            for e in running
+            if e.alert_id in alerts and alerts[e.alert_id].state.is_open
+        ]
 
     async def add_override(self, draft: OverrideDraft) -> Override:
         self.schedule(draft.schedule)

@@ -50,6 +50,11 @@ class Settings(Generic[S]):
     def default(self) -> S:
         return self._adapter.validate_python(self._empty)
 
+    def among(self, entries: Mapping[str, Any]) -> S:
+        """This source's settings among `integrations` as written (`Config.integrations.entries()`),
+        checked already by `check-config`; for a box that needs one source's settings and no other's."""
+        return self.read(entries[self.key]) if self.key in entries else self.default()
+
     def __repr__(self) -> str:
         return f"Settings({self.key!r})"
 

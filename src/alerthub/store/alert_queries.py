@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerthub.domain.alert import Alert
 from alerthub.errors import InputError, Problem
 from alerthub.store.alerts import to_alert
+from alerthub.store.escalations import paged_to
 from alerthub.store.tables import alert
 
 MAX_ID = 2**63 - 1  # row ids are 64-bit signed in both databases
@@ -30,6 +31,7 @@ class AlertFilter:
     labels: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     since: datetime | None = None
     text: str = ""
+    paged_to: str = ""  # a person an escalation has paged about the alert
 
 
 def filtered(query: Select[Any], flt: AlertFilter) -> Select[Any]:
@@ -45,6 +47,8 @@ def filtered(query: Select[Any], flt: AlertFilter) -> Select[Any]:
         query = query.where(alert.c.labels[name].as_string() == value)
     if flt.since is not None:
         query = query.where(alert.c.last_seen_at >= flt.since)
+    if flt.paged_to:
+        query = query.where(alert.c.id.in_(paged_to(flt.paged_to)))
     if flt.text:
         needle = flt.text.lower()
         searched = (alert.c.rule_name, cast(alert.c.labels, Text), cast(alert.c.annotations, Text))

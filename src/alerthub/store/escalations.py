@@ -47,6 +47,7 @@ async def start(conn: AsyncConnection, starts: Sequence[EscalationStart], now: d
             "started_at": now,
             "updated_at": now,
             "note": "started",
+            "paged": ",",
         }
         for s in starts
     ]
@@ -112,6 +113,19 @@ async def advance(conn: AsyncConnection, before: Escalation, after: Escalation) 
     return result.rowcount == 1
 
 
+async def note(conn: AsyncConnection, esc: Escalation, text: str, people: Sequence[str]) -> None:
+    """What the step just taken did (who was paged, over what), for the pages that show where it stands;
+    and the people it paged, added to those paged before."""
+    paged = tuple(dict.fromkeys([*esc.paged, *people]))
+    values = {"note": text, "paged": "," + "".join(f"{p}," for p in paged)}
+    await conn.execute(update(escalation).where(escalation.c.id == esc.id).values(**values))
+
+
+def paged_to(person: str) -> Any:
+    """The alerts an escalation has paged `person` about (a condition on `alert.id`)."""
+    return select(escalation.c.alert_id).where(escalation.c.paged.contains(f",{person},", autoescape=True))
+
+
 async def wake(conn: AsyncConnection, alert_ids: Iterable[int], now: datetime) -> None:
     """Make the alerts' running escalations due now: an acknowledgement or a resolution stops them at
     once instead of at their next step."""
@@ -138,4 +152,5 @@ def _escalation(row: Row[Any]) -> Escalation:
         started_at=m["started_at"],
         updated_at=m["updated_at"],
         note=m["note"],
+        paged=tuple(p for p in m["paged"].split(",") if p),
     )

@@ -39,6 +39,8 @@ escalation = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("note", Text, nullable=False),
+    # Everyone paged so far, as `,alice,bob,`: "paged to me" is one LIKE on both back ends.
+    Column("paged", Text, nullable=False),
     Index("ix_escalation_alert_id_episode_receiver", "alert_id", "episode", "receiver", unique=True),
     Index("ix_escalation_state_next_at", "state", "next_at"),
 )

@@ -159,7 +159,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "kind.delivery": ("delivery", "발송"),
     "kind.change": ("change", "변경"),
     "kind.escalation": ("escalation", "에스컬레이션"),
+    "kind.comment": ("comment", "메모"),
+    "comment.label": ("Add a note to the history", "이력에 메모 남기기"),
+    "comment.add": ("Add note", "메모 추가"),
     "escalation": ("Escalation", "에스컬레이션"),
+    "oc.open_pages": ("Open pages", "진행 중인 호출"),
+    "q.label": ("Quick filters", "빠른 필터"),
+    "q.unacked": ("Unacknowledged", "미확인"),
+    "q.paged_me": ("Paged to me", "나에게 온 호출"),
     "esc.policy": ("Policy", "정책"),
     "esc.receiver": ("Receiver", "수신자"),
     "esc.state": ("State", "상태"),
@@ -238,6 +245,9 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "js.now": ("just now", "방금"),
     "js.offline": ("Live updates paused; reconnecting…", "실시간 연결 끊김, 재연결 중…"),
     "js.matcher_needed": ("Add at least one matcher.", "조건을 하나 이상 추가하세요."),
+    "js.preview": ("Open alerts this silence will match now:", "이 무음에 지금 해당하는 열린 알림:"),
+    "js.preview_none": ("No open alert matches these matchers now.", "지금 이 조건에 해당하는 열린 알림이 없습니다."),
+    "js.preview_more": ("and more", "외 더 있음"),
 }
 
 UNITS = {"en": ("s", "m", "h", "d"), "ko": ("초", "분", "시간", "일")}

@@ -67,7 +67,14 @@ async def oncall_page(request: Request) -> HTMLResponse:
         return f"{names[value.weekday()]} {value:%m-%d}"
 
     return await pages.render(
-        request, "oncall", "oncall.html", schedules=views, people=people, when=when, day_name=day_name
+        request,
+        "oncall",
+        "oncall.html",
+        schedules=views,
+        people=people,
+        when=when,
+        day_name=day_name,
+        open_pages=await hub.oncall.open_pages(),
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from alerthub.api.auth import principal_of
 from alerthub.domain.alert import Alert
 from alerthub.domain.rule import Rule
 from alerthub.domain.severity import Severity
@@ -54,21 +55,24 @@ class FilterForm:
     rule: str = ""
     label: str = ""
     q: str = ""
+    paged: str = ""  # `me`: the alerts an escalation paged the signed-in person about
     problems: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
-        return any((self.state, self.severity, self.source, self.rule, self.label, self.q))
+        return any((self.state, self.severity, self.source, self.rule, self.label, self.q, self.paged))
 
     @property
     def as_json(self) -> dict[str, str]:
-        keys = ("state", "severity", "source", "rule", "label", "q")
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in _FILTER_KEYS}
 
     @classmethod
     def parse(cls, query: dict[str, str]) -> FilterForm:
-        values = {k: query.get(k, "").strip()[:200] for k in ("state", "severity", "source", "rule", "label", "q")}
+        values = {k: query.get(k, "").strip()[:200] for k in _FILTER_KEYS}
         problems = []
+        if values["paged"] not in ("", "me"):
+            problems.append(f"paged={values['paged']!r}: only paged=me is known")
+            values["paged"] = ""
         if values["state"] and values["state"] not in (*OPEN_STATES, "resolved", "open"):
             problems.append(f"unknown state {values['state']!r}")
             values["state"] = ""
@@ -80,7 +84,8 @@ class FilterForm:
             values["label"] = ""
         return cls(**values, problems=problems)
 
-    def to_board(self) -> BoardFilter:
+    def to_board(self, user: str | None) -> BoardFilter:
+        """`user`: the signed-in person, for `paged=me` (nobody is paged by an open hub's anonymous reader)."""
         states = OPEN_STATES if self.state == "open" else ((self.state,) if self.state else ())
         name, _, value = self.label.partition(":")
         return BoardFilter(
@@ -90,7 +95,11 @@ class FilterForm:
             rules=(self.rule,) if self.rule else (),
             labels=((name, value),) if self.label else (),
             text=self.q,
+            paged_to=(user or "\x00nobody") if self.paged == "me" else "",
         )
+
+
+_FILTER_KEYS = ("state", "severity", "source", "rule", "label", "q", "paged")
 
 
 def _rank(row: BoardRow) -> int:
@@ -102,7 +111,9 @@ def _rank(row: BoardRow) -> int:
 async def alerts_page(request: Request) -> HTMLResponse:
     form = FilterForm.parse(dict(request.query_params))
     dashboard = _dashboard(request)
-    rows = await dashboard.board(form.to_board(), BOARD_LIMIT + 1)
+    principal = principal_of(request)
+    user = principal.name if principal is not None and principal.kind == "user" else None
+    rows = await dashboard.board(form.to_board(user), BOARD_LIMIT + 1)
     sources, rules = await dashboard.pickers()
     shown = rows[:BOARD_LIMIT]
     # Each box counts the rows below it of its severity, so that a click on it (the same filters plus

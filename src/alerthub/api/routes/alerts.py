@@ -19,7 +19,14 @@ from alerthub.validation import parse_json, validate
 router = APIRouter(tags=["alerts"])
 # What `history` shows: what happened to the alert and the changes reported around it (the pipeline's
 # decisions and deliveries are in /trace).
-_TIMELINE = (EventKind.TRANSITION, EventKind.SEVERITY, EventKind.CHANGE)
+_TIMELINE = (EventKind.TRANSITION, EventKind.SEVERITY, EventKind.CHANGE, EventKind.COMMENT)
+
+
+class CommentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
+    by: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 class ActionBody(BaseModel):
@@ -86,6 +93,17 @@ async def resolve_alert(alert_id: RowId, request: Request, hub: HubDep) -> JSONR
     body = await _action_body(request, hub.config.server.max_body_bytes)
     alert = await hub.alerts.resolve(alert_id, _actor(request, body), body.comment)
     return JSONResponse(alert_json(alert))
+
+
+@router.post("/api/alerts/{alert_id}/comments", status_code=201)
+async def comment_alert(alert_id: RowId, request: Request, hub: HubDep) -> JSONResponse:
+    """A note in the alert's history: `{"text": "...", "by": "..."}` (`by` only where no login says who)."""
+    raw = await read_body(request, hub.config.server.max_body_bytes)
+    check_json_type(request)
+    body = validate(CommentBody, parse_json(raw))
+    principal = getattr(request.state, "principal", None)
+    event = await hub.alerts.comment(alert_id, str(principal) if principal else (body.by or "api"), body.text)
+    return JSONResponse(event_json(event) | {"alert_id": alert_id}, status_code=201)
 
 
 async def _action_body(request: Request, max_bytes: int) -> ActionBody:

@@ -14,7 +14,6 @@ from alerthub.api.responses import JSONResponse
 from alerthub.delivery.client import delivery_client
 from alerthub.services.slack_presses import SlackPresses, background_poster
 from alerthub.sources.contracts import reveal
-from alerthub.sources.registry import SOURCES
 from alerthub.sources.slack_actions import PATH, SETTINGS
 
 router = APIRouter(tags=["webhooks"])
@@ -29,7 +28,7 @@ async def slack_interactions(request: Request, hub: HubDep) -> JSONResponse:
     """A Slack button press, signed with the app's signing secret (`integrations.slack.signing_secret`)."""
     body = await read_body(request, hub.config.server.max_body_bytes)
     headers = {name.lower(): value for name, value in request.headers.items()}
-    secret = reveal(SOURCES.resolve(hub.config).of(SETTINGS).signing_secret)
+    secret = reveal(SETTINGS.among(hub.config.integrations.entries()).signing_secret)
     presses = SlackPresses(request.app.state.actions, secret, hub.oncall.roster, hub.clock, background_poster(_post))
     return JSONResponse(await presses.press(headers, body))
 

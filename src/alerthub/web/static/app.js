@@ -176,6 +176,18 @@ async function alertAction(button) {
   else location.reload();
 }
 
+// A note in the alert's history, from the alert page.
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("#comment-form");
+  if (!form) return;
+  event.preventDefault();
+  const text = form.elements.text.value.trim();
+  if (!text) return;
+  const result = await api("POST", `/api/alerts/${encodeURIComponent(form.dataset.id)}/comments`, { text });
+  if (!result.ok) { toast(errorText(result), true); return; }
+  location.reload();
+});
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
   if (button) { event.preventDefault(); alertAction(button); }
@@ -205,6 +217,8 @@ const Board = {
       const i = f.label.indexOf(":");
       if ((a.labels || {})[f.label.slice(0, i)] !== f.label.slice(i + 1)) return false;
     }
+    // Who an alert paged is not in the live stream: "paged to me" keeps its rows current but adds none.
+    if (f.paged && !this.tbody.querySelector(`tr[data-id="${CSS.escape(String(a.id))}"]`)) return false;
     if (f.q) {
       const hay = (a.rule_name + " " + JSON.stringify(a.labels) + " " + JSON.stringify(a.annotations)).toLowerCase();
       if (!hay.includes(f.q.toLowerCase())) return false;
@@ -311,7 +325,37 @@ const Silences = {
       if (remove && $$(".matcher").length > 1) remove.closest(".matcher").remove();
     });
     $("#silence-form").addEventListener("submit", (event) => { event.preventDefault(); this.create(event.target); });
-    await this.load();
+    // Before a silence is created, the open alerts it would match (Alertmanager's matcher syntax, as the
+    // API applies it), refreshed as the matchers are typed.
+    let timer = null;
+    const later = () => { clearTimeout(timer); timer = setTimeout(() => this.preview(), 300); };
+    $("#matchers").addEventListener("input", later);
+    $("#matchers").addEventListener("change", later);
+    $("#matchers").addEventListener("click", later);
+    await Promise.all([this.load(), this.preview()]);
+  },
+  matchers(form) {
+    return $$(".matcher", form).map((row) => {
+      const op = $("select", row).value;
+      return { name: $("input[name=m_name]", row).value.trim(), value: $("input[name=m_value]", row).value,
+        isRegex: op.includes("~"), isEqual: !op.startsWith("!") };
+    }).filter((m) => m.name);
+  },
+  async preview() {
+    const box = $("#silence-preview");
+    const matchers = this.matchers($("#silence-form"));
+    if (!matchers.length) { box.replaceChildren(); return; }
+    const quoted = (v) => '"' + v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
+    const query = matchers.map((m) => "filter=" + encodeURIComponent(
+      m.name + (m.isEqual ? "" : "!") + (m.isRegex ? "=~" : "=") + quoted(m.value))).join("&");
+    const result = await api("GET", "/api/v2/alerts?" + query);
+    if (!result.ok) { box.replaceChildren(el("span", { class: "err" }, errorText(result))); return; }
+    const found = listOf(result.data, "alerts");
+    if (!found.length) { box.replaceChildren(el("span", { class: "muted" }, t("js.preview_none"))); return; }
+    const shown = found.slice(0, 10).map((a) => el("li", null, el("b", null, a.labels.alertname || "?"), " ",
+      el("span", { class: "muted" }, a.labels.host || a.labels.instance || a.labels.service || "")));
+    if (found.length > 10) shown.push(el("li", { class: "muted" }, t("js.preview_more") + " (" + found.length + ")"));
+    box.replaceChildren(el("span", null, t("js.preview") + " " + found.length), el("ul", null, ...shown));
   },
   addMatcher() {
     const copy = $(".matcher").cloneNode(true);
@@ -321,11 +365,7 @@ const Silences = {
     $("input", copy).focus();
   },
   async create(form) {
-    const matchers = $$(".matcher", form).map((row) => {
-      const op = $("select", row).value;
-      return { name: $("input[name=m_name]", row).value.trim(), value: $("input[name=m_value]", row).value,
-        isRegex: op.includes("~"), isEqual: !op.startsWith("!") };
-    }).filter((m) => m.name);
+    const matchers = this.matchers(form);
     if (!matchers.length) { toast(t("js.matcher_needed"), true); return; }
     const now = new Date();
     const seconds = Number(form.elements.duration.value);

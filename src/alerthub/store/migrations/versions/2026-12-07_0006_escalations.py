@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("paged", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["alert_id"], ["alert.id"], name=op.f("fk_escalation_alert_id_alert"), ondelete="CASCADE"
         ),
