@@ -170,7 +170,11 @@ async def test_never_two_runs_at_once(hub: Hub) -> None:
     supervisor = supervisor_for(hub, poller)
     first = asyncio.create_task(supervisor.run_once())
     second = asyncio.create_task(supervisor.run_once())
-    await asyncio.sleep(0.05)
+    for _ in range(500):  # a loaded machine may take a while to start the first
+        if poller.calls:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # long enough for the second to start too, were it not held back
     assert poller.calls == 1  # the second waits for the first
     poller.hold.set()
     await asyncio.wait_for(asyncio.gather(first, second), timeout=5)
