@@ -87,7 +87,14 @@ class Escalator:
             due = await escalations.due(conn, self.clock(), _PER_PASS)
         moved = 0
         for esc in due:
-            taken = await self._step(esc)
+            try:
+                taken = await self._step(esc)
+            except Exception:
+                # One escalation that fails (its step is retried at the next pass) must not hold back
+                # the others due with it.
+                logger.exception("escalation step failed", extra={"escalation": esc.id, "alert_id": esc.alert_id})
+                self.metrics.loop_errors.labels("escalation").inc()
+                continue
             if taken is None:
                 continue
             moved += 1

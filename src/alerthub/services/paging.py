@@ -15,6 +15,7 @@ from alerthub.config.models import Config
 from alerthub.domain.escalation import EscalationPolicy, EscalationStep
 from alerthub.oncall.escalation import Reach
 from alerthub.oncall.roster import Roster
+from alerthub.pipeline.routing import ALL_CHANNELS
 
 # (receiver, channel, people paged by that message)
 PageMessage = tuple[str, str, tuple[str, ...]]
@@ -27,10 +28,11 @@ class PageRoute:
 
     @classmethod
     def from_config(cls, config: Config) -> PageRoute:
-        return cls(
-            {r.name: tuple(r.channels) for r in config.receivers},
-            {c.name: c.type for c in config.channels},
-        )
+        """A route's receiver may also name a channel, or be the root's `default` (every channel), as in
+        routing: each is a receiver here too, so a policy on such a route pages over its channels."""
+        channels = {c.name: c.type for c in config.channels}
+        receivers = {name: (name,) for name in channels} | {ALL_CHANNELS: tuple(channels)}
+        return cls(receivers | {r.name: tuple(r.channels) for r in config.receivers}, channels)
 
 
 def page_groups(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from alerthub.domain.clock import Clock
+from alerthub.domain.recurrence import Recurrence
 from alerthub.domain.silence import LabelMatcher, Silence, SilenceState
 from alerthub.errors import ConflictError, InputError, NotFoundError, Problem
 from alerthub.pipeline.matchers import Matcher, MatcherError
@@ -29,6 +30,7 @@ class SilenceDraft:
     comment: str
     id: str | None = None
     annotations: dict[str, str] = field(default_factory=dict)
+    recurrence: Recurrence | None = None
 
 
 class SilenceService:
@@ -40,13 +42,16 @@ class SilenceService:
         """Create a silence, or change the one `draft.id` names (while it has not expired)."""
         now = self.clock()
         _validate(draft, now)
-        starts = max(draft.starts_at, now)
+        # A start in the past means now; a recurring silence's start is its series' first occurrence,
+        # which sets the time of day of every other one, so it stays as given.
+        starts = draft.starts_at if draft.recurrence else max(draft.starts_at, now)
         async with self.db.write() as conn:
             if draft.id is None:
                 silence = Silence(
                     str(uuid.uuid4()), draft.matchers, starts, draft.ends_at, draft.created_by, draft.comment, now, now
                 )
-                silence = replace(silence, annotations=dict(draft.annotations))
+                silence = replace(silence, annotations=dict(draft.annotations), recurrence=draft.recurrence)
+                _has_an_occurrence(silence, now)
                 await store.add(conn, silence)
                 return silence
             current = await store.get(conn, draft.id, for_update=True)
@@ -65,7 +70,9 @@ class SilenceService:
                 comment=draft.comment,
                 updated_at=now,
                 annotations=dict(draft.annotations),
+                recurrence=draft.recurrence,
             )
+            _has_an_occurrence(silence, now)
             await store.replace(conn, silence)
             return silence
 
@@ -104,6 +111,15 @@ class SilenceService:
             expired = replace(current, starts_at=starts, ends_at=now, updated_at=now)
             await store.replace(conn, expired)
         return expired
+
+
+def _has_an_occurrence(silence: Silence, now: datetime) -> None:
+    """A recurring silence whose every occurrence falls after its end would never mute anything."""
+    if silence.recurrence is not None and silence.window(now) is None:
+        raise InputError(
+            "the recurring silence has no occurrence before endsAt",
+            [Problem("body.recurrence.rrule", "no occurrence between now and endsAt")],
+        )
 
 
 def _validate(draft: SilenceDraft, now: datetime) -> None:

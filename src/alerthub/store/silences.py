@@ -3,12 +3,14 @@ silence expires by itself: nothing has to run at its end."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace as dataclass_replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerthub.domain.recurrence import Recurrence
 from alerthub.domain.silence import LabelMatcher, Silence
 from alerthub.store.tables import silence
 
@@ -38,8 +40,21 @@ async def list_all(conn: AsyncConnection, *, limit: int = 1000) -> list[Silence]
 
 
 async def active(conn: AsyncConnection, now: datetime) -> list[Silence]:
+    """The silences muting now. A recurring one is here only inside an occurrence, and as that occurrence
+    alone (its span, no recurrence): what mutes an alert "until" is the occurrence's end, not the series'.
+    Only to be read: it is not the stored silence."""
     query = select(silence).where(silence.c.starts_at <= now, silence.c.ends_at > now).order_by(silence.c.id)
-    return [_silence(row) for row in (await conn.execute(query)).all()]
+    found = [_silence(row) for row in (await conn.execute(query)).all()]
+    return [occurrence for s in found if (occurrence := _in_force(s, now)) is not None]
+
+
+def _in_force(s: Silence, now: datetime) -> Silence | None:
+    if s.recurrence is None:
+        return s
+    window = s.window(now)
+    if window is None or not window[0] <= now < window[1]:
+        return None
+    return dataclass_replace(s, starts_at=window[0], ends_at=window[1], recurrence=None)
 
 
 def _row(s: Silence) -> dict[str, Any]:
@@ -55,6 +70,7 @@ def _row(s: Silence) -> dict[str, Any]:
         "created_at": s.created_at,
         "updated_at": s.updated_at,
         "annotations": dict(s.annotations),
+        "recurrence": _recurrence_json(s.recurrence),
     }
 
 
@@ -73,4 +89,17 @@ def _silence(row: Any) -> Silence:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         annotations=dict(m["annotations"] or {}),
+        recurrence=_recurrence(m["recurrence"]),
     )
+
+
+def _recurrence_json(r: Recurrence | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {"rrule": r.rrule, "duration_seconds": r.duration.total_seconds(), "time_zone": r.time_zone}
+
+
+def _recurrence(data: Any) -> Recurrence | None:
+    if not isinstance(data, dict):
+        return None
+    return Recurrence(data["rrule"], timedelta(seconds=data["duration_seconds"]), data["time_zone"])

@@ -73,6 +73,7 @@ silence = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("annotations", Json, nullable=False, server_default=text("'{}'")),
+    Column("recurrence", Json),  # {"rrule", "duration_seconds", "time_zone"}: a recurring silence
     Index("ix_silence_ends_at", "ends_at"),
 )
 

@@ -11,8 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from alerthub.api.body import read_json
 from alerthub.api.deps import HubDep
 from alerthub.api.responses import JSONResponse
+from alerthub.config.durations import Duration
 from alerthub.domain.clock import utc_text
+from alerthub.domain.durations import format_duration
+from alerthub.domain.recurrence import Recurrence, RecurrenceError, parse
 from alerthub.domain.silence import LabelMatcher, Silence, SilenceState
+from alerthub.errors import InputError, Problem
 from alerthub.hub import Hub
 from alerthub.services.am_filters import parse_filters, silence_matches
 from alerthub.services.silences import SilenceDraft, SilenceService
@@ -39,6 +43,17 @@ Annotations = Annotated[
 ]
 
 
+class RecurrenceBody(BaseModel):
+    """Every occurrence of a recurring silence: an iCalendar RRULE (`FREQ=WEEKLY;BYDAY=SU`) from `startsAt`
+    (the first occurrence's start), each lasting `duration`, on `timeZone`'s clock."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rrule: Annotated[str, Field(min_length=6, max_length=500)]
+    duration: Duration
+    timeZone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+
+
 class PostableSilence(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +64,7 @@ class PostableSilence(BaseModel):
     createdBy: Annotated[str, Field(min_length=1, max_length=200)]
     comment: Annotated[str, Field(min_length=1, max_length=2000)]
     annotations: Annotations | None = None
+    recurrence: RecurrenceBody | None = None  # alerthub's: a silence that comes back on a schedule
 
 
 def _service(hub: Hub) -> SilenceService:
@@ -59,19 +75,38 @@ def _ts(value: Any) -> str:
     return utc_text(value)
 
 
-def silence_json(s: Silence, hub: Hub) -> dict[str, Any]:
-    return {
+def silence_json(s: Silence, hub: Hub, *, alertmanager: bool = False) -> dict[str, Any]:
+    """Alertmanager's gettableSilence. A recurring silence shows Alertmanager's clients (amtool, Grafana)
+    its current or next occurrence as `startsAt`/`endsAt`; alerthub's own API adds `recurrence` with the
+    series' span and that occurrence."""
+    now = hub.clock()
+    window = s.window(now) or (s.starts_at, s.ends_at)
+    starts, ends = window if alertmanager and s.recurrence else (s.starts_at, s.ends_at)
+    body: dict[str, Any] = {
         "id": s.id,
-        "status": {"state": s.state(hub.clock()).value},
+        "status": {"state": s.state(now).value},
         "updatedAt": _ts(s.updated_at),
         "matchers": [
             {"name": m.name, "value": m.value, "isRegex": m.is_regex, "isEqual": m.is_equal} for m in s.matchers
         ],
-        "startsAt": _ts(s.starts_at),
-        "endsAt": _ts(s.ends_at),
+        "startsAt": _ts(starts),
+        "endsAt": _ts(ends),
         "createdBy": s.created_by,
         "comment": s.comment,
         "annotations": dict(s.annotations),
+    }
+    if not alertmanager:
+        body["recurrence"] = _recurrence_json(s, window) if s.recurrence else None
+    return body
+
+
+def _recurrence_json(s: Silence, window: tuple[Any, Any]) -> dict[str, Any]:
+    assert s.recurrence is not None
+    return {
+        "rrule": s.recurrence.rrule,
+        "duration": format_duration(s.recurrence.duration),
+        "timeZone": s.recurrence.time_zone,
+        "occurrence": {"startsAt": _ts(window[0]), "endsAt": _ts(window[1])},
     }
 
 
@@ -85,8 +120,20 @@ async def _save(request: Request, hub: Hub) -> Silence:
         comment=body.comment,
         id=body.id,
         annotations=dict(body.annotations or {}),
+        recurrence=_recurrence(body),
     )
     return await _service(hub).save(draft)
+
+
+def _recurrence(body: PostableSilence) -> Recurrence | None:
+    if body.recurrence is None:
+        return None
+    given = body.recurrence
+    try:
+        return parse(given.rrule, given.duration, given.timeZone, body.startsAt)
+    except RecurrenceError as exc:
+        where = f"body.recurrence.{exc.where}"
+        raise InputError(f"invalid recurrence: {where}: {exc}", [Problem(where, str(exc))]) from None
 
 
 StateQuery = Annotated[list[SilenceState] | None, Query(description="pending, active or expired; repeatable")]
@@ -128,7 +175,7 @@ async def am_list_silences(
     """Alertmanager's list: a silence is shown when each `filter` matcher is one of its own matchers."""
     shown = {SilenceState.ACTIVE: active, SilenceState.PENDING: pending, SilenceState.EXPIRED: expired}
     found = await _am_silences(hub, filters or [], shown)
-    return JSONResponse([silence_json(s, hub) for s in found])
+    return JSONResponse([silence_json(s, hub, alertmanager=True) for s in found])
 
 
 async def _am_silences(hub: Hub, filters: list[str], shown: dict[SilenceState, bool]) -> list[Silence]:
@@ -147,7 +194,7 @@ async def am_post_silence(request: Request, hub: HubDep) -> JSONResponse:
 
 @router.get("/api/v2/silence/{silence_id}", tags=["alertmanager"])
 async def am_get_silence(silence_id: str, hub: HubDep) -> JSONResponse:
-    return JSONResponse(silence_json(await _service(hub).get(silence_id), hub))
+    return JSONResponse(silence_json(await _service(hub).get(silence_id), hub, alertmanager=True))
 
 
 @router.delete("/api/v2/silence/{silence_id}", tags=["alertmanager"])

@@ -325,6 +325,8 @@ const Silences = {
       if (remove && $$(".matcher").length > 1) remove.closest(".matcher").remove();
     });
     $("#silence-form").addEventListener("submit", (event) => { event.preventDefault(); this.create(event.target); });
+    const zone = $("#silence-form").elements.zone;
+    if (zone && !zone.value) zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
     // Before a silence is created, the open alerts it would match (Alertmanager's matcher syntax, as the
     // API applies it), refreshed as the matchers are typed.
     let timer = null;
@@ -371,6 +373,22 @@ const Silences = {
     const seconds = Number(form.elements.duration.value);
     const payload = { matchers, startsAt: now.toISOString(), endsAt: new Date(now.getTime() + seconds * 1000).toISOString(),
       createdBy: USER || "web", comment: form.elements.comment.value };
+    const rrule = form.elements.rrule.value.trim();
+    if (rrule) {
+      // Each occurrence lasts the chosen duration, the first at the given time on the rule's own clock
+      // (not the browser's), for a year of them.
+      const zone = form.elements.zone.value.trim() || "UTC";
+      let first = now;
+      try {
+        if (form.elements.first.value) first = zonedToUtc(form.elements.first.value, zone);
+      } catch (err) {
+        toast(t("repeat_zone") + ": " + zone + ": " + String(err), true);
+        return;
+      }
+      payload.startsAt = first.toISOString();
+      payload.endsAt = new Date(first.getTime() + 366 * 86400 * 1000).toISOString();
+      payload.recurrence = { rrule, duration: seconds + "s", timeZone: zone };
+    }
     const button = $("button[type=submit]", form);
     button.disabled = true;
     const result = await api("POST", "/api/silences", payload);
@@ -393,8 +411,11 @@ const Silences = {
       return el("tr", { data: { id: s.id }, class: "sil-" + state },
         el("td", null, el("span", { class: "chips" }, (s.matchers || []).map((m) =>
           el("span", { class: "chip" }, el("b", null, m.name), (m.isEqual === false ? "!" : "") + (m.isRegex ? "=~" : "=") + m.value)))),
-        el("td", null, el("span", { class: "nstatus nstatus-" + (state === "active" ? "sent" : state === "pending" ? "pending" : "suppressed") }, t("js.sil." + state))),
-        el("td", null, timeEl(s.startsAt)), el("td", null, timeEl(s.endsAt)),
+        el("td", null, el("span", { class: "nstatus nstatus-" + (state === "active" ? "sent" : state === "pending" ? "pending" : "suppressed") }, t("js.sil." + state)),
+          s.recurrence ? el("div", { class: "muted small repeats" }, "↻ " + t("js.repeats") + " " + s.recurrence.rrule + " · " + s.recurrence.duration + " · " + s.recurrence.timeZone) : ""),
+        // A recurring silence shows the occurrence in force, or the next one.
+        el("td", null, timeEl((s.recurrence ? s.recurrence.occurrence : s).startsAt)),
+        el("td", null, timeEl((s.recurrence ? s.recurrence.occurrence : s).endsAt)),
         el("td", null, s.createdBy || ""), el("td", null, s.comment || ""), el("td", null, expire));
     }));
     $("#empty").hidden = items.length > 0;
@@ -406,6 +427,22 @@ const Silences = {
     await this.load();
   },
 };
+
+// "2030-01-06T02:00" read on `zone`'s clock, as an instant. Intl knows every IANA zone's offsets; two
+// passes settle a time next to a daylight-saving change.
+function zonedToUtc(local, zone) {
+  const [day, time] = local.split("T");
+  const [y, mo, d] = day.split("-").map(Number);
+  const [h, mi] = time.split(":").map(Number);
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  const format = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const offset = (at) => {
+    const p = Object.fromEntries(format.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - at;
+  };
+  return new Date(wall - offset(wall - offset(wall)));
+}
 
 function stateOf(silence) {
   if (silence.status && silence.status.state) return silence.status.state;
