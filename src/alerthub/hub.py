@@ -163,7 +163,7 @@ def _hooks(config: Config, pipeline: Pipeline, wake_escalation: asyncio.Event) -
     With escalation policies, an acknowledgement or a resolution also makes the alert's escalations due,
     and wakes their loop once committed, so they stop at once."""
     hooks = Hooks()
-    hooks.in_transaction += [pipeline.grouper, pipeline.acknowledger]
+    hooks.in_transaction += [pipeline.grouper, pipeline.acknowledger, pipeline.flap_notifier]
     hooks.after_commit.append(pipeline.dispatcher.after_commit)
     if config.escalation_policies:
         hooks.in_transaction.append(wake_escalations)

@@ -178,3 +178,25 @@ def test_an_unset_variable_without_a_default_names_the_variable_and_the_key(tmp_
     config = load_config(path, env={"HOOK": "https://discord.test/api/webhooks/1/t", "HOST": "hub.example"})
     assert config.server.public_url == "https://hub.example/x"
     assert config.storage.url == "sqlite:///x.db"
+
+
+def test_flapping_is_on_by_default_off_with_false_and_its_keys_are_checked(tmp_path: Path) -> None:
+    from alerthub.rules.build import build_ruleset
+
+    path = tmp_path / "alerthub.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - {name: a, thresholds: {warning: 1}}\n"
+        "  - {name: b, thresholds: {warning: 1}, flapping: false}\n"
+        "  - {name: c, thresholds: {warning: 1}, flapping: {window: 30m, changes: 6, settle: 5m}}\n",
+        encoding="utf-8",
+    )
+    rules = build_ruleset(list(load_config(path, env={}).rules))
+    a, b, c = (rules.get(n) for n in "abc")
+    assert a is not None and a.flapping is not None and a.flapping.changes == 4
+    assert b is not None and b.flapping is None
+    assert c is not None and c.flapping is not None and (c.flapping.changes, c.flapping.settle.seconds) == (6, 300)
+    path.write_text("rules:\n  - {name: a, thresholds: {warning: 1}, flapping: {windw: 1h, changes: 1}}\n", "utf-8")
+    found = problems(path)
+    assert any(p.startswith("rules[0].flapping") and "windw" in p for p in found), found
+    assert any(p.startswith("rules[0].flapping") and "changes" in p for p in found), found

@@ -38,6 +38,8 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "acknowledged_at": _ts(a.acknowledged_at),
         "resolved_at": _ts(a.resolved_at),
         "ends_at": _ts(a.ends_at),
+        "flapping": a.flap.flapping,
+        "flapping_since": _ts(a.flap.since),
     }
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from alerthub.config.assets import AssetConfig, DependencyConfig
 from alerthub.config.durations import Duration, PositiveDuration
+from alerthub.config.flapping import FlappingConfig
 from alerthub.config.intervals import TimeIntervalConfig, TimeIntervalSpec, TimeRangeConfig
 from alerthub.config.oncall import EscalationPolicyConfig, PersonConfig, ScheduleConfig
 from alerthub.domain.rule import Comparison
@@ -115,6 +116,7 @@ class RuleConfig(Strict):
     description: str | None = None
     # Carried into every message about the rule's alerts (an alert's own `runbook_url` annotation wins).
     runbook_url: str | None = None
+    flapping: FlappingConfig | bool = True  # the built-in policy; `false` off; or its own window, changes, settle
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 

@@ -122,6 +122,7 @@ def _facts(a: AlertSnapshot, t: dict[str, str], zone: tzinfo) -> tuple[tuple[str
         (t["resolved_at"], when(a.resolved_at, zone)),
         (t["labels"], ", ".join(f"{k}={v}" for k, v in sorted(a.labels.items()))),
         (t["also_affected"], _affected(a.also_affected, t)),
+        (t["flapping"], a.flapping or ""),
     ]
     return tuple((name, value) for name, value in facts if value)
 

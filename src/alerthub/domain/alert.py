@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from alerthub.domain.flapping import NOT_FLAPPING, FlapState
 from alerthub.domain.severity import Severity
 
 
@@ -46,6 +47,7 @@ class Alert:
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     raw: Any = None
+    flap: FlapState = NOT_FLAPPING
 
 
 class EventKind(StrEnum):
@@ -56,6 +58,7 @@ class EventKind(StrEnum):
     CHANGE = "change"  # a change elsewhere (a deploy) recorded on the alerts it concerns
     ESCALATION = "escalation"  # a step of an escalation policy taken (who was paged, and why), or its end
     COMMENT = "comment"  # a person's note on the alert, from the page or the API
+    FLAPPING = "flapping"  # the alert began flapping (with its recent changes), or a spell ended
 
 
 @dataclass(frozen=True, slots=True)

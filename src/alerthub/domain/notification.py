@@ -63,6 +63,8 @@ class AlertSnapshot:
     url: str | None = None
     # What this alert holds back as the cause of a `dependencies[]` entry: "rule — where" of each.
     also_affected: tuple[str, ...] = ()
+    # A flapping notice's words: its recent changes, or how the spell ended (pipeline/flapping.py).
+    flapping: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

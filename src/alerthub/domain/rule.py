@@ -7,6 +7,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from alerthub.domain.flapping import FlapPolicy
 from alerthub.domain.severity import Severity
 
 
@@ -57,6 +58,7 @@ class Rule:
     description: str | None = None
     runbook_url: str | None = None
     builtin: bool = False
+    flapping: FlapPolicy | None = FlapPolicy()  # None: changes never make its alerts flapping
 
     def severity_for(self, value: float) -> Severity | None:
         """The highest severity whose threshold the value crosses, or None when inside all."""

@@ -4,6 +4,7 @@
 2. group      `grouping.py`     inside the ingest transaction: the alert joins its groups; a group's timers
                                 (`group_wait`, `group_interval`, `repeat_interval`) say when it is due
    ── the dispatcher (`dispatcher.py`) takes due groups; `group_flush.py` reads and writes them ──
+   flapping   `flapping.py`     a flapping alert is held back; its spell's start and end are notices
 3. inhibit    `inhibit.py`      ┐ `setup.mute_stages`: each a `Stage`, silence and inhibition
 4. time       `time_window.py`  │ one `MuteStage` (`mute.py`) over their `Muter`
 5. silence    `silence.py`      ┘
@@ -27,6 +28,7 @@ from alerthub.domain.clock import Clock
 from alerthub.domain.rule import RuleLookup
 from alerthub.pipeline.acknowledge import Acknowledger
 from alerthub.pipeline.dispatcher import Dispatcher
+from alerthub.pipeline.flapping import FlapNotifier
 from alerthub.pipeline.grouping import Grouper
 from alerthub.pipeline.setup import PipelineSetup, build_setup
 from alerthub.store.database import Database
@@ -42,6 +44,7 @@ class Pipeline:
     dispatcher: Dispatcher
     grouper: Grouper
     acknowledger: Acknowledger
+    flap_notifier: FlapNotifier
 
 
 def build_pipeline(
@@ -68,4 +71,5 @@ def build_pipeline(
         wake_escalation=wake_escalation,
         lease=lease if lease is not None else config.delivery.lease,
     )
-    return Pipeline(setup, dispatcher, Grouper(setup.root, scheduler=dispatcher), Acknowledger(setup.builder))
+    grouper = Grouper(setup.root, scheduler=dispatcher)
+    return Pipeline(setup, dispatcher, grouper, Acknowledger(setup.builder), FlapNotifier(setup.builder))

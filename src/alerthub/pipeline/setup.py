@@ -11,6 +11,7 @@ from alerthub.domain.silence import Silence
 from alerthub.pipeline.batch import Stage
 from alerthub.pipeline.dependencies import Dependency, build_dependencies, dependency_rules
 from alerthub.pipeline.enqueue import PayloadBuilder, base_url
+from alerthub.pipeline.flapping import FlapStage
 from alerthub.pipeline.inhibit import Inhibitor, InhibitRule
 from alerthub.pipeline.mute import MuteStage
 from alerthub.pipeline.route_checks import check_pipeline_config
@@ -40,6 +41,7 @@ class PipelineSetup:
         inhibition (read only when there are inhibit rules); dedup, fan-out and enqueue follow per
         channel in `flush_plan.plan_flush`."""
         return [
+            FlapStage(),  # first: a flapping alert is held back whatever else would mute it
             MuteStage("inhibit", Inhibitor(self.inhibit_rules, firing)),
             TimeWindowStage(self.intervals),
             MuteStage("silence", Silencer(active)),

@@ -4,7 +4,9 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
+from alerthub.config.flapping import FlappingConfig
 from alerthub.config.models import RuleConfig
+from alerthub.domain.flapping import FlapPolicy
 from alerthub.domain.rule import Rule
 from alerthub.domain.severity import Severity
 from alerthub.rules.defaults import builtin_rules
@@ -41,8 +43,16 @@ def _given(rc: RuleConfig) -> dict[str, Any]:
         value = getattr(rc, key)
         if key == "severity" and value is None:
             continue
-        out[key] = tuple(value) if key == "resolves" else value
+        out[key] = tuple(value) if key == "resolves" else _flap_policy(value) if key == "flapping" else value
     return out
+
+
+def _flap_policy(value: FlappingConfig | bool) -> FlapPolicy | None:
+    if value is True:
+        return FlapPolicy()
+    if value is False:
+        return None
+    return FlapPolicy(value.window, value.changes, value.settle)
 
 
 def _lowest(thresholds: dict[Severity, float]) -> Severity:

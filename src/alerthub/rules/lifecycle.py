@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.domain.flapping import NOT_FLAPPING
 from alerthub.domain.rule import Comparison, Rule
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal
+from alerthub.rules.flapping import track
 from alerthub.rules.templates import annotate
 from alerthub.rules.verdict import Outcome, Verdict
 
@@ -21,7 +23,17 @@ from alerthub.rules.verdict import Outcome, Verdict
 def apply_signal(
     before: Alert | None, signal: Signal, rule: Rule, verdict: Verdict, fingerprint: str, now: datetime
 ) -> AlertChange | None:
-    """The change a signal makes, or None when it touches nothing (a clear value with no open alert)."""
+    """The change a signal makes, or None when it touches nothing (a clear value with no open alert); a
+    change between firing and resolved also counts towards flapping (rules/flapping.py)."""
+    change = _apply(before, signal, rule, verdict, fingerprint, now)
+    if change is None or rule.flapping is None:
+        return change
+    return track(change, rule.flapping, now, f"signal:{signal.source}")
+
+
+def _apply(
+    before: Alert | None, signal: Signal, rule: Rule, verdict: Verdict, fingerprint: str, now: datetime
+) -> AlertChange | None:
     actor = f"signal:{signal.source}"
     if verdict.outcome is Outcome.FIRE:
         signal = annotate(signal, rule)
@@ -95,6 +107,7 @@ def _open(
         pending_since=now if state is AlertState.PENDING else None,
         ends_at=signal.ends_at,
         raw=signal.raw,
+        flap=before.flap if before else NOT_FLAPPING,  # a new episode still counts the last one's changes
     )
     reason = f"waiting {rule.for_} before firing" if state is AlertState.PENDING else "threshold crossed"
     if before is not None:

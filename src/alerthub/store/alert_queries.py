@@ -32,6 +32,7 @@ class AlertFilter:
     since: datetime | None = None
     text: str = ""
     paged_to: str = ""  # a person an escalation has paged about the alert
+    flapping: bool | None = None  # in a flapping spell, or not; None: either
 
 
 def filtered(query: Select[Any], flt: AlertFilter) -> Select[Any]:
@@ -47,6 +48,9 @@ def filtered(query: Select[Any], flt: AlertFilter) -> Select[Any]:
         query = query.where(alert.c.labels[name].as_string() == value)
     if flt.since is not None:
         query = query.where(alert.c.last_seen_at >= flt.since)
+    if flt.flapping is not None:
+        spell = alert.c.flapping_since
+        query = query.where(spell.is_not(None) if flt.flapping else spell.is_(None))
     if flt.paged_to:
         query = query.where(alert.c.id.in_(paged_to(flt.paged_to)))
     if flt.text:

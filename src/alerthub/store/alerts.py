@@ -8,6 +8,8 @@ from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert, AlertChange, AlertState
+from alerthub.domain.clock import utc_text, utc_text_or_none
+from alerthub.domain.flapping import NOT_FLAPPING, FlapState
 from alerthub.domain.severity import Severity
 from alerthub.store.events import append_events
 from alerthub.store.tables import alert
@@ -100,7 +102,7 @@ def _with_id(change: AlertChange, alert_id: int) -> AlertChange:
         episode=a.episode, count=a.count, first_seen=a.first_seen, last_seen=a.last_seen,
         state_changed_at=a.state_changed_at, pending_since=a.pending_since, clear_since=a.clear_since,
         ends_at=a.ends_at, acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
-        resolved_at=a.resolved_at, raw=a.raw,
+        resolved_at=a.resolved_at, raw=a.raw, flap=a.flap,
     )  # fmt: skip
     return AlertChange(change.before, after, change.events)
 
@@ -135,7 +137,23 @@ def _row(a: Alert) -> dict[str, Any]:
         "acknowledged_at": a.acknowledged_at,
         "resolved_at": a.resolved_at,
         "raw": a.raw,
+        "flapping_since": a.flap.since,
+        "flap": _flap_json(a.flap),
     }
+
+
+def _flap_json(flap: FlapState) -> dict[str, Any] | None:
+    if flap is NOT_FLAPPING or (not flap.changes and flap.settled_at is None):
+        return None
+    return {"changes": [utc_text(t) for t in flap.changes], "settled_at": utc_text_or_none(flap.settled_at)}
+
+
+def _flap(since: datetime | None, data: Any) -> FlapState:
+    if since is None and not data:
+        return NOT_FLAPPING
+    changes = tuple(datetime.fromisoformat(t) for t in (data or {}).get("changes", ()))
+    settled = (data or {}).get("settled_at")
+    return FlapState(changes, since, datetime.fromisoformat(settled) if settled else None)
 
 
 def to_alert(row: Row[Any]) -> Alert:
@@ -163,7 +181,14 @@ def to_alert(row: Row[Any]) -> Alert:
         acknowledged_at=m["acknowledged_at"],
         resolved_at=m["resolved_at"],
         raw=m["raw"],
+        flap=_flap(m.get("flapping_since"), m.get("flap")),
     )
+
+
+async def flapping(conn: AsyncConnection, *, limit: int = 500) -> list[Alert]:
+    """The alerts in a flapping spell (the sweeper ends each once it has held its state long enough)."""
+    query = select(alert).where(alert.c.flapping_since.is_not(None)).order_by(alert.c.flapping_since).limit(limit)
+    return [to_alert(row) for row in (await conn.execute(query)).all()]
 
 
 async def expired(conn: AsyncConnection, now: datetime, *, limit: int = 500) -> list[Alert]:

@@ -34,11 +34,16 @@ alert = Table(
     Column("acknowledged_at", UtcDateTime),
     Column("resolved_at", UtcDateTime),
     Column("raw", Json),
+    # Flapping (domain/flapping.py): since when (queried by the sweeper and `?flapping=true`), and the
+    # recent changes and last spell's end as {"changes": [...], "settled_at": ...}.
+    Column("flapping_since", UtcDateTime),
+    Column("flap", Json),
     Index("ix_alert_state_last_seen_at", "state", "last_seen_at"),
     Index("ix_alert_rule_name", "rule_name"),
     Index("ix_alert_last_seen_at", "last_seen_at"),
     # Retention finds the alerts resolved before its cut-off without walking every resolved one.
     Index("ix_alert_state_resolved_at", "state", "resolved_at"),
+    Index("ix_alert_flapping_since", "flapping_since"),
 )
 
 alert_event = Table(

@@ -160,6 +160,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "kind.change": ("change", "변경"),
     "kind.escalation": ("escalation", "에스컬레이션"),
     "kind.comment": ("comment", "메모"),
+    "kind.flapping": ("flapping", "상태 반복 변경"),
+    "flapping": ("flapping", "상태 반복 변경 중"),
     "comment.label": ("Add a note to the history", "이력에 메모 남기기"),
     "comment.add": ("Add note", "메모 추가"),
     "escalation": ("Escalation", "에스컬레이션"),

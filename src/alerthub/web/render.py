@@ -173,5 +173,6 @@ def _js_messages(messages: dict[str, str]) -> dict[str, str]:
     return {
         k: v
         for k, v in messages.items()
-        if k.startswith(("js.", "sev.", "state.", "nstatus.", "act.", "mute.")) or k in ("acked_by", "test")
+        if k.startswith(("js.", "sev.", "state.", "nstatus.", "act.", "mute."))
+        or k in ("acked_by", "test", "flapping", "repeat_zone")
     }

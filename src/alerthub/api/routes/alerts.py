@@ -19,7 +19,7 @@ from alerthub.validation import parse_json, validate
 router = APIRouter(tags=["alerts"])
 # What `history` shows: what happened to the alert and the changes reported around it (the pipeline's
 # decisions and deliveries are in /trace).
-_TIMELINE = (EventKind.TRANSITION, EventKind.SEVERITY, EventKind.CHANGE, EventKind.COMMENT)
+_TIMELINE = (EventKind.TRANSITION, EventKind.SEVERITY, EventKind.CHANGE, EventKind.COMMENT, EventKind.FLAPPING)
 
 
 class CommentBody(BaseModel):
@@ -45,6 +45,7 @@ async def list_alerts(
     source: Annotated[list[str] | None, Query()] = None,
     label: Annotated[list[str] | None, Query(description="k:v, repeatable")] = None,
     since: Since = None,
+    flapping: Annotated[bool | None, Query(description="true: only alerts in a flapping spell")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JSONResponse:
@@ -55,6 +56,7 @@ async def list_alerts(
         sources=tuple(source or ()),
         labels=tuple(_label_pair(item) for item in label or ()),
         since=since,
+        flapping=flapping,
     )
     alerts, next_cursor = await hub.alerts.list(flt, limit=limit, cursor=cursor)
     muted = await hub.alerts.mutes(alerts)

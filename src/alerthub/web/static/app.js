@@ -241,7 +241,8 @@ const Board = {
     const silenced = note && note.querySelector(".silenced-by");
     if (CAN_ACT && !silenced) actions.push(el("a", { class: "button ghost", href: `/silences?alert=${encodeURIComponent(a.id)}#new` }, t("act.silence")));
     const summary = summaryOf(a);
-    const what = el("td", { class: "what" }, el("a", { class: "headline", href: `/alerts/${encodeURIComponent(a.id)}` }, summary || a.rule_name), " ", stateEl(a.state));
+    const what = el("td", { class: "what" }, el("a", { class: "headline", href: `/alerts/${encodeURIComponent(a.id)}` }, summary || a.rule_name), " ", stateEl(a.state),
+      a.flapping ? el("span", { class: "state state-flapping", title: a.flapping_since || "" }, t("flapping")) : "");
     if (note) what.append(...muteBadges(note));
     if (summary) what.append(el("div", { class: "rule-name" }, a.rule_name));
     if (a.acknowledged_by && a.state === "acknowledged") what.append(el("div", { class: "muted small" }, t("acked_by") + " " + a.acknowledged_by));
