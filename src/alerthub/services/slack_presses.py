@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from alerthub.domain.clock import Clock
-from alerthub.errors import AuthenticationError, InputError
+from alerthub.errors import InputError
 from alerthub.oncall.roster import Roster
 from alerthub.services.actions import DONE, ActionService, ActionView
 from alerthub.sources.slack_actions import SlackPress, parse, verify
@@ -39,8 +39,6 @@ class SlackPresses:
         person = self._person(found.user_id) or f"slack:{found.user_name}"
         try:
             view = await self.actions.perform(found.action, found.token, "slack", person)
-        except AuthenticationError:
-            raise
         except InputError as exc:
             answer = {"response_type": "ephemeral", "replace_original": False, "text": exc.message}
         else:
@@ -60,13 +58,17 @@ def _updated(press: SlackPress, view: ActionView, person: str) -> dict[str, Any]
     return {"replace_original": True, "text": said, "blocks": [*kept, context]}
 
 
+# Updates on their way: asyncio keeps only weak references to tasks, and a request's objects are gone
+# once it has been answered.
+_PENDING: set[asyncio.Task[None]] = set()
+
+
 def background_poster(post: Poster) -> Poster:
     """Slack wants the press answered within 3 seconds: the update goes out beside the answer."""
-    pending: set[asyncio.Task[None]] = set()
 
     async def later(url: str, body: dict[str, Any]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(post(url, body))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        _PENDING.add(task)
+        task.add_done_callback(_PENDING.discard)
 
     return later
