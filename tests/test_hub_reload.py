@@ -4,6 +4,7 @@ SIGHUP and several instances: tests/e2e/test_reload.py.)"""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,29 @@ async def test_post_reload_is_for_admins_only(hub: Hub, path: Path) -> None:
         written(path, "new")
         admin = await client.post("/-/reload", headers={"Authorization": f"Bearer {tokens[Scope.ADMIN]}"})
         assert admin.status_code == 200 and admin.json() == {"status": "reloaded", "restart_needed": []}
+
+
+async def test_a_message_link_acts_through_the_reloaded_configuration(
+    hub: Hub, path: Path, clock: FakeClock, client: httpx.AsyncClient
+) -> None:
+    """The one-click action pages outlive a reload: an acknowledgement from a link after it runs the new
+    configuration's hooks (here: the escalation policy it added stops at once)."""
+    from alerthub.domain.action_token import Action, ActionGrant
+    from alerthub.store import escalations
+
+    policy = [{"name": "page", "steps": [{"notify": ["receiver:ops"], "wait": "1h"}]}]
+    written(
+        path, "ops", receivers=[{"name": "ops", "channels": ["new"], "escalation": "page"}], escalation_policies=policy
+    )
+    assert (await reloader(hub, path).reload("test")).ok
+    alert_id = await fire(hub, "before")
+    assert await hub.escalator.run_once() == 1  # the first step; the next is an hour away
+    async with hub.db.read() as conn:
+        [esc] = await escalations.of_alert(conn, alert_id)
+    assert esc.step == 1 and esc.next_at == clock() + timedelta(hours=1)
+    codec = await client._transport.app.state.auth.action_codec()  # type: ignore[attr-defined]
+    token = codec.encode(ActionGrant(alert_id, 1, Action.ACK, "kim", int(clock().timestamp()) + 3600))
+    assert (await client.post(f"/actions/ack/{token}")).status_code == 200
+    async with hub.db.read() as conn:
+        [esc] = await escalations.of_alert(conn, alert_id)
+    assert esc.next_at == clock()  # woken by the acknowledgement: the reloaded hooks ran

@@ -275,7 +275,7 @@ def _telegram_loops(hub: Hub) -> dict[str, BackgroundTask]:
     if not TELEGRAM.among(hub.config.integrations.entries()).poll_updates:
         return {}
     codec = stored_codec(hub.db, hub.config.auth, hub.clock)
-    actions = ActionService(hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)
+    actions = ActionService(lambda: hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)
     owner, ttl = new_instance_id(), hub.config.server.action_link_ttl
     return {
         f"telegram-buttons-{i}": TelegramPresses(

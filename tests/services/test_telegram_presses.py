@@ -63,7 +63,7 @@ async def http() -> AsyncIterator[HttpClient]:
 
 def presses(hub: Hub) -> TelegramPresses:
     codec = stored_codec(hub.db, hub.config.auth, hub.clock)
-    actions = ActionService(hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)
+    actions = ActionService(lambda: hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)
     [bot] = bots_of(hub.config)
     return TelegramPresses(
         bot, actions, hub.oncall.roster, hub.db, hub.clock, hub.metrics, ttl=timedelta(hours=24), owner="test"

@@ -34,15 +34,21 @@ class ActionView:
 class ActionService:
     def __init__(
         self,
-        alerts: AlertService,
+        alerts: Callable[[], AlertService],
         silences: SilenceService,
         codec: Callable[[], Awaitable[ActionTokenCodec]],
         clock: Clock,
     ) -> None:
-        self.alerts = alerts
+        # Looked up at each use: a reload swaps the hub's alert service (its hooks follow the new
+        # configuration), and the pages that act through this one outlive it.
+        self._alerts = alerts
         self.silences = silences
         self.codec = codec
         self.clock = clock
+
+    @property
+    def alerts(self) -> AlertService:
+        return self._alerts()
 
     async def look(self, action: str, token: str) -> ActionView:
         """The link's grant and its alert, read only. ForbiddenError for a link that is not ours or

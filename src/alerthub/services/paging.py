@@ -51,11 +51,12 @@ def page_groups(
             out += [(receiver, channel, (p,)) for p in people]
         elif people:
             out.append((receiver, channel, people))
-    if not out:
+    if not out and (reached.people or not reached.receivers):  # named people, none reachable; or nobody
         out = [(receiver, c, ()) for c in channels]
     for named in reached.receivers:
         out += [(named, c, ()) for c in routes.receivers.get(named, ())]
-    return out, tuple(p for p in reached.people if p not in reached_anyhow)
+    # Once each: a receiver named in the step may be the one the alert went to, over the same channels.
+    return list(dict.fromkeys(out)), tuple(p for p in reached.people if p not in reached_anyhow)
 
 
 def policies_from(config: Config) -> dict[str, EscalationPolicy]:

@@ -247,7 +247,9 @@ async def overview_page(request: Request) -> HTMLResponse:
 def install(app: FastAPI, hub: Hub, auth: AuthService) -> None:
     app.state.pages = Pages(hub, auth)
     app.state.dashboard = DashboardService(hub.db, hub.clock, hub.pipeline.setup.inhibit_rules)
-    app.state.actions = ActionService(hub.alerts, SilenceService(hub.db, hub.clock), auth.action_codec, hub.clock)
+    app.state.actions = ActionService(
+        lambda: hub.alerts, SilenceService(hub.db, hub.clock), auth.action_codec, hub.clock
+    )
     app.include_router(router)
     app.include_router(forms.router)
     app.include_router(actions.router)
