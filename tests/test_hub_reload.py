@@ -141,3 +141,16 @@ async def test_a_message_link_acts_through_the_reloaded_configuration(
     async with hub.db.read() as conn:
         [esc] = await escalations.of_alert(conn, alert_id)
     assert esc.next_at == clock()  # woken by the acknowledgement: the reloaded hooks ran
+
+
+async def test_the_board_judges_inhibition_by_the_reloaded_rules(
+    hub: Hub, path: Path, client: httpx.AsyncClient
+) -> None:
+    await fire(hub, "before")
+    target = await fire(hub, "after")
+    rule = {"source_matchers": ['alertname="before"'], "target_matchers": ['alertname="after"']}
+    written(path, "old", inhibit_rules=[rule])
+    assert (await reloader(hub, path).reload("test")).ok
+    board = (await client.get("/", headers={"Accept": "text/html"})).text
+    row = board[board.index(f'data-id="{target}"') :].split("</tr>", 1)[0]
+    assert "inhibited" in row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -77,10 +77,18 @@ def _triage_order(row: BoardRow) -> tuple[int, int, float, int]:
 
 
 class DashboardService:
-    def __init__(self, db: Database, clock: Clock, inhibit_rules: Sequence[InhibitRule] = ()) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, inhibit_rules: Callable[[], Sequence[InhibitRule]] = lambda: ()
+    ) -> None:
+        """`inhibit_rules` is asked at each use: a reload swaps the running configuration's rules, and the
+        dashboard outlives it."""
         self.db = db
         self.clock = clock
-        self.inhibit_rules = tuple(inhibit_rules)
+        self._inhibit_rules = inhibit_rules
+
+    @property
+    def inhibit_rules(self) -> Sequence[InhibitRule]:
+        return self._inhibit_rules()
 
     async def board(self, flt: stats.BoardFilter, limit: int = 300) -> list[BoardRow]:
         """The alerts in triage order (tier, then severity, then the newest change), each with what mutes it."""

@@ -246,7 +246,7 @@ async def overview_page(request: Request) -> HTMLResponse:
 
 def install(app: FastAPI, hub: Hub, auth: AuthService) -> None:
     app.state.pages = Pages(hub, auth)
-    app.state.dashboard = DashboardService(hub.db, hub.clock, hub.pipeline.setup.inhibit_rules)
+    app.state.dashboard = DashboardService(hub.db, hub.clock, lambda: hub.pipeline.setup.inhibit_rules)
     app.state.actions = ActionService(
         lambda: hub.alerts, SilenceService(hub.db, hub.clock), auth.action_codec, hub.clock
     )
