@@ -52,6 +52,17 @@ def postgres_session_url() -> Iterator[str | None]:
     drop_session_database(base, url)
 
 
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A PostgreSQL database of the test's own, for `alerthub serve` processes to share; dropped after."""
+    base = postgres_url()
+    if base is None:
+        skip_or_fail_without_postgres()
+    url = create_session_database(base)
+    yield url
+    drop_session_database(base, url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_session_url: str | None

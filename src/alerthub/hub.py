@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from alerthub.config import Config, cross_check
 from alerthub.config.loader import parse_config, read_data
+from alerthub.delivery.action_links import stored_codec
 from alerthub.delivery.channel_checks import (
     check_channel_entries,
     check_channels,
@@ -33,7 +34,7 @@ from alerthub.pipeline.route_checks import pipeline_problems
 from alerthub.rules.build import build_ruleset
 from alerthub.rules.ruleset import RuleSet
 from alerthub.rules.templates import template_problems
-from alerthub.services.actions import ActionService, stored_codec
+from alerthub.services.actions import ActionService
 from alerthub.services.alerts import AlertService
 from alerthub.services.escalator import Escalator, handled, wake_escalations
 from alerthub.services.heartbeats import HeartbeatService

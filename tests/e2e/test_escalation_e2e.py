@@ -15,12 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from support.databases import (
-    create_session_database,
-    drop_session_database,
-    postgres_url,
-    skip_or_fail_without_postgres,
-)
 from support.processes import ServerProcess, running, write_config
 from support.standins import DiscordStandIn
 
@@ -97,15 +91,6 @@ def test_a_sigkill_between_two_steps_loses_no_step_and_repeats_none(tmp_path: Pa
         time.sleep(2)  # nothing else follows: the policy has no third step, the first is not taken again
     assert paged(discord) == {("alice", "web-1"): 1, ("bob", "web-1"): 1}
 
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    base = postgres_url()
-    if base is None:
-        skip_or_fail_without_postgres()
-    url = create_session_database(base)
-    yield url
-    drop_session_database(base, url)
 
 
 @pytest.mark.postgres

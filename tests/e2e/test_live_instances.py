@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,12 +17,6 @@ import httpx
 import orjson
 import pytest
 
-from support.databases import (
-    create_session_database,
-    drop_session_database,
-    postgres_url,
-    skip_or_fail_without_postgres,
-)
 from support.processes import ServerProcess, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -30,15 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 WITHIN = 1.0  # the promise, in seconds
 SWEEP_BOUND = 15 + 5  # the worker looks for passed `endsAt` every 15 s (services/sweeper.py)
 
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    base = postgres_url()
-    if base is None:
-        skip_or_fail_without_postgres()
-    url = create_session_database(base)
-    yield url
-    drop_session_database(base, url)
 
 
 class Page:

@@ -20,12 +20,6 @@ from sqlalchemy import func, select
 
 from alerthub.store.database import Database
 from alerthub.store.tables import alert, notification
-from support.databases import (
-    create_session_database,
-    drop_session_database,
-    postgres_url,
-    skip_or_fail_without_postgres,
-)
 from support.processes import ServerProcess, running, write_config
 from support.standins import Receiver, Reply, Request
 
@@ -40,15 +34,6 @@ TAKEOVER_BOUND = LEASE + 12
 # a time per channel, so one channel loses at most one such message per killed instance.
 CRASH_WINDOW = 1
 
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    base = postgres_url()
-    if base is None:
-        skip_or_fail_without_postgres()
-    url = create_session_database(base)
-    yield url
-    drop_session_database(base, url)
 
 
 @pytest.fixture

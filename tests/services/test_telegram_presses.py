@@ -14,9 +14,10 @@ import pytest
 
 from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config
+from alerthub.delivery.action_links import stored_codec
 from alerthub.delivery.client import delivery_client
 from alerthub.hub import Hub, check_config
-from alerthub.services.actions import ActionService, stored_codec
+from alerthub.services.actions import ActionService
 from alerthub.services.silences import SilenceService
 from alerthub.services.telegram_presses import TelegramPresses, bots_of
 from support.clock import FakeClock

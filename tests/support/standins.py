@@ -493,16 +493,26 @@ class TelegramStandIn(StandIn):
         return Reply(200, {"ok": True, "result": [u for u in self.updates if any(k in u for k in wanted)]})
 
     def _answerCallbackQuery(self, body: dict[str, Any]) -> Reply:
-        if not str(body.get("callback_query_id", "")).startswith("4382bfdwdsb323b2d9"):
-            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: query is too old"})
+        """A query is answered once, and only one that was handed out."""
+        issued = {u["callback_query"]["id"] for u in self.updates + self.confirmed}
+        answered = {a["callback_query_id"] for a in self.answered}
+        query = body.get("callback_query_id")
+        if query not in issued or query in answered:
+            why = "query is too old and response timeout expired or query ID is invalid"
+            return Reply(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {why}"})
         self.answered.append(body)
         return Reply(200, {"ok": True, "result": True})
 
     def _editMessageText(self, body: dict[str, Any]) -> Reply:
+        """Only a message this bot sent, in its own chat."""
+        number = body.get("message_id")
+        sent = self.sent[number - 1] if isinstance(number, int) and 0 < number <= len(self.sent) else None
+        if sent is None or str(sent["chat_id"]) != str(body.get("chat_id")):
+            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"})
         if not str(body.get("text", "")).strip():
             return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"})
         self.edited.append(body)
-        return Reply(200, {"ok": True, "result": {"message_id": body["message_id"], "text": body["text"]}})
+        return Reply(200, {"ok": True, "result": {"message_id": number, "text": body["text"]}})
 
 
 EXPRESS_404 = """<!DOCTYPE html>

@@ -5,6 +5,7 @@ treat as retryable (Apprise cannot tell us whether the cause was permanent)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr
@@ -22,18 +23,31 @@ class AppriseChannelConfig(ChannelSettings):
     urls: list[SecretStr] = Field(min_length=1)
 
 
+NOT_UNDERSTOOD = "not a URL Apprise understands"
+
+
 def url_problems(urls: list[SecretStr], where: str) -> list[Problem]:
     """The URLs Apprise does not understand, each at `where[i]`; the missing extra when it is not installed."""
     missing = missing_extra(where, "apprise", "apprise")
     if missing or not urls:
         return missing if urls else []
+    _, _, refused = _loaded(url.get_secret_value() for url in urls)
+    return [Problem(f"{where}[{i}]", NOT_UNDERSTOOD) for i in refused]
+
+
+def _loaded(urls: Iterable[str]) -> tuple[Any, list[Any], list[int]]:
+    """An Apprise holding every URL it understands, their plugins, and the positions of the others."""
     import apprise
 
-    return [
-        Problem(f"{where}[{i}]", "not a URL Apprise understands")
-        for i, url in enumerate(urls)
-        if apprise.Apprise.instantiate(url.get_secret_value()) is None
-    ]
+    target, plugins, refused = apprise.Apprise(), [], []
+    for i, url in enumerate(urls):
+        plugin = apprise.Apprise.instantiate(url)
+        if plugin is None:
+            refused.append(i)
+            continue
+        target.add(plugin)
+        plugins.append(plugin)
+    return target, plugins, refused
 
 
 class AppriseChannel:
@@ -51,22 +65,12 @@ class AppriseChannel:
         missing = missing_extra(f"channels.{config.name}", "apprise", "apprise")
         if missing:
             raise ConfigError(missing)
-        import apprise
-
         self.config = config
         self.name = config.name
-        self._apprise = apprise.Apprise()
-        self._shown: list[str] = []
-        problems = []
-        for i, secret in enumerate(config.urls):
-            plugin = apprise.Apprise.instantiate(secret.get_secret_value())
-            if plugin is None:
-                problems.append(Problem(f"channels.{config.name}.urls[{i}]", "not a URL Apprise understands"))
-                continue
-            self._apprise.add(plugin)
-            self._shown.append(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
-        if problems:
-            raise ConfigError(problems)
+        self._apprise, plugins, refused = _loaded(secret.get_secret_value() for secret in config.urls)
+        if refused:
+            raise ConfigError([Problem(f"channels.{config.name}.urls[{i}]", NOT_UNDERSTOOD) for i in refused])
+        self._shown: list[str] = [str(p.url(privacy=True)) for p in plugins]
 
     def describe(self) -> dict[str, str]:
         return {"urls": ", ".join(self._shown)}
@@ -91,14 +95,9 @@ class AppriseChannel:
         return SendResult(None)
 
     def _person(self, urls: tuple[str, ...]) -> Any:
-        """The person's own URLs; one Apprise does not understand is an error that says so, not a
-        silent drop (their URLs are not checked at start-up the way a channel's are)."""
-        import apprise
-
-        target = apprise.Apprise()
-        for url in urls:
-            plugin = apprise.Apprise.instantiate(url)
-            if plugin is None:
-                raise DeliveryError("a paged person's apprise URL is not one Apprise understands", retryable=False)
-            target.add(plugin)
+        """The person's own URLs (checked at start-up, as a channel's are): should Apprise still refuse
+        one, the page fails saying so rather than reaching fewer URLs."""
+        target, _, refused = _loaded(urls)
+        if refused:
+            raise DeliveryError("a paged person's apprise URL is not one Apprise understands", retryable=False)
         return target

@@ -15,6 +15,7 @@ import typer
 from alerthub.cli.common import ConfigOption, with_service
 from alerthub.domain.alert import Alert, AlertState
 from alerthub.domain.clock import utc_text
+from alerthub.domain.labels import where_label
 from alerthub.domain.severity import Severity
 from alerthub.services.alerts import AlertService
 from alerthub.store.alert_queries import AlertFilter
@@ -70,7 +71,7 @@ def resolve(alert_id: int, by: By = None, comment: Comment = "", config: ConfigO
 
 
 def _line(a: Alert) -> str:
-    where = a.labels.get("host") or a.labels.get("instance") or a.labels.get("service") or ""
+    where = where_label(a.labels)
     what = f"{a.rule_name} — {where}" if where else a.rule_name
     handled = (
         f"  (acknowledged by {a.acknowledged_by})" if a.acknowledged_by and a.state is AlertState.ACKNOWLEDGED else ""

@@ -5,11 +5,12 @@ holds no credential, and a retry gets a fresh expiry."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from alerthub.channels.message import Link
-from alerthub.config.models import Config
+from alerthub.config.models import AuthConfig, Config
 from alerthub.domain.action_token import Action, ActionGrant, ActionTokenCodec
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import AlertSnapshot
@@ -50,20 +51,28 @@ class ActionLinker:
         return self.codec.encode(ActionGrant(alert.id, alert.episode, action, holder, expires))
 
 
+def stored_codec(db: Database, auth: AuthConfig, clock: Clock) -> Callable[[], Awaitable[ActionTokenCodec]]:
+    """The codec signed with the server secret, read (or made) from the store on first use."""
+    found: list[ActionTokenCodec] = []
+
+    async def codec() -> ActionTokenCodec:
+        if not found:
+            found.append(ActionTokenCodec(await server_secret(db, auth, clock())))
+        return found[0]
+
+    return codec
+
+
 class LinkerSource:
     """The worker's linker, made on first use (the server secret is read, or created, once); None while
     `server.action_links` is off."""
 
     def __init__(self, config: Config, db: Database, clock: Clock) -> None:
         self.config = config
-        self.db = db
         self.clock = clock
-        self._linker: ActionLinker | None = None
+        self.codec = stored_codec(db, config.auth, clock)
 
     async def __call__(self) -> ActionLinker | None:
         if not self.config.server.action_links:
             return None
-        if self._linker is None:
-            secret = await server_secret(self.db, self.config.auth, self.clock())
-            self._linker = ActionLinker(ActionTokenCodec(secret), self.config.server.action_link_ttl, self.clock)
-        return self._linker
+        return ActionLinker(await self.codec(), self.config.server.action_link_ttl, self.clock)

@@ -81,19 +81,25 @@ def build_routes(config: Config) -> Route:
         path="{}",
         parent=None,
         names=_Names(
-            receivers={r.name: tuple(r.channels) for r in config.receivers},
-            channels=tuple(c.name for c in config.channels),
+            channels=receiver_channels(config),
             policies={r.name: r.escalation for r in config.receivers if r.escalation},
         ),
     )
 
 
+def receiver_channels(config: Config) -> dict[str, tuple[str, ...]]:
+    """Every name a `receiver` may be, with the channels it means: a configured receiver's (which wins), a
+    channel's own name, or `default`, every channel. Any other name means none."""
+    channels = tuple(c.name for c in config.channels)
+    receivers = {r.name: tuple(r.channels) for r in config.receivers}
+    return {ALL_CHANNELS: channels} | {c: (c,) for c in channels} | receivers
+
+
 @dataclass(frozen=True, slots=True)
 class _Names:
-    """What every route resolves its receiver against: receivers' channels, channels, receivers' policies."""
+    """What every route resolves its receiver against: the channels each name means, receivers' policies."""
 
-    receivers: dict[str, tuple[str, ...]]
-    channels: tuple[str, ...]
+    channels: dict[str, tuple[str, ...]]
     policies: dict[str, str]
 
 
@@ -112,7 +118,7 @@ def _build(
         path=path,
         matchers=matchers,
         receiver=receiver,
-        channels=_resolve(receiver, names.receivers, names.channels),
+        channels=names.channels.get(receiver, ()),
         group_by=_group_by(cfg.group_by) if cfg.group_by is not None else inherited_by,
         group_wait=_pick(cfg.group_wait, parent.group_wait if parent else DEFAULT_GROUP_WAIT),
         group_interval=_pick(cfg.group_interval, parent.group_interval if parent else DEFAULT_GROUP_INTERVAL),
@@ -143,14 +149,6 @@ def _child_path(parent: str, child: RouteConfig, index: int) -> str:
         return path
     # Deep trees with long regexes: a stable digest keeps the path inside its column.
     return f"#{hashlib.sha256(path.encode()).hexdigest()[:32]}"
-
-
-def _resolve(receiver: str, receivers: dict[str, tuple[str, ...]], channels: tuple[str, ...]) -> tuple[str, ...]:
-    if receiver in receivers:
-        return receivers[receiver]
-    if receiver in channels:
-        return (receiver,)
-    return channels if receiver == ALL_CHANNELS else ()
 
 
 def _group_by(names: list[str]) -> tuple[str, ...] | None:

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from alerthub.config.models import AuthConfig
 from alerthub.domain.action_token import Action, ActionGrant, ActionTokenCodec
 from alerthub.domain.alert import Alert, AlertState
 from alerthub.domain.clock import Clock
@@ -16,8 +15,6 @@ from alerthub.domain.silence import LabelMatcher
 from alerthub.errors import ConflictError, ForbiddenError
 from alerthub.services.alerts import AlertService
 from alerthub.services.silences import SilenceDraft, SilenceService
-from alerthub.store.app_settings import server_secret
-from alerthub.store.database import Database
 
 SILENCE_FOR = timedelta(hours=1)
 _FROM = {"link": "a message link", "slack": "a Slack button", "telegram": "a Telegram button"}
@@ -99,15 +96,3 @@ def _check_applies(grant: ActionGrant, alert: Alert) -> None:
         raise ConflictError(f"the alert is already acknowledged by {alert.acknowledged_by or 'someone'}")
     if grant.action is Action.ACK and alert.state is not AlertState.FIRING:
         raise ConflictError(f"the alert is {alert.state.value}; only a firing alert can be acknowledged")
-
-
-def stored_codec(db: Database, auth: AuthConfig, clock: Clock) -> Callable[[], Awaitable[ActionTokenCodec]]:
-    """The codec signed with the server secret, read (or made) from the store on first use."""
-    found: list[ActionTokenCodec] = []
-
-    async def codec() -> ActionTokenCodec:
-        if not found:
-            found.append(ActionTokenCodec(await server_secret(db, auth, clock())))
-        return found[0]
-
-    return codec

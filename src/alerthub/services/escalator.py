@@ -112,9 +112,15 @@ class Escalator:
                 return None  # moved meanwhile, by another instance or an acknowledgement
             move = decide(esc, self.policies.get(esc.policy), _alert_now(found), now)
             after = replace(
-                esc, state=move.state, cycle=move.cycle, round=move.round, step=move.step, next_at=move.next_at
+                esc,
+                state=move.state,
+                cycle=move.cycle,
+                round=move.round,
+                step=move.step,
+                next_at=move.next_at,
+                updated_at=now,
+                note=move.note,
             )
-            after = replace(after, updated_at=now, note=move.note)
             if not await escalations.advance(conn, esc, after):
                 return None
             saved: list[AlertChange] = []

@@ -15,7 +15,7 @@ from alerthub.config.models import Config
 from alerthub.domain.escalation import EscalationPolicy, EscalationStep
 from alerthub.oncall.escalation import Reach
 from alerthub.oncall.roster import Roster
-from alerthub.pipeline.routing import ALL_CHANNELS
+from alerthub.pipeline.routing import receiver_channels
 
 # (receiver, channel, people paged by that message)
 PageMessage = tuple[str, str, tuple[str, ...]]
@@ -28,11 +28,9 @@ class PageRoute:
 
     @classmethod
     def from_config(cls, config: Config) -> PageRoute:
-        """A route's receiver may also name a channel, or be the root's `default` (every channel), as in
-        routing: each is a receiver here too, so a policy on such a route pages over its channels."""
-        channels = {c.name: c.type for c in config.channels}
-        receivers = {name: (name,) for name in channels} | {ALL_CHANNELS: tuple(channels)}
-        return cls(receivers | {r.name: tuple(r.channels) for r in config.receivers}, channels)
+        """A route's receiver may also name a channel, or be the root's `default`: the names mean here what
+        they mean in routing, so a policy on such a route pages over its channels."""
+        return cls(receiver_channels(config), {c.name: c.type for c in config.channels})
 
 
 def page_groups(

@@ -59,6 +59,11 @@ class Settings(Generic[S]):
         return f"Settings({self.key!r})"
 
 
+def json_object(value: object) -> dict[str, Any]:
+    """A parsed JSON value where an object is expected: itself, or empty when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
 def reveal(secret: SecretStr | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None
 

@@ -14,7 +14,6 @@ which the original message is updated."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Mapping
@@ -26,7 +25,8 @@ from pydantic import SecretStr
 
 from alerthub.config.models import Config, Strict
 from alerthub.errors import AuthenticationError, InputError, Problem
-from alerthub.sources.contracts import Settings
+from alerthub.sources.contracts import Settings, json_object
+from alerthub.sources.signatures import hmac_sha256_hex
 from alerthub.validation import usable_url
 
 MAX_AGE = 300  # seconds a request's timestamp may be from now (Slack's own advice)
@@ -55,8 +55,7 @@ class SlackPress:
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
-    return f"v0={digest}"
+    return "v0=" + hmac_sha256_hex(secret, f"v0:{timestamp}:".encode() + body)
 
 
 def verify(secret: str | None, headers: Mapping[str, str], body: bytes, now: float) -> None:
@@ -92,9 +91,9 @@ def parse(body: bytes) -> SlackPress:
             "not a press of an alerthub button (block_actions with action_id ack, resolve or silence)",
             [Problem("body.payload.actions[0]", "expected action_id ack, resolve or silence and its value")],
         )
-    user = _object(payload.get("user"))
+    user = json_object(payload.get("user"))
     url = payload.get("response_url")
-    blocks = _object(payload.get("message")).get("blocks")
+    blocks = json_object(payload.get("message")).get("blocks")
     return SlackPress(
         action=str(action),
         token=token,
@@ -103,10 +102,6 @@ def parse(body: bytes) -> SlackPress:
         response_url=url if isinstance(url, str) and usable_url(url) else None,
         blocks=tuple(b for b in blocks if isinstance(b, dict)) if isinstance(blocks, list) else (),
     )
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _payload(body: bytes) -> dict[str, Any]:

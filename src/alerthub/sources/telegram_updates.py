@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from alerthub.config.models import Config, Strict
 from alerthub.errors import Problem
-from alerthub.sources.contracts import Settings
+from alerthub.sources.contracts import Settings, json_object
 
 _DATA = re.compile(r"^(ack|resolve|silence):([0-9]{1,18})\.([0-9]{1,9})$")
 
@@ -64,9 +63,9 @@ def _press(query: object) -> TelegramPress | None:
     data = _DATA.match(str(query.get("data") or ""))
     if data is None:
         return None
-    user = _object(query.get("from"))
-    message = _object(query.get("message"))
-    chat = _object(message.get("chat")).get("id")
+    user = json_object(query.get("from"))
+    message = json_object(query.get("message"))
+    chat = json_object(message.get("chat")).get("id")
     entities = message.get("entities")
     return TelegramPress(
         callback_id=query["id"],
@@ -81,10 +80,6 @@ def _press(query: object) -> TelegramPress | None:
         entities=tuple(e for e in entities if isinstance(e, dict)) if isinstance(entities, list) else (),
         sent_at=message.get("date") if isinstance(message.get("date"), int) else None,
     )
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def button_problems(config: Config) -> list[Problem]:
