@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -97,3 +97,14 @@ class AlertChange:
     @property
     def transitioned(self) -> bool:
         return any(e.kind is EventKind.TRANSITION for e in self.events)
+
+
+_ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+
+
+def evolve(alert: Alert, **changes: Any) -> Alert:
+    """`dataclasses.replace` without its per-call field introspection: the rules copy an alert once or
+    twice for every signal ingested (bench/NOTES.md)."""
+    values = {name: getattr(alert, name) for name in _ALERT_FIELDS}
+    values.update(changes)
+    return Alert(**values)

@@ -4,23 +4,30 @@ changes). The spell ends in the sweeper, once the alert has held one state for `
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
-from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind, evolve
 from alerthub.domain.clock import utc_text
 from alerthub.domain.durations import format_duration
-from alerthub.domain.flapping import FlapPolicy, FlapState
+from alerthub.domain.flapping import NOT_FLAPPING, FlapPolicy, FlapState
 
 _ON = frozenset((AlertState.FIRING, AlertState.ACKNOWLEDGED))
 
 
+def opening(policy: FlapPolicy | None, now: datetime) -> FlapState:
+    """A new alert's flap state when it opens firing: its first change, counted where the alert is built
+    (rules/lifecycle.py) rather than by a second copy in `track` (bench/NOTES.md). One change never makes
+    an alert flapping (`changes` is at least 2)."""
+    return NOT_FLAPPING if policy is None else FlapState((now,))
+
+
 def track(change: AlertChange, policy: FlapPolicy | None, now: datetime, actor: str) -> AlertChange:
-    """The change with the alert's flap state brought up to date; unchanged when it is no flip."""
+    """The change with the alert's flap state brought up to date; unchanged when it is no flip, or when it
+    opens a new alert (`opening` counted that already)."""
     before = change.before
-    if policy is None or not _flips(before, change.after):
+    if policy is None or before is None or not _flips(before, change.after):
         return change
-    known = before.flap if before is not None else change.after.flap
+    known = before.flap
     recent = tuple(t for t in known.changes if t > now - policy.window) + (now,)
     recent = recent[-(policy.changes + 1) :]
     since, events = known.since, change.events
@@ -53,4 +60,4 @@ def _started(a: Alert, policy: FlapPolicy, recent: tuple[datetime, ...], now: da
 
 
 def _with_flap(a: Alert, flap: FlapState) -> Alert:
-    return replace(a, flap=flap)  # on flips only: `replace`'s cost does not reach the re-sent path
+    return evolve(a, flap=flap)  # every new alert is a flip: the fast copy, as the lifecycle's own
