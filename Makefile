@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-backtest clean
 
 # Tests, linters and every extra: what lint, test and bench need.
 $(STAMP): pyproject.toml
@@ -34,6 +34,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# `alerthub backtest` over a week of 100,000 logged signals (bench/backtest.py); apart from `bench`, which it would lengthen.
+bench-backtest: $(STAMP)
+	$(BIN)/python bench/backtest.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

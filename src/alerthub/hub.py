@@ -40,6 +40,8 @@ from alerthub.services.escalator import Escalator, handled, wake_escalations
 from alerthub.services.heartbeats import HeartbeatService
 from alerthub.services.live import LiveFeed, LiveRelay
 from alerthub.services.monitoring import planned_monitors, poller_tasks
+from alerthub.services.mute_notices import MuteNotices
+from alerthub.services.noise_reports import NoiseReports
 from alerthub.services.oncall import OnCallService, roster_from, roster_problems
 from alerthub.services.paging import PageRoute, policies_from
 from alerthub.services.retention import Pruner
@@ -266,6 +268,17 @@ def _register_loops(hub: Hub) -> None:
     hub.background["dispatcher"] = hub.pipeline.dispatcher.run
     hub.background["delivery"] = hub.delivery.run
     hub.background["escalation"] = hub.escalator.run
+    hub.background["mute_notices"] = MuteNotices(
+        hub.db,
+        hub.clock,
+        hub.metrics,
+        lambda: hub.pipeline.setup,
+        hub.wake_delivery,
+        lambda: (hub.oncall.roster, PageRoute.from_config(hub.config)),
+    ).run
+    hub.background["noise_reports"] = NoiseReports(
+        hub.db, hub.clock, hub.metrics, lambda: (hub.config, hub.pipeline.setup.builder), hub.wake_delivery
+    ).run
     hub.background |= _telegram_loops(hub)
     hub.background["broadcast"] = hub.broadcast.run
     hub.background["retention"] = Pruner(hub.db, hub.clock, hub.config.storage.retention, hub.metrics).run

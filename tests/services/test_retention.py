@@ -53,14 +53,16 @@ async def test_a_pass_deletes_what_retention_says_and_nothing_else(history: Hist
     assert len(before["notifications"]) - len(after["notifications"]) == len(gone)
     # Ended 6 days ago goes (5 days kept, as Alertmanager), 4 days ago stays.
     assert after["silences"] == ["active", "recent"]
-    assert counts == PruneCounts(alerts=2, events=12, memberships=0, notifications=9, silences=1)
+    # Every logged signal is from before day 192 (8 days kept): all 14 go.
+    assert counts == PruneCounts(alerts=2, events=12, memberships=0, notifications=9, silences=1, signals=14)
     assert preview == counts, "the dry run counts what the pass then deletes"
     assert await pruner(history).prune() == PruneCounts(), "a second pass finds nothing"
 
 
 async def test_nothing_goes_while_it_is_younger_than_its_retention(history: History) -> None:
     before = await snapshot(history)
-    long = RetentionConfig(resolved=timedelta(days=365), silences=timedelta(days=30), notifications=timedelta(days=365))
+    year = timedelta(days=365)
+    long = RetentionConfig(resolved=year, silences=timedelta(days=30), notifications=year, signals=year)
     assert await pruner(history, long).prune() == PruneCounts()
     assert await snapshot(history) == before
 
@@ -69,7 +71,8 @@ async def test_small_batches_delete_the_same_rows(history: History) -> None:
     before = await snapshot(history)
     batches: list[PruneCounts] = []
     counts = await pruner(history, batch_size=1).prune(progress=batches.append)
-    assert counts == PruneCounts(alerts=2, events=12, memberships=0, notifications=9, silences=1)
+    # Every logged signal is from before day 192 (8 days kept): all 14 go.
+    assert counts == PruneCounts(alerts=2, events=12, memberships=0, notifications=9, silences=1, signals=14)
     assert all(b.alerts <= 1 and b.silences <= 1 for b in batches)
     # a and f one batch each (an empty one ends the kind); d's four old notifications one by one.
     assert [b.alerts for b in batches if b.alerts] == [1, 1]

@@ -83,7 +83,7 @@ def db_prune(
 
 def _rows(counts: PruneCounts) -> int:
     """What the progress bar counts: the rows each batch is sized by."""
-    return counts.alerts + counts.notifications + counts.silences
+    return counts.alerts + counts.notifications + counts.silences + counts.signals
 
 
 @contextmanager
@@ -115,6 +115,7 @@ def _summary(limits: Cutoffs, counts: PruneCounts, *, dry_run: bool) -> None:
         "or about those alerts only"
     )
     typer.echo(f"  {counts.silences} silences expired before {at(limits.silences)}")
+    typer.echo(f"  {counts.signals} logged signals received before {at(limits.signals)}")
 
 
 @db_app.command("backup")

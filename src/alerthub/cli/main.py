@@ -8,6 +8,7 @@ import httpx
 import typer
 
 from alerthub.cli.alerts import alerts_app
+from alerthub.cli.backtest import backtest
 from alerthub.cli.channels import channels_app
 from alerthub.cli.common import ConfigOption, load_or_exit, sources_line
 from alerthub.cli.db import db_app
@@ -49,6 +50,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(users_app, name="users")
 app.add_typer(importer_app, name="import")
 app.add_typer(db_app, name="db")
+app.command("backtest")(backtest)
 
 
 @app.command()

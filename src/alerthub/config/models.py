@@ -14,14 +14,12 @@ from alerthub.config.durations import Duration, PositiveDuration
 from alerthub.config.flapping import FlappingConfig
 from alerthub.config.intervals import TimeIntervalConfig, TimeIntervalSpec, TimeRangeConfig
 from alerthub.config.oncall import EscalationPolicyConfig, PersonConfig, ScheduleConfig
+from alerthub.config.routes import InhibitRuleConfig, ReceiverConfig, RouteConfig
+from alerthub.config.strict import Strict
 from alerthub.domain.rule import Comparison
 from alerthub.domain.severity import Severity
 from alerthub.domain.zones import check_zone
 from alerthub.validation import usable_url
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ServerConfig(Strict):
@@ -61,8 +59,9 @@ class RetentionConfig(Strict):
     resolved: Duration = timedelta(days=90)  # alerts resolved longer ago go, with history and notifications
     silences: Duration = timedelta(days=5)  # expired silences, as Alertmanager
     notifications: Duration = timedelta(days=30)  # delivered; pending ones and those about open alerts stay
+    signals: Duration = timedelta(days=8)  # the signal log `alerthub backtest` replays: a week, and a day to spare
 
-    @field_validator("resolved", "silences", "notifications")
+    @field_validator("resolved", "silences", "notifications", "signals")
     @classmethod
     def _at_least_an_hour(cls, value: timedelta) -> timedelta:
         if value < timedelta(hours=1):  # shorter would race a group flush still telling of a resolution
@@ -126,48 +125,6 @@ class RuleConfig(Strict):
         if value is not None and not usable_url(value):
             raise ValueError('must be an http(s) URL with a host and no spaces or <>"|` characters')
         return value
-
-
-class ReceiverConfig(Strict):
-    name: str = Field(min_length=1)
-    channels: list[str] = Field(default_factory=list)
-    fallback: list[str] = Field(default_factory=list)
-    fallback_after: Duration = timedelta(minutes=5)
-    # The escalation policy (escalation_policies[].name) that pages people about this receiver's alerts.
-    escalation: str | None = None
-
-
-class RouteConfig(Strict):
-    receiver: str | None = None
-    group_by: list[str] | None = None
-    group_wait: Duration | None = None
-    group_interval: Duration | None = None
-    repeat_interval: Duration | None = None
-    match: dict[str, str] = Field(default_factory=dict)
-    match_re: dict[str, str] = Field(default_factory=dict)
-    matchers: list[str] = Field(default_factory=list)
-    continue_: bool = Field(False, alias="continue")
-    mute_time_intervals: list[str] = Field(default_factory=list)
-    active_time_intervals: list[str] = Field(default_factory=list)
-    # An alert the receiver was told about that resolves while silenced, inhibited or in a mute window:
-    # `notify` sends its resolution anyway (people who were paged learn it recovered), `drop` stays
-    # quiet as Alertmanager does. Inherited; the root's default is `notify`.
-    resolved_while_muted: Literal["notify", "drop"] | None = None
-    # The escalation policy for alerts this route sends (inherited; else the receiver's own `escalation`).
-    escalation: str | None = None
-    routes: list[RouteConfig] = Field(default_factory=list)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class InhibitRuleConfig(Strict):
-    source_match: dict[str, str] = Field(default_factory=dict)
-    source_match_re: dict[str, str] = Field(default_factory=dict)
-    source_matchers: list[str] = Field(default_factory=list)
-    target_match: dict[str, str] = Field(default_factory=dict)
-    target_match_re: dict[str, str] = Field(default_factory=dict)
-    target_matchers: list[str] = Field(default_factory=list)
-    equal: list[str] = Field(default_factory=list)
 
 
 class IntegrationSettings(BaseModel):
@@ -297,4 +254,13 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-__all__ = ["TimeIntervalConfig", "TimeIntervalSpec", "TimeRangeConfig"]  # still importable from here
+# Still importable from here.
+__all__ = [
+    "InhibitRuleConfig",
+    "ReceiverConfig",
+    "RouteConfig",
+    "Strict",
+    "TimeIntervalConfig",
+    "TimeIntervalSpec",
+    "TimeRangeConfig",
+]

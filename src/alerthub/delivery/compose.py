@@ -23,6 +23,7 @@ from alerthub.config.models import ChannelEntry
 from alerthub.delivery.action_links import ActionLinker
 from alerthub.delivery.message_text import words
 from alerthub.delivery.message_views import alert_view, message_links, message_status, top_severity
+from alerthub.delivery.report_text import report_lines
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.domain.severity import Severity
 from alerthub.domain.zones import zone
@@ -146,7 +147,8 @@ class Renderer:
             "page_tag": t["page_tag"],
             "more_text": t["more"].format(n=len(views) - LISTED) if len(views) > LISTED else "",
             "colour": HTML_COLOURS.get(severity.value, "#222") if status == "firing" else "#1e8449",
-            "prefix": f"[{t[status] if status != 'firing' else t[severity.value]}]",
+            "prefix": "" if payload.noise_report else f"[{t[status] if status != 'firing' else t[severity.value]}]",
+            "report": report_lines(payload.noise_report, t) if payload.noise_report else (),
             "subject": _subject(payload, views, t),
         }
 
@@ -182,6 +184,13 @@ def _subject(payload: NotificationPayload, alerts: tuple[AlertView, ...], t: dic
         return t["test_title"]
     if payload.reason == "digest":
         return t["digest"].format(n=len(alerts))
+    if payload.noise_report is not None:
+        return t["noise_report"].format(since=payload.noise_report.since[:10], until=payload.noise_report.until[:10])
+    if payload.reason == "silence expiring":
+        return t["silence_expiring"].format(mute=payload.mute_note, n=len(alerts))
+    if payload.mute_note is not None:
+        resolved = sum(1 for a in payload.alerts if a.state == "resolved")
+        return t["mute_summary"].format(mute=payload.mute_note, n=len(alerts), resolved=resolved)
     if len(alerts) == 1:
         return alerts[0].what + (f" — {alerts[0].where}" if alerts[0].where else "")
     group = ", ".join(f"{k}={v}" for k, v in sorted(payload.group_labels.items()))

@@ -68,15 +68,34 @@ class AlertSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class NoiseReport:
+    """A receiver's week in numbers (services/noise_reports.py); the message's words are the channel's
+    language's, chosen when it is rendered. Times are UTC text; seconds None when nothing was timed."""
+
+    since: str
+    until: str
+    rules: tuple[tuple[str, int, int], ...]  # (rule, firings, distinct alerts), noisiest first
+    assets: tuple[tuple[str, int], ...]  # (asset, firings), noisiest first
+    messages: int  # to this receiver in the week
+    out_of_hours: int  # of which sent between 22:00 and 08:00 on `clock`
+    clock: str  # the report's time zone
+    episodes: int
+    mtta_seconds: float | None
+    mttr_seconds: float | None
+    flapping: tuple[str, ...]  # "rule — where" of the alerts that began flapping in the week
+    overview_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NotificationPayload:
     """The contract between the pipeline (which writes the outbox) and delivery (which renders and sends).
 
     Stored as JSON in `notification.payload`; `status` is the group's (`firing` while any alert fires),
     `reason` is Alertmanager's notify reason (`first notification`, `new alerts added`,
     `some alerts resolved`, `all alerts resolved`, `repeat interval elapsed`) or ours
-    (`acknowledged`, `test`, `digest`, `escalation`). `fallback_from` names the channel this one stands in
-    for. A page (reason `escalation`) names the people it pages in `paged` (their addresses are looked up
-    in `people[]` when it is sent) and says which step and why in `page_note`.
+    (`acknowledged`, `test`, `digest`, `escalation`, `mute summary`). `fallback_from` names the channel
+    this one stands in for. A page (reason `escalation`) names the people it pages in `paged` (their
+    addresses are looked up in `people[]` when it is sent) and says which step and why in `page_note`.
     """
 
     receiver: str
@@ -91,6 +110,9 @@ class NotificationPayload:
     fallback_from: str | None = None
     paged: tuple[str, ...] = ()
     page_note: str | None = None
+    # A mute's summary (reason `mute summary`): what held the alerts back, e.g. "time interval 'night'".
+    mute_note: str | None = None
+    noise_report: NoiseReport | None = None  # reason `noise report`: the week's figures, no alerts
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,9 +120,28 @@ class NotificationPayload:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NotificationPayload:
         alerts = tuple(_snapshot(a) for a in data.get("alerts", ()))
-        return cls(**{**data, "alerts": alerts, "paged": tuple(data.get("paged", ()))})
+        report = data.get("noise_report")
+        return cls(
+            **{
+                **data,
+                "alerts": alerts,
+                "paged": tuple(data.get("paged", ())),
+                "noise_report": _report(report) if report is not None else None,
+            }
+        )
 
 
 def _snapshot(data: dict[str, Any]) -> AlertSnapshot:
     affected = data.get("also_affected")
     return AlertSnapshot(**(data if affected is None else {**data, "also_affected": tuple(affected)}))
+
+
+def _report(data: dict[str, Any]) -> NoiseReport:
+    return NoiseReport(
+        **{
+            **data,
+            "rules": tuple((str(r), int(f), int(a)) for r, f, a in data["rules"]),
+            "assets": tuple((str(n), int(f)) for n, f in data["assets"]),
+            "flapping": tuple(data["flapping"]),
+        }
+    )

@@ -9,11 +9,13 @@ from datetime import datetime
 @dataclass(frozen=True, slots=True)
 class Cutoffs:
     """Rows older than these go: alerts resolved before `resolved`, silences that ended before
-    `silences`, delivered notifications created before `notifications`."""
+    `silences`, delivered notifications created before `notifications`, logged signals received before
+    `signals`."""
 
     resolved: datetime
     silences: datetime
     notifications: datetime
+    signals: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,7 @@ class PruneCounts:
     memberships: int = 0
     notifications: int = 0
     silences: int = 0
+    signals: int = 0
 
     def __add__(self, other: PruneCounts) -> PruneCounts:
         return PruneCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))

@@ -23,6 +23,7 @@ from alerthub.rules.lifecycle import apply_signal, resolve
 from alerthub.rules.ruleset import RuleSet
 from alerthub.rules.verdict import Outcome, judge
 from alerthub.store import alerts as alert_store
+from alerthub.store import signal_log
 from alerthub.store.database import Database
 from alerthub.store.group_commit import GroupCommit
 
@@ -52,6 +53,9 @@ class _Planned:
     rule: Rule
     fingerprint: str
     targets: tuple[str, ...]
+    # For the signal log: the signal before its asset tag, and whether its path accepts unknown rule names.
+    sent: Signal
+    passthrough: bool
 
 
 class IngestService:
@@ -103,7 +107,7 @@ class IngestService:
             if known_rules_only
             else self.rules.passthrough_for(signal.rule_name, signal.source)
         )
-        signal = bounded(signal, f"body[{index}]" if index else "body")
+        sent = signal = bounded(signal, f"body[{index}]" if index else "body")
         labels = {**rule.labels, **signal.labels}
         targets = tuple(fingerprint(name, labels, signal.identity) for name in rule.resolves)
         identity = fingerprint(rule.name, labels, signal.identity)
@@ -111,7 +115,7 @@ class IngestService:
         asset = self.assets.asset_of(rule.name, labels) if self.assets else None
         if asset is not None:
             signal = replace(signal, labels={**signal.labels, ASSET_LABEL: asset})
-        return _Planned(signal, rule, identity, targets)
+        return _Planned(signal, rule, identity, targets, sent, not known_rules_only)
 
     async def _apply(self, planned: list[_Planned]) -> tuple[list[IngestResult], list[AlertChange]]:
         now = self.clock()
@@ -121,6 +125,7 @@ class IngestService:
             merged: dict[str, AlertChange] = {}
             outcomes = [self._step(p, current, merged, now) for p in planned]
             saved = await alert_store.save_changes(conn, list(merged.values()))
+            await signal_log.append(conn, now, [(p.sent, p.passthrough) for p in planned])
             await self.hooks.run_in_transaction(conn, saved, now)
         ids = {c.after.fingerprint: c.after.id for c in saved}
         results = [_result(p, outcome, ids) for p, outcome in zip(planned, outcomes, strict=True)]

@@ -23,6 +23,7 @@ from alerthub.pipeline.batch import NOTIFIED_FIRING, Batch, Member, Muted, Stage
 from alerthub.pipeline.enqueue import Channel, PayloadBuilder, row
 from alerthub.store.escalations import EscalationStart
 from alerthub.store.group_members import MemberUpdate
+from alerthub.store.mute_log import MutedEntry
 from alerthub.store.outbox import NewNotification
 
 Decision = tuple[int, AlertEvent]
@@ -38,6 +39,7 @@ class FlushPlan:
     touched: bool = False  # a message told the group's firing members again: see `group_members.touch`
     ticked_at: datetime | None = None  # when the group fell due: its last flush, for its timer
     escalations: tuple[EscalationStart, ...] = ()  # alerts this flush told, for their route's policy
+    held_back: tuple[MutedEntry, ...] = ()  # for the summary when their mute ends
 
 
 def plan_flush(
@@ -62,7 +64,10 @@ def plan_flush(
     removed = tuple(m.id for m in batch.members if not m.firing)
     touched = any(m.firing for m in kept if m.id in told)
     next_flush_at = _next_flush(batch, kept, muted, told)
-    return FlushPlan(tuple(rows), updates, removed, decisions, next_flush_at, touched, batch.tick)
+    held_back = _held_back(batch, muted)
+    return FlushPlan(
+        tuple(rows), updates, removed, decisions, next_flush_at, touched, batch.tick, held_back=held_back
+    )
 
 
 def _payload(builder: PayloadBuilder, batch: Batch, members: Sequence[Member], reason: str) -> NotificationPayload:
@@ -75,6 +80,16 @@ def _newly_muted(muted: Sequence[Muted]) -> list[Muted]:
     return [
         mu for mu in muted if mu.member.firing and not mu.member.was_notified_firing and mu.member.muted_by != mu.by
     ]
+
+
+def _held_back(batch: Batch, muted: Sequence[Muted]) -> tuple[MutedEntry, ...]:
+    """What the end of its mute is to summarise for this group's receiver (the route says which mutes)."""
+    g = batch.group
+    return tuple(
+        MutedEntry(g.receiver, g.route.path, g.key, mu.by, mu.member.id, mu.member.alert.episode, batch.now)
+        for mu in _newly_muted(muted)
+        if g.route.summarises(mu.by)
+    )
 
 
 def _suppressed(

@@ -24,7 +24,7 @@ from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.members import AlertCache, Known
 from alerthub.pipeline.metrics import PipelineMetrics
 from alerthub.pipeline.setup import PipelineSetup
-from alerthub.store import escalations, group_claims, group_members, group_timers, outbox, silences
+from alerthub.store import escalations, group_claims, group_members, group_timers, mute_log, outbox, silences
 from alerthub.store.events import append_events
 from alerthub.store.group_members import MemberState, MemberUpdate
 from alerthub.store.groups import FiringAlert, GroupRow
@@ -118,6 +118,7 @@ class Flusher:
             rows = await name_the_affected(conn, self.setup.dependencies, rows)
         await outbox.enqueue(conn, rows)
         await escalations.start(conn, [s for p in plans for s in p.escalations], now)
+        await mute_log.record(conn, [e for p in plans for e in p.held_back])
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
 

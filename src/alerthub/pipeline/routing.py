@@ -20,6 +20,7 @@ from alerthub.pipeline.matchers import Matchers, from_config
 DEFAULT_GROUP_WAIT = timedelta(seconds=30)
 DEFAULT_GROUP_INTERVAL = timedelta(minutes=5)
 DEFAULT_REPEAT_INTERVAL = timedelta(hours=4)
+DEFAULT_SILENCE_EXPIRY_WARNING = timedelta(minutes=15)
 ALL_CHANNELS = "default"
 _MAX_KEY = 480
 _MAX_PATH = 400
@@ -40,6 +41,8 @@ class Route:
     active_time_intervals: tuple[str, ...]
     routes: tuple[Route, ...]
     announce_resolved_while_muted: bool = True
+    mute_summary: bool | None = None  # None: summarise time intervals only (see `summarises`)
+    silence_expiry_warning: timedelta = DEFAULT_SILENCE_EXPIRY_WARNING
     # The escalation policy paging people about what this route sends: the route's own `escalation`
     # (inherited by its children), else its receiver's.
     escalation: str | None = None
@@ -69,6 +72,12 @@ class Route:
             return key
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         return f"{key[: _MAX_KEY - 40]}…#{digest}"
+
+    def summarises(self, cause: str) -> bool:
+        """Whether the end of this mute (`silence:<id>`, `time:<names>`) sends the receiver a summary."""
+        if self.mute_summary is not None:
+            return self.mute_summary and cause.startswith(("silence:", "time:"))
+        return cause.startswith("time:")
 
     def walk(self) -> list[Route]:
         return [self] + [r for child in self.routes for r in child.walk()]
@@ -128,6 +137,10 @@ def _build(
         active_time_intervals=tuple(cfg.active_time_intervals),
         routes=(),
         announce_resolved_while_muted=_announces(cfg, parent),
+        mute_summary=cfg.mute_summary if cfg.mute_summary is not None else (parent.mute_summary if parent else None),
+        silence_expiry_warning=_pick(
+            cfg.silence_expiry_warning, parent.silence_expiry_warning if parent else DEFAULT_SILENCE_EXPIRY_WARNING
+        ),
         escalation=escalation_here or names.policies.get(receiver),
         escalation_here=escalation_here,
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from alerthub.pipeline.batch import Batch, Muted, StageResult, resolution_owed
+from alerthub.pipeline.routing import Route
 from alerthub.pipeline.timeintervals import TimeInterval
 
 
@@ -19,15 +20,16 @@ class TimeWindowStage:
         self.intervals = intervals
 
     def run(self, batch: Batch) -> StageResult:
-        route = batch.group.route
-        by, reason = self._why(route.mute_time_intervals, route.active_time_intervals, batch.now)
+        by, reason = self.cause(batch.group.route, batch.now)
         if by is None:
             return StageResult(batch)
         owed = tuple(m for m in batch.members if resolution_owed(m, batch))
         muted = tuple(Muted(m, by, reason, self.name) for m in batch.members if m not in owed)
         return StageResult(batch.keep(owed), muted)
 
-    def _why(self, mute: tuple[str, ...], active: tuple[str, ...], now: datetime) -> tuple[str | None, str]:
+    def cause(self, route: Route, now: datetime) -> tuple[str | None, str]:
+        """`(by, reason)` when the route's intervals mute it at `now`: `by` reads `time:<names>`."""
+        mute, active = route.mute_time_intervals, route.active_time_intervals
         for name in mute:
             interval = self.intervals.get(name)
             if interval is not None and interval.contains(now):

@@ -25,7 +25,7 @@ from alerthub.domain.clock import Clock
 from alerthub.domain.instance import new_instance_id
 from alerthub.domain.retention import Cutoffs, PruneCounts
 from alerthub.loops import wait_or_stop
-from alerthub.store import monitors
+from alerthub.store import monitors, signal_log
 from alerthub.store import retention as store
 from alerthub.store.database import Database
 from alerthub.telemetry import LoopFailureLog, Metrics
@@ -37,6 +37,8 @@ EVERY = timedelta(hours=1)
 # The first pass within this after start: a hub that was down for a while catches up soon.
 FIRST_WITHIN = timedelta(minutes=1)
 BATCH_SIZE = 250
+# Logged signals per batch, in multiples of `batch_size`: a signal row has no history or links to take with it.
+SIGNAL_BATCH_SCALE = 10
 PAUSE = 0.1
 # Renewed at every batch: another instance takes over this long after a pruner died mid-pass.
 LEASE_FOR = timedelta(minutes=5)
@@ -54,7 +56,12 @@ def cutoffs(retention: RetentionConfig, now: datetime) -> Cutoffs:
         resolved=now - retention.resolved,
         silences=now - retention.silences,
         notifications=now - retention.notifications,
+        signals=now - retention.signals,
     )
+
+
+async def _signals(conn: AsyncConnection, before: datetime, limit: int) -> PruneCounts:
+    return PruneCounts(signals=await signal_log.prune(conn, before, limit))
 
 
 class LeaseHeldError(Exception):
@@ -90,8 +97,10 @@ class Pruner:
 
     async def preview(self) -> PruneCounts:
         """What a pass now would delete (`db prune --dry-run`)."""
+        limits = self.cutoffs()
         async with self.db.read() as conn:
-            return await store.count(conn, self.cutoffs())
+            signals = await signal_log.count_before(conn, limits.signals)
+            return await store.count(conn, limits) + PruneCounts(signals=signals)
 
     async def prune(self, progress: Progress | None = None, stop: asyncio.Event | None = None) -> PruneCounts:
         """One pass, batch after batch, until nothing is left to go; raises LeaseHeldError when another
@@ -109,6 +118,7 @@ class Pruner:
             (lambda conn: store.prune_alerts(conn, limits.resolved, size), "alerts"),
             (notifications, "notifications"),
             (lambda conn: store.prune_silences(conn, limits.silences, size), "silences"),
+            (lambda conn: _signals(conn, limits.signals, size * SIGNAL_BATCH_SCALE), "signals"),
         )
         total = PruneCounts()
         try:

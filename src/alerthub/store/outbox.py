@@ -18,6 +18,7 @@ from alerthub.domain.notification import AlertSnapshot, NotificationPayload, Not
 from alerthub.store.tables import notification, notification_alert
 
 PAGE = "page"  # the kind of an escalation step's message to people
+MUTE_SUMMARY = "mute_summary"  # the kind of a message about what a mute held back, sent when it ends
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
-"""Every table (the on-call ones are declared in oncall_tables.py). Singular snake_case names; timestamps
-end in `_at` and are UTC."""
+"""Every table (the on-call ones are declared in oncall_tables.py, the notices' in notice_tables.py).
+Singular snake_case names; timestamps end in `_at` and are UTC."""
 
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, text
 
 from alerthub.store.metadata import metadata
+from alerthub.store.notice_tables import mute_log, noise_report, silence_warning
 from alerthub.store.oncall_tables import escalation, schedule_override
 from alerthub.store.types import Id, Json, UtcDateTime
 
@@ -266,6 +267,26 @@ daily_rule_stats = Table(
     Column("resolve_timed", Integer, nullable=False, server_default=text("0")),
 )
 
+# Every signal ingest accepted, as the rules saw it, for `alerthub backtest` to replay (store/signal_log.py);
+# kept `storage.retention.signals`. Signals of one ingest transaction share `received_at`.
+signal_log = Table(
+    "signal_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("rule_name", String(200), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("value", Float),
+    Column("status", String(16)),
+    Column("severity", String(16)),
+    Column("labels", Json, nullable=False),
+    Column("identity", Json),  # the label names that identify the alert; null: all of them
+    Column("observed_at", UtcDateTime),
+    Column("ends_at", UtcDateTime),
+    Column("passthrough", Boolean, nullable=False),
+    Index("ix_signal_log_received_at", "received_at"),
+)
+
 # Generic expiring ownership (a poller, the group flusher, an instance): PostgreSQL is the coordinator.
 lease = Table(
     "lease",
@@ -275,4 +296,5 @@ lease = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
-__all__ = ["escalation", "metadata", "schedule_override"]  # kept in their own modules, named here too
+# Kept in their own modules, named here too.
+__all__ = ["escalation", "metadata", "mute_log", "noise_report", "schedule_override", "silence_warning"]
