@@ -65,9 +65,7 @@ def plan_flush(
     touched = any(m.firing for m in kept if m.id in told)
     next_flush_at = _next_flush(batch, kept, muted, told)
     held_back = _held_back(batch, muted)
-    return FlushPlan(
-        tuple(rows), updates, removed, decisions, next_flush_at, touched, batch.tick, held_back=held_back
-    )
+    return FlushPlan(tuple(rows), updates, removed, decisions, next_flush_at, touched, batch.tick, held_back=held_back)
 
 
 def _payload(builder: PayloadBuilder, batch: Batch, members: Sequence[Member], reason: str) -> NotificationPayload:

@@ -22,7 +22,7 @@ KIND = "silence_expiring"
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class ExpiryWarning:
     silence: Silence
     route_path: str
     receiver: str
@@ -36,7 +36,7 @@ def longest_lead(setup: PipelineSetup) -> timedelta:
 
 def due(
     silences: Sequence[Silence], members: Sequence[MutedMember], setup: PipelineSetup, now: datetime
-) -> list[Warning]:
+) -> list[ExpiryWarning]:
     """The warnings due now: per silence (`silences` are those in force, a recurring one as its current
     occurrence) and route whose lead time has come, with the firing alerts it holds back there."""
     by_cause = {f"silence:{s.id}": s for s in silences}
@@ -45,17 +45,17 @@ def due(
         if m.cause in by_cause:
             held.setdefault((m.cause, m.route_path, m.receiver), []).append(m.alert_id)
     routes = setup.by_path
-    out: list[Warning] = []
+    out: list[ExpiryWarning] = []
     for (cause, path, receiver), ids in sorted(held.items()):
         route, silence = routes.get(path), by_cause[cause]
         if route is None or not route.silence_expiry_warning or silence.ends_at - now > route.silence_expiry_warning:
             continue
-        out.append(Warning(silence, path, receiver, tuple(sorted(set(ids)))))
+        out.append(ExpiryWarning(silence, path, receiver, tuple(sorted(set(ids)))))
     return out
 
 
 def rows(
-    warning: Warning, alerts: Mapping[int, Alert], setup: PipelineSetup, now: datetime, flush_id: str
+    warning: ExpiryWarning, alerts: Mapping[int, Alert], setup: PipelineSetup, now: datetime, flush_id: str
 ) -> list[NewNotification]:
     """One message to each channel of the route, listing what still fires under the silence."""
     route = setup.by_path.get(warning.route_path)

@@ -61,9 +61,7 @@ def acknowledge(alert: Alert, actor: str, reason: str, now: datetime) -> AlertCh
     if alert.state is not AlertState.FIRING:
         return None
     who = actor.split(":", 1)[-1]
-    after = evolve(
-        alert, state=AlertState.ACKNOWLEDGED, state_changed_at=now, acknowledged_by=who, acknowledged_at=now
-    )
+    after = evolve(alert, state=AlertState.ACKNOWLEDGED, state_changed_at=now, acknowledged_by=who, acknowledged_at=now)
     return AlertChange(alert, after, (_transition(alert, after, actor, reason, now),))
 
 
@@ -172,5 +170,3 @@ def _transition(before: Alert | None, after: Alert, actor: str, reason: str, now
         value=after.value,
         reason=reason,
     )
-
-

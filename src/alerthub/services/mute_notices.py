@@ -62,12 +62,12 @@ class MuteNotices:
         """Summarise every mute that has ended and warn of silences ending soon; returns how many
         messages were queued."""
         setup, now = self.setup(), self.clock()
-        queued = await self.summarise(setup, now) + await self.warn(setup, now)
+        queued = await self.send_summaries(setup, now) + await self.send_warnings(setup, now)
         if queued:
             self.wake_delivery.set()
         return queued
 
-    async def summarise(self, setup: PipelineSetup, now: datetime) -> int:
+    async def send_summaries(self, setup: PipelineSetup, now: datetime) -> int:
         async with self.db.write() as conn:
             logged = await mute_log.logged(conn)
             if not logged:
@@ -85,7 +85,7 @@ class MuteNotices:
             await append_events(conn, summaries.decisions)
         return len(summaries.rows)
 
-    async def warn(self, setup: PipelineSetup, now: datetime) -> int:
+    async def send_warnings(self, setup: PipelineSetup, now: datetime) -> int:
         lead = longest_lead(setup)
         if not lead:
             return 0

@@ -39,12 +39,16 @@ async def asset_firings(conn: AsyncConnection, since: datetime, until: datetime,
 async def message_times(conn: AsyncConnection, receiver: str, since: datetime, until: datetime) -> list[datetime]:
     """When each message that told the receiver something fires (or paged someone) was queued: once per
     group and moment, however many of the receiver's channels carried it."""
-    query = select(notification.c.group_key, notification.c.created_at).distinct().where(
-        notification.c.receiver == receiver,
-        notification.c.kind.in_(_WAKING),
-        notification.c.status.not_in([NotificationStatus.SUPPRESSED.value, NotificationStatus.FAILED.value]),
-        notification.c.created_at >= since,
-        notification.c.created_at < until,
+    query = (
+        select(notification.c.group_key, notification.c.created_at)
+        .distinct()
+        .where(
+            notification.c.receiver == receiver,
+            notification.c.kind.in_(_WAKING),
+            notification.c.status.not_in([NotificationStatus.SUPPRESSED.value, NotificationStatus.FAILED.value]),
+            notification.c.created_at >= since,
+            notification.c.created_at < until,
+        )
     )
     return [at for _, at in await conn.execute(query)]
 
