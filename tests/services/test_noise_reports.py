@@ -93,6 +93,16 @@ async def test_the_report_goes_out_once_at_its_hour(hub: Hub, clock: FakeClock) 
     assert (report.messages, report.out_of_hours) == (2, 1)
 
 
+async def test_two_instances_send_the_report_once(hub: Hub, clock: FakeClock) -> None:
+    await a_noisy_week(hub, clock)
+    clock.now = MONDAY_9
+    counts = await asyncio.gather(reports(hub).run_once(), reports(hub).run_once())
+    assert sorted(counts) == [0, 2]
+    clock.advance(hours=2)
+    assert await reports(hub).run_once() == 0  # a third, started later, finds it sent
+    assert len(await report_rows(hub)) == 2
+
+
 async def test_the_report_reads_in_the_channels_language(hub: Hub, clock: FakeClock) -> None:
     await a_noisy_week(hub, clock)
     clock.now = MONDAY_9

@@ -70,6 +70,7 @@ class NoiseReports:
         self.running = running
         self.wake_delivery = wake_delivery
         self.log_failure = LoopFailureLog(logger, "noise report pass failed")
+        self._done: dict[str, datetime] = {}  # receiver -> the last week known sent (by any instance)
 
     async def run_once(self) -> int:
         """Send every report due now; returns how many messages were queued."""
@@ -79,8 +80,9 @@ class NoiseReports:
             if receiver.noise_report is None:
                 continue
             slot = last_slot(receiver.noise_report, now)
-            if now - slot < LATE:
+            if now - slot < LATE and self._done.get(receiver.name) != slot:
                 queued += await self._send(config, builder, receiver, receiver.noise_report, slot)
+                self._done[receiver.name] = slot
         if queued:
             self.wake_delivery.set()
         return queued
