@@ -140,3 +140,21 @@ async def test_the_end_of_a_mute_window_reaches_the_team_once(
     [mail] = smtp.mails
     assert mail.rcpt_tos == ["ops@example.com"]
     assert "While muted by time interval 'deploys'" in str(mail.message["Subject"])
+
+
+async def test_the_next_days_summary_is_a_new_message_not_an_edit(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    for day in (27, 28):  # the same window on two days: Discord edits a thread in place, so each needs its own
+        clock.now = clock.now.replace(day=day, hour=9, minute=15)
+        await fire(hub, "api_down", service="api")
+        await dispatcher(hub).run_once()
+        clock.advance(minutes=10)
+        await clear(hub, "api_down", service="api")
+        clock.advance(minutes=1)
+        await dispatcher(hub).run_once()
+        clock.now = clock.now.replace(hour=10, minute=0, second=10)
+        assert await notices(hub).run_once() == 2
+        await hub.delivery.tick(http)
+    assert [r.method for r in discord.requests] == ["POST", "POST"]
+    assert len(smtp.mails) == 2

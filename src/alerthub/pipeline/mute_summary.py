@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from alerthub.domain.alert import Alert, AlertEvent, EventKind
+from alerthub.domain.clock import utc_text
 from alerthub.domain.silence import Silence
 from alerthub.pipeline.enqueue import channels_of, row
 from alerthub.pipeline.setup import PipelineSetup
@@ -64,7 +65,10 @@ def summarise(
         if not channels:
             continue
         note = describe(cause, silences)
-        payload = setup.builder.payload(receiver, f"mute:{cause}", {}, list(held.values()), REASON)
+        # A group key of its own per summary: a channel that edits its thread in place (Discord) must post
+        # tonight's summary anew, not over last night's.
+        key = f"mute:{cause}:{utc_text(now)}"
+        payload = setup.builder.payload(receiver, key, {}, list(held.values()), REASON)
         payload = replace(payload, mute_note=note)
         rows += [
             row(payload, ch.name, now, flush_id, kind=MUTE_SUMMARY, salt=f"{path}\x00{cause}", alert_ids=())

@@ -64,7 +64,8 @@ def rows(
         return []
     s = warning.silence
     note = f"{describe(f'silence:{s.id}', {s.id: s})}, ending {utc_text(s.ends_at)}"
-    payload = setup.builder.payload(warning.receiver, f"silence:{s.id}", {}, firing, REASON)
+    # Its own thread per end: an extended silence's second warning is a new message, not an edit of the first.
+    payload = setup.builder.payload(warning.receiver, f"silence:{s.id}:{utc_text(s.ends_at)}", {}, firing, REASON)
     payload = replace(payload, mute_note=note)
     salt = f"{warning.route_path}\x00{s.id}\x00{utc_text(s.ends_at)}"
     return [

@@ -94,7 +94,9 @@ class NoiseReports:
             if not await noise_reports.first_report(conn, receiver.name, slot, self.clock()):
                 return 0
             report = await _figures(conn, receiver.name, cfg.time_zone, slot, builder.url)
-            payload = builder.payload(receiver.name, f"noise-report:{receiver.name}", {}, [], REASON)
+            # Each week's report a thread of its own: never an edit of last week's (Discord edits in place).
+            key = f"noise-report:{receiver.name}:{utc_text(slot)}"
+            payload = builder.payload(receiver.name, key, {}, [], REASON)
             payload = replace(payload, noise_report=report)
             flush_id = uuid.uuid4().hex[:12]
             rows = [
