@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 
 async def nap(wake: asyncio.Event, seconds: float) -> None:
@@ -30,3 +31,17 @@ async def wake_on(stop: asyncio.Event, wake: asyncio.Event) -> None:
     """Run beside a loop that naps on `wake`: a stop wakes it as work does."""
     await stop.wait()
     wake.set()
+
+
+async def every(
+    seconds: float, stop: asyncio.Event, once: Callable[[], Awaitable[object]], failed: Callable[[], None]
+) -> None:
+    """Run `once` now, then `seconds` after each pass ends, until `stop`. A pass that raises is the loop's
+    boundary: `failed` reports it (called inside the `except`, so it can log the exception) and the next
+    pass runs as planned."""
+    while not stop.is_set():
+        try:
+            await once()
+        except Exception:
+            failed()
+        await wait_or_stop(seconds, stop)

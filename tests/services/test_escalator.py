@@ -7,8 +7,6 @@ and the trace tells the whole story."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,31 +20,20 @@ from alerthub.store import escalations
 from alerthub.store.database import Database
 from alerthub.store.tables import notification
 from support.clock import FakeClock
+from support.delivery_config import stand_in_channels
 from support.pipeline import clear, fire
-from support.standins import DiscordStandIn, SMTPStandIn, make_certificate
+from support.standins import DiscordStandIn, SMTPStandIn
 
 ALICE = "111111111111111111"
 BOB = "222222222222222222"
 
 
 def escalation_config(discord: DiscordStandIn, smtp: SMTPStandIn, **policy: Any) -> Config:
+    discord_channel, mail = stand_in_channels(discord, smtp)
     return Config.model_validate(
         {
             "server": {"public_url": "http://hub.test"},
-            "channels": [
-                {"name": "discord", "type": "discord", "url": discord.url(), "mention_roles": ["999999999999999999"]},
-                {
-                    "name": "mail",
-                    "type": "email",
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": smtp.port,
-                    "username": SMTPStandIn.USER,
-                    "password": SMTPStandIn.PASSWORD,
-                    "from": "alerthub@example.com",
-                    "to": ["ops@example.com"],
-                    "validate_certs": False,
-                },
-            ],
+            "channels": [{**discord_channel, "mention_roles": ["999999999999999999"]}, mail],
             "people": [
                 {"name": "alice", "discord_user_id": ALICE, "email": "alice@example.com"},
                 {"name": "bob", "discord_user_id": BOB, "email": "bob@example.com"},
@@ -76,36 +63,9 @@ def escalation_config(discord: DiscordStandIn, smtp: SMTPStandIn, **policy: Any)
     )
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return make_certificate(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def smtp(certificate: tuple[Path, Path]) -> Iterator[SMTPStandIn]:
-    server = SMTPStandIn(certificate, tls="starttls")
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def discord(clock: FakeClock) -> Iterator[DiscordStandIn]:
-    server = DiscordStandIn(now=lambda: clock().timestamp())
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
     return escalation_config(discord, smtp, ack_timeout="1h")
-
-
-@pytest.fixture
-async def http() -> Any:
-    from alerthub.delivery.client import delivery_client
-
-    async with delivery_client() as client:
-        yield client
 
 
 def pages(discord: DiscordStandIn) -> list[dict[str, Any]]:

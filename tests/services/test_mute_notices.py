@@ -4,9 +4,7 @@ creator (mentioned on Discord, a mail of their own beside the team's)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,47 +17,18 @@ from alerthub.services.mute_notices import MuteNotices
 from alerthub.services.paging import PageRoute
 from alerthub.services.silences import SilenceDraft, SilenceService
 from support.clock import FakeClock
+from support.delivery_config import stand_in_channels
 from support.pipeline import clear, dispatcher, fire
-from support.standins import DiscordStandIn, SMTPStandIn, make_certificate
+from support.standins import DiscordStandIn, SMTPStandIn
 
 KIM = "333333333333333333"
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return make_certificate(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def smtp(certificate: tuple[Path, Path]) -> Iterator[SMTPStandIn]:
-    server = SMTPStandIn(certificate, tls="starttls")
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def discord(clock: FakeClock) -> Iterator[DiscordStandIn]:
-    server = DiscordStandIn(now=lambda: clock().timestamp())
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
-    mail = {
-        "name": "mail",
-        "type": "email",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp.port,
-        "username": SMTPStandIn.USER,
-        "password": SMTPStandIn.PASSWORD,
-        "from": "alerthub@example.com",
-        "to": ["ops@example.com"],
-        "validate_certs": False,
-    }
     return Config.model_validate(
         {
-            "channels": [{"name": "discord", "type": "discord", "url": discord.url()}, mail],
+            "channels": stand_in_channels(discord, smtp),
             "people": [{"name": "kim", "discord_user_id": KIM, "email": "kim@example.com"}],
             "receivers": [{"name": "ops", "channels": ["discord", "mail"]}],
             "time_intervals": [
@@ -75,14 +44,6 @@ def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
             "rules": [{"name": "api_down", "severity": "critical"}, {"name": "db_slow", "severity": "warning"}],
         }
     )
-
-
-@pytest.fixture
-async def http() -> Any:
-    from alerthub.delivery.client import delivery_client
-
-    async with delivery_client() as client:
-        yield client
 
 
 def notices(hub: Hub) -> MuteNotices:
@@ -121,10 +82,10 @@ async def test_a_silence_ending_warns_the_team_and_mentions_its_creator(
     assert all("Ending soon: silence" in str(m.message["Subject"]) for m in smtp.mails)
 
 
-async def test_the_end_of_a_mute_window_reaches_the_team_once(
-    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
-) -> None:
-    clock.advance(minutes=15)  # 09:15, inside the window
+async def an_outage_inside_the_window(hub: Hub, clock: FakeClock, day: int) -> None:
+    """09:15-09:25 on `day` the API is down, inside the 09:10-10:00 window; then the clock stands just
+    past the window's end."""
+    clock.now = clock.now.replace(day=day, hour=9, minute=15)
     await fire(hub, "api_down", service="api")
     await dispatcher(hub).run_once()
     clock.advance(minutes=10)
@@ -132,6 +93,12 @@ async def test_the_end_of_a_mute_window_reaches_the_team_once(
     clock.advance(minutes=1)
     await dispatcher(hub).run_once()
     clock.now = clock.now.replace(hour=10, minute=0, second=10)
+
+
+async def test_the_end_of_a_mute_window_reaches_the_team_once(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    await an_outage_inside_the_window(hub, clock, 27)
     assert await notices(hub).run_once() == 2
     assert await notices(hub).run_once() == 0
     await hub.delivery.tick(http)
@@ -146,14 +113,7 @@ async def test_the_next_days_summary_is_a_new_message_not_an_edit(
     hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
 ) -> None:
     for day in (27, 28):  # the same window on two days: Discord edits a thread in place, so each needs its own
-        clock.now = clock.now.replace(day=day, hour=9, minute=15)
-        await fire(hub, "api_down", service="api")
-        await dispatcher(hub).run_once()
-        clock.advance(minutes=10)
-        await clear(hub, "api_down", service="api")
-        clock.advance(minutes=1)
-        await dispatcher(hub).run_once()
-        clock.now = clock.now.replace(hour=10, minute=0, second=10)
+        await an_outage_inside_the_window(hub, clock, day)
         assert await notices(hub).run_once() == 2
         await hub.delivery.tick(http)
     assert [r.method for r in discord.requests] == ["POST", "POST"]

@@ -7,7 +7,7 @@ nothing; a confirmed update is not read twice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +15,6 @@ import pytest
 from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config
 from alerthub.delivery.action_links import stored_codec
-from alerthub.delivery.client import delivery_client
 from alerthub.hub import Hub, check_config
 from alerthub.services.actions import ActionService
 from alerthub.services.silences import SilenceService
@@ -54,12 +53,6 @@ def telegram_config(telegram: TelegramStandIn, *, poll: bool = True, buttons: bo
 @pytest.fixture
 def config(telegram: TelegramStandIn) -> Config:
     return telegram_config(telegram)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    async with delivery_client() as client:
-        yield client
 
 
 def presses(hub: Hub) -> TelegramPresses:

@@ -59,16 +59,7 @@ async def test_ingest_logs_each_signal_as_the_rules_saw_it(hub: Hub, clock: Fake
     # The asset tag is not logged (a replay derives it from its own configuration), nor are annotations;
     # the two signals of one call share its transaction's time.
     plain = Signal("api_slow", "api", value=1500.0, labels={"service": "shop"})
-    kept = Signal(
-        "PagerAlert",
-        "pagerduty",
-        labels={"dedup_key": "k1", "team": "web"},
-        status=SignalStatus.FIRING,
-        severity=Severity.CRITICAL,
-        observed_at=start - timedelta(seconds=3),
-        ends_at=ends,
-        identity=("dedup_key",),
-    )
+    kept = down  # it had no annotations: logged exactly as sent
     assert await logged(hub.db) == [
         LoggedSignal(start, plain, passthrough=False),
         LoggedSignal(start, plain, passthrough=False),

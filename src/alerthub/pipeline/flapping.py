@@ -18,6 +18,7 @@ from alerthub.domain.alert import Alert, AlertChange, AlertEvent, EventKind
 from alerthub.domain.clock import utc_text
 from alerthub.pipeline.batch import NOTIFIED_FIRING, Batch, Member, Muted, StageResult
 from alerthub.pipeline.enqueue import PayloadBuilder, row
+from alerthub.pipeline.flush_plan import decision
 from alerthub.store import groups, outbox
 from alerthub.store.events import append_events
 from alerthub.store.outbox import NewNotification
@@ -98,11 +99,5 @@ class FlapNotifier:
 
 
 def _decision(a: Alert, event: AlertEvent, now: datetime, key: str, channels: list[str]) -> AlertEvent:
-    return AlertEvent(
-        kind=EventKind.DECISION,
-        at=now,
-        actor="pipeline:flapping",
-        episode=a.episode,
-        reason=f"{event.reason}: notice queued for {', '.join(channels)}",
-        detail={"group_key": key, "channels": channels},
-    )
+    why = f"{event.reason}: notice queued for {', '.join(channels)}"
+    return decision(a, now, "flapping", why, group_key=key, channels=channels)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerthub.domain.alert import AlertEvent, EventKind
+from alerthub.domain.alert import Alert, AlertEvent, EventKind
 from alerthub.domain.clock import utc_text
 from alerthub.domain.notification import NotificationPayload, NotificationStatus
 from alerthub.pipeline import dedup
@@ -104,15 +104,15 @@ def _suppressed(
     return out
 
 
-def _event(m: Member, now: datetime, stage: str, why: str, **detail: object) -> Decision:
-    return m.id, AlertEvent(
-        kind=EventKind.DECISION,
-        at=now,
-        actor=f"pipeline:{stage}",
-        episode=m.alert.episode,
-        reason=why,
-        detail=dict(detail),
+def decision(a: Alert, now: datetime, stage: str, why: str, **detail: object) -> AlertEvent:
+    """A line of the alert's history saying what a pipeline stage decided about it, and why."""
+    return AlertEvent(
+        kind=EventKind.DECISION, at=now, actor=f"pipeline:{stage}", episode=a.episode, reason=why, detail=dict(detail)
     )
+
+
+def _event(m: Member, now: datetime, stage: str, why: str, **detail: object) -> Decision:
+    return m.id, decision(m.alert, now, stage, why, **detail)
 
 
 def _decisions(

@@ -11,10 +11,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from alerthub.domain.alert import Alert, AlertEvent, EventKind
+from alerthub.domain.alert import Alert, AlertEvent
 from alerthub.domain.clock import utc_text
 from alerthub.domain.silence import Silence
 from alerthub.pipeline.enqueue import channels_of, row
+from alerthub.pipeline.flush_plan import decision
 from alerthub.pipeline.setup import PipelineSetup
 from alerthub.pipeline.time_window import TimeWindowStage
 from alerthub.store.mute_log import LoggedMute, MutedEntry
@@ -92,11 +93,5 @@ def describe(cause: str, silences: Mapping[str, Silence]) -> str:
 
 
 def _decision(a: Alert, note: str, channels: list[str], now: datetime) -> AlertEvent:
-    return AlertEvent(
-        kind=EventKind.DECISION,
-        at=now,
-        actor="pipeline:mute_summary",
-        episode=a.episode,
-        reason=f"held back by {note}; in its summary when it ended: queued for {', '.join(channels)}",
-        detail={"channels": channels},
-    )
+    why = f"held back by {note}; in its summary when it ended: queued for {', '.join(channels)}"
+    return decision(a, now, "mute_summary", why, channels=channels)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from alerthub.channels.registry import CHANNEL_TYPES
 from alerthub.domain.clock import Clock
-from alerthub.loops import wait_or_stop
+from alerthub.loops import every
 from alerthub.oncall.roster import Roster
 from alerthub.pipeline.mute_summary import ended, summarise
 from alerthub.pipeline.setup import PipelineSetup
@@ -126,10 +126,8 @@ class MuteNotices:
         return out
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                self.log_failure()
-                self.metrics.loop_errors.labels("mute_notices").inc()
-            await wait_or_stop(SUMMARISE_EVERY.total_seconds(), stop)
+        await every(SUMMARISE_EVERY.total_seconds(), stop, self.run_once, self._failed)
+
+    def _failed(self) -> None:
+        self.log_failure()
+        self.metrics.loop_errors.labels("mute_notices").inc()

@@ -21,7 +21,7 @@ from alerthub.config.routes import NoiseReportConfig, ReceiverConfig
 from alerthub.domain.clock import Clock, utc_text
 from alerthub.domain.labels import where_label
 from alerthub.domain.notification import NoiseReport
-from alerthub.loops import wait_or_stop
+from alerthub.loops import every
 from alerthub.pipeline.enqueue import PayloadBuilder, channels_of, row
 from alerthub.store import noise_reports, outbox, stats
 from alerthub.store.database import Database
@@ -107,13 +107,11 @@ class NoiseReports:
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                self.log_failure()
-                self.metrics.loop_errors.labels("noise_reports").inc()
-            await wait_or_stop(LOOK_EVERY, stop)
+        await every(LOOK_EVERY, stop, self.run_once, self._failed)
+
+    def _failed(self) -> None:
+        self.log_failure()
+        self.metrics.loop_errors.labels("noise_reports").inc()
 
 
 async def _figures(conn: AsyncConnection, receiver: str, clock: str, slot: datetime, url: str) -> NoiseReport:

@@ -23,7 +23,7 @@ from alerthub.domain.durations import format_duration
 from alerthub.domain.flapping import FlapPolicy
 from alerthub.domain.rule import RuleLookup
 from alerthub.ingest.hooks import Hooks
-from alerthub.loops import wait_or_stop
+from alerthub.loops import every
 from alerthub.rules.flapping import settle, track
 from alerthub.rules.lifecycle import resolve
 from alerthub.store import alerts as alert_store
@@ -86,10 +86,8 @@ class Sweeper:
         return resolve(a, "rule:for", reason + "; it never fired", now)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.sweep_once()
-            except Exception:
-                self.log_failure()
-                self.metrics.loop_errors.labels("sweeper").inc()
-            await wait_or_stop(SWEEP_EVERY.total_seconds(), stop)
+        await every(SWEEP_EVERY.total_seconds(), stop, self.sweep_once, self._failed)
+
+    def _failed(self) -> None:
+        self.log_failure()
+        self.metrics.loop_errors.labels("sweeper").inc()
