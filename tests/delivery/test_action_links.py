@@ -19,6 +19,7 @@ from alerthub.domain.action_token import Action, ActionTokenCodec
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.errors import ExpiredError
 from alerthub.hub import Hub, build_hub
+from alerthub.sources.seed import parse_send
 from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.delivery_config import channels_config
@@ -166,3 +167,19 @@ def test_an_alerts_own_runbook_wins_and_a_bad_one_is_no_link(config: Config) -> 
 def test_a_rule_runbook_must_be_a_web_url() -> None:
     with pytest.raises(ValidationError, match="runbook_url"):
         RuleConfig.model_validate({"name": "r", "runbook_url": "javascript:alert(1)"})
+
+
+def test_the_seed_monitors_issue_and_dashboard_urls_are_the_source_link(config: Config) -> None:
+    issue = "https://sentry.io/organizations/shop/issues/4711/"
+    sentry_seed = {
+        "rule_name": "sentry_error_rate",
+        "metric_data": {"metric_value": 57, "sentry_data": {"project": "shop-frontend", "issue_url": issue}},
+    }
+    dashboard_seed = {
+        "rule_name": "sentry_error_rate",
+        "metric_data": {"metric_value": 57, "dashboard_url": "https://sentry.io/organizations/shop/dashboard/"},
+    }
+    for body, url in ((sentry_seed, issue), (dashboard_seed, "https://sentry.io/organizations/shop/dashboard/")):
+        message = render(payload(snapshot("firing", **parse_send(body).annotations)), config.channels[0])
+        assert message.alerts[0].source_url == url
+        assert f"[Source]({url})" in message.body

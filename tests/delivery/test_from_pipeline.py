@@ -64,3 +64,26 @@ async def test_fire_acknowledge_resolve_is_one_conversation_per_channel(
     trace = [e for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "delivery"]
     assert {e.detail["channel"] for e in trace} == {"discord", "mail"}
     assert all(e.detail["outcome"] == "sent" for e in trace)
+
+
+async def test_the_acknowledged_message_quotes_what_the_person_wrote(
+    hub: Hub,
+    clock: FakeClock,
+    worker: DeliveryWorker,
+    discord: DiscordStandIn,
+    smtp: SMTPStandIn,
+    http: httpx.AsyncClient,
+) -> None:
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    await flush_and_send(hub, clock, worker, http)
+    [message_id] = discord.messages
+    assert "rolling back" not in str(discord.messages[message_id])
+
+    await hub.alerts.acknowledge(alert_id, "kim", "rolling back deploy 4812")
+    await worker.tick(http)
+    fields = {f["name"]: f["value"] for f in discord.messages[message_id]["embeds"][0]["fields"]}
+    assert fields["Acknowledged by"] == "kim"
+    assert fields["Comment"] == "rolling back deploy 4812"
+    reply = smtp.mails[-1].message
+    assert reply["Subject"].startswith("Re: ")
+    assert "rolling back deploy 4812" in reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]

@@ -12,7 +12,17 @@ from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.domain.severity import Severity
 from alerthub.domain.summaries import translate
 
-LINK_ANNOTATIONS = ("url", "permalink", "web_url", "generatorURL", "generator_url", "monitor_url")
+# The seed's monitors send `issue_url` (Sentry) and `dashboard_url`; the first one found is the Source link.
+LINK_ANNOTATIONS = (
+    "url",
+    "permalink",
+    "web_url",
+    "issue_url",
+    "generatorURL",
+    "generator_url",
+    "monitor_url",
+    "dashboard_url",
+)
 # Prometheus rules say `runbook_url`; other senders `runbook`. A rule's `runbook_url` arrives as the first.
 RUNBOOK_ANNOTATIONS = ("runbook_url", "runbook")
 
@@ -119,6 +129,7 @@ def _facts(a: AlertSnapshot, t: dict[str, str], zone: tzinfo) -> tuple[tuple[str
         (t["since"], when(a.first_seen, zone)),
         (t["count"], str(a.count)),
         (t["acknowledged_by"], a.acknowledged_by or ""),
+        (t["comment"], a.acknowledged_comment or ""),
         (t["resolved_at"], when(a.resolved_at, zone)),
         (t["labels"], ", ".join(f"{k}={v}" for k, v in sorted(a.labels.items()))),
         (t["also_affected"], _affected(a.also_affected, t)),

@@ -59,6 +59,7 @@ class AlertSnapshot:
     threshold: float | None = None
     comparison: str | None = None
     acknowledged_by: str | None = None
+    acknowledged_comment: str | None = None  # what the acknowledging person wrote, in the acknowledged notice
     resolved_at: str | None = None
     url: str | None = None
     # What this alert holds back as the cause of a `dependencies[]` entry: "rule — where" of each.

@@ -7,14 +7,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.domain.notification import NotificationPayload
 from alerthub.pipeline import dedup
 from alerthub.pipeline.enqueue import PayloadBuilder, row
 from alerthub.pipeline.grouping import is_acknowledgement
+from alerthub.rules.lifecycle import ACK_COMMENT
 from alerthub.store import group_members, groups, outbox
 from alerthub.store.events import append_events
 from alerthub.store.outbox import NewNotification
@@ -30,6 +33,7 @@ class Acknowledger:
         acked = {c.after.id: c.after for c in changes if is_acknowledgement(c) and c.after.id is not None}
         if not acked:
             return
+        comments = {c.after.id: _comment(c) for c in changes if c.after.id in acked and _comment(c)}
         told = await outbox.notified_channels(conn, acked)
         channels: dict[tuple[str, str], set[str]] = defaultdict(set)
         about: dict[str, set[int]] = defaultdict(set)
@@ -43,7 +47,7 @@ class Acknowledger:
         for (key, receiver), names in sorted(channels.items()):
             alerts = await self._alerts(conn, key, [acked[i] for i in sorted(about[key])])
             labels = known[key].group_labels if key in known else {}
-            payload = self.builder.payload(receiver, key, labels, alerts, dedup.ACKNOWLEDGED)
+            payload = _quoting(self.builder.payload(receiver, key, labels, alerts, dedup.ACKNOWLEDGED), comments)
             # Linked to the acknowledged alerts only: this transaction already holds them, and linking the
             # others would wait on any ingest changing them.
             linked = tuple(sorted(about[key]))
@@ -61,6 +65,18 @@ class Acknowledger:
         current = [m.alert for m in await group_members.members(conn, key) if m.alert.state is not AlertState.RESOLVED]
         ids = {a.id for a in current}
         return current + [a for a in acked if a.id not in ids]
+
+
+def _comment(change: AlertChange) -> str:
+    return next((str(e.detail[ACK_COMMENT]) for e in change.events if ACK_COMMENT in e.detail), "")
+
+
+def _quoting(payload: NotificationPayload, comments: dict[int, str]) -> NotificationPayload:
+    """The notice quotes what each acknowledging person wrote ("on it, rolling back")."""
+    if not comments:
+        return payload
+    alerts = tuple(replace(s, acknowledged_comment=comments[s.id]) if s.id in comments else s for s in payload.alerts)
+    return replace(payload, alerts=alerts)
 
 
 def _event(a: Alert, now: datetime, reason: str, key: str, channels: list[str]) -> AlertEvent:

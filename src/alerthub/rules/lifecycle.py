@@ -17,6 +17,9 @@ from alerthub.rules.flapping import opening, track
 from alerthub.rules.templates import annotate
 from alerthub.rules.verdict import Outcome, Verdict
 
+# The detail key of an acknowledgement's transition that holds what the person wrote.
+ACK_COMMENT = "comment"
+
 
 def apply_signal(
     before: Alert | None, signal: Signal, rule: Rule, verdict: Verdict, fingerprint: str, now: datetime
@@ -57,12 +60,14 @@ def resolve(alert: Alert, actor: str, reason: str, now: datetime, before: Alert 
     return AlertChange(before or alert, after, (_transition(alert, after, actor, reason, now),))
 
 
-def acknowledge(alert: Alert, actor: str, reason: str, now: datetime) -> AlertChange | None:
+def acknowledge(alert: Alert, actor: str, reason: str, now: datetime, comment: str = "") -> AlertChange | None:
+    """`comment`: what the person wrote; the acknowledged message quotes it (pipeline/acknowledge.py)."""
     if alert.state is not AlertState.FIRING:
         return None
     who = actor.split(":", 1)[-1]
     after = evolve(alert, state=AlertState.ACKNOWLEDGED, state_changed_at=now, acknowledged_by=who, acknowledged_at=now)
-    return AlertChange(alert, after, (_transition(alert, after, actor, reason, now),))
+    detail = {ACK_COMMENT: comment} if comment else {}
+    return AlertChange(alert, after, (_transition(alert, after, actor, reason, now, detail),))
 
 
 def lapse_acknowledgement(alert: Alert, actor: str, reason: str, now: datetime) -> AlertChange | None:
@@ -158,7 +163,9 @@ def _worse(rule: Rule, value: float, than: float) -> bool:
     return value > than
 
 
-def _transition(before: Alert | None, after: Alert, actor: str, reason: str, now: datetime) -> AlertEvent:
+def _transition(
+    before: Alert | None, after: Alert, actor: str, reason: str, now: datetime, detail: dict[str, str] | None = None
+) -> AlertEvent:
     return AlertEvent(
         kind=EventKind.TRANSITION,
         at=now,
@@ -169,4 +176,5 @@ def _transition(before: Alert | None, after: Alert, actor: str, reason: str, now
         to_severity=after.severity,
         value=after.value,
         reason=reason,
+        detail=detail or {},
     )

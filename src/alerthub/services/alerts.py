@@ -67,7 +67,7 @@ class AlertService:
         def act(a: Alert) -> AlertChange:
             if a.state is not AlertState.FIRING:
                 raise ConflictError(f"alert {alert_id} is {a.state.value}; only a firing alert can be acknowledged")
-            change = acknowledge(a, f"user:{who}", comment or "acknowledged", self.clock())
+            change = acknowledge(a, f"user:{who}", comment or "acknowledged", self.clock(), comment)
             assert change is not None
             return change
 
