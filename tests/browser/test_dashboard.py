@@ -247,6 +247,9 @@ def test_a_fresh_hub_on_loopback_is_usable_without_login(browser: Any, tmp_path:
         row = page.locator(f'#alerts tr[data-id="{alert_id}"]')
         row.locator("button[data-action=resolve]").click()
         row.locator(".state-resolved").wait_for()
+        trace = httpx.get(f"{open_hub.url}/api/alerts/{alert_id}/trace", timeout=10).json()["trace"]
+        [resolved] = [e for e in trace if e["to_state"] == "resolved"]
+        assert resolved["actor"] == "user:web"  # as the page's silences say; not "api"
         page.screenshot(path=str(screenshots / "alerts-open-mode.png"))
         context.close()
 

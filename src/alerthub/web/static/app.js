@@ -168,7 +168,9 @@ function listOf(data, key) {
 async function alertAction(button) {
   const { action, id } = button.dataset;
   button.disabled = true;
-  const result = await api("POST", `/api/alerts/${encodeURIComponent(id)}/${action}`, {});
+  // On an open hub nobody is signed in: the page says "web", as its silences do (a signed-in name wins
+  // on the server either way).
+  const result = await api("POST", `/api/alerts/${encodeURIComponent(id)}/${action}`, { by: USER || "web" });
   button.disabled = false;
   if (!result.ok) { toast(errorText(result), true); return; }
   toast(t(action === "ack" ? "js.done_ack" : "js.done_resolve") + ": " + result.data.rule_name);
@@ -183,7 +185,7 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = form.elements.text.value.trim();
   if (!text) return;
-  const result = await api("POST", `/api/alerts/${encodeURIComponent(form.dataset.id)}/comments`, { text });
+  const result = await api("POST", `/api/alerts/${encodeURIComponent(form.dataset.id)}/comments`, { text, by: USER || "web" });
   if (!result.ok) { toast(errorText(result), true); return; }
   location.reload();
 });
