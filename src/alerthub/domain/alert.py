@@ -8,6 +8,10 @@ from typing import Any
 from alerthub.domain.flapping import NOT_FLAPPING, FlapState
 from alerthub.domain.severity import Severity
 
+# The detail key of an acknowledgement's transition that holds what the person wrote (the acknowledged
+# message quotes it).
+ACK_COMMENT = "comment"
+
 
 class AlertState(StrEnum):
     PENDING = "pending"

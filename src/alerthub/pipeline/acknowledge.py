@@ -12,12 +12,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
+from alerthub.domain.alert import ACK_COMMENT, Alert, AlertChange, AlertEvent, AlertState, EventKind
 from alerthub.domain.notification import NotificationPayload
 from alerthub.pipeline import dedup
 from alerthub.pipeline.enqueue import PayloadBuilder, row
 from alerthub.pipeline.grouping import is_acknowledgement
-from alerthub.rules.lifecycle import ACK_COMMENT
 from alerthub.store import group_members, groups, outbox
 from alerthub.store.events import append_events
 from alerthub.store.outbox import NewNotification

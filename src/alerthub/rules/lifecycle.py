@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind, evolve
+from alerthub.domain.alert import ACK_COMMENT, Alert, AlertChange, AlertEvent, AlertState, EventKind, evolve
 from alerthub.domain.flapping import NOT_FLAPPING
 from alerthub.domain.rule import Comparison, Rule
 from alerthub.domain.severity import Severity
@@ -16,9 +16,6 @@ from alerthub.domain.signal import Signal
 from alerthub.rules.flapping import opening, track
 from alerthub.rules.templates import annotate
 from alerthub.rules.verdict import Outcome, Verdict
-
-# The detail key of an acknowledgement's transition that holds what the person wrote.
-ACK_COMMENT = "comment"
 
 
 def apply_signal(
