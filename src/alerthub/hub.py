@@ -25,6 +25,7 @@ from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.clock import Clock, utc_now
 from alerthub.domain.instance import new_instance_id
 from alerthub.errors import ConfigError, Problem
+from alerthub.hub_loops import notice_loops
 from alerthub.ingest.assets import AssetTagger
 from alerthub.ingest.hooks import Hooks
 from alerthub.ingest.transaction import IngestService
@@ -37,11 +38,10 @@ from alerthub.rules.templates import template_problems
 from alerthub.services.actions import ActionService
 from alerthub.services.alerts import AlertService
 from alerthub.services.escalator import Escalator, handled, wake_escalations
+from alerthub.services.handoffs import handoff_problems
 from alerthub.services.heartbeats import HeartbeatService
 from alerthub.services.live import LiveFeed, LiveRelay
 from alerthub.services.monitoring import planned_monitors, poller_tasks
-from alerthub.services.mute_notices import MuteNotices
-from alerthub.services.noise_reports import NoiseReports
 from alerthub.services.oncall import OnCallService, roster_from, roster_problems
 from alerthub.services.paging import PageRoute, policies_from
 from alerthub.services.retention import Pruner
@@ -72,6 +72,7 @@ def check_config(config: Config) -> list[Problem]:
         + check_people_contacts(config)
         + pipeline_problems(config)
         + roster_problems(config)
+        + handoff_problems(config)
         + button_problems(config)
         + telegram_button_problems(config)
     )
@@ -268,17 +269,7 @@ def _register_loops(hub: Hub) -> None:
     hub.background["dispatcher"] = hub.pipeline.dispatcher.run
     hub.background["delivery"] = hub.delivery.run
     hub.background["escalation"] = hub.escalator.run
-    hub.background["mute_notices"] = MuteNotices(
-        hub.db,
-        hub.clock,
-        hub.metrics,
-        lambda: hub.pipeline.setup,
-        hub.wake_delivery,
-        lambda: (hub.oncall.roster, PageRoute.from_config(hub.config)),
-    ).run
-    hub.background["noise_reports"] = NoiseReports(
-        hub.db, hub.clock, hub.metrics, lambda: (hub.config, hub.pipeline.setup.builder), hub.wake_delivery
-    ).run
+    hub.background |= notice_loops(hub)
     hub.background |= _telegram_loops(hub)
     hub.background["broadcast"] = hub.broadcast.run
     hub.background["retention"] = Pruner(hub.db, hub.clock, hub.config.storage.retention, hub.metrics).run

@@ -16,7 +16,18 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 LONG = "checkout-frontend-eu-west-1-production-canary-" * 3
-PAGES = ["/", "/alerts/1", "/silences", "/rules", "/channels", "/monitors", "/notifications", "/overview", "/oncall"]
+PAGES = [
+    "/",
+    "/alerts/1",
+    "/alerts/2",  # with values over time: its page draws them
+    "/silences",
+    "/rules",
+    "/channels",
+    "/monitors",
+    "/notifications",
+    "/overview",
+    "/oncall",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +60,14 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHub]:
         }
         answer = httpx.post(running.url + "/api/v2/alerts", json=[alert], headers=running.bearer, timeout=10)
         assert answer.status_code == 200, answer.text
+        for value in (20, 57, 30, 35):
+            body = {
+                "rule_name": "sentry_error_rate",
+                "metric_data": {"metric_value": value},
+                "labels": {"project": LONG},
+            }
+            answer = httpx.post(running.url + "/api/alerts/send", json=body, headers=running.bearer, timeout=10)
+            assert answer.status_code == 202 and answer.json()["alert_id"] == 2, answer.text
         silence = {
             "matchers": [{"name": "service", "value": LONG, "isRegex": False}],
             "startsAt": "2026-01-01T00:00:00Z",

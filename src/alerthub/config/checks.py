@@ -60,10 +60,15 @@ def _check_oncall(config: Config) -> list[Problem]:
     problems = _duplicates("people", [p.name for p in config.people])
     problems += _duplicates("schedules", [s.name for s in config.schedules])
     people = {p.name for p in config.people}
+    channels = {c.name for c in config.channels}
     for i, schedule in enumerate(config.schedules):
         problems += _check_rotation(schedule.rotation, f"schedules[{i}].rotation", people)
         for j, layer in enumerate(schedule.layers):
             problems += _check_rotation(layer.rotation, f"schedules[{i}].layers[{j}].rotation", people)
+        via = schedule.handoff_message.via if schedule.handoff_message else None
+        for k, channel in enumerate(via or []):
+            if channel not in channels:
+                problems.append(Problem(f"schedules[{i}].handoff_message.via[{k}]", f"no channel named {channel!r}"))
     return problems
 
 

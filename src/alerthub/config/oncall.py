@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
-from alerthub.config.durations import PositiveDuration
+from alerthub.config.durations import Duration, PositiveDuration
 from alerthub.config.intervals import TimeIntervalSpec
 from alerthub.validation import Timestamp
 
@@ -74,6 +74,29 @@ class LayerConfig(_Strict):
     restrict: list[TimeIntervalSpec] = Field(default_factory=list)
 
 
+def _up_to_a_week(value: timedelta) -> timedelta:
+    # Each pass looks this far ahead on every schedule that sends handoff messages.
+    if value > timedelta(days=7):
+        raise ValueError("must be at most 7d")
+    return value
+
+
+class HandoffMessageConfig(_Strict):
+    """A message to each person coming on call, `ahead` of their shift's start, over `via` (channel names;
+    default every channel that can reach that person by name: one whose type mentions or writes to a
+    person and for which they have a contact)."""
+
+    via: Annotated[list[str], Field(min_length=1)] | None = None
+    ahead: Annotated[Duration, AfterValidator(_up_to_a_week)] = timedelta(0)
+
+
+def _switch(value: object) -> object:
+    # `handoff_message: true` is the message with its defaults; `false` is none.
+    if value is True:
+        return {}
+    return None if value is False else value
+
+
 class ScheduleConfig(_Strict):
     name: ScheduleName
     time_zone: TimeZone
@@ -82,6 +105,7 @@ class ScheduleConfig(_Strict):
     # the schedule's own rotation is on call.
     restrict: list[TimeIntervalSpec] = Field(default_factory=list)
     layers: list[LayerConfig] = Field(default_factory=list)
+    handoff_message: Annotated[HandoffMessageConfig | None, BeforeValidator(_switch)] = None
 
 
 def _target(value: str) -> str:

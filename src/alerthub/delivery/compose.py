@@ -21,6 +21,7 @@ from alerthub.channels.message import AlertView, Link, RenderedMessage
 from alerthub.channels.registry import message_style
 from alerthub.config.models import ChannelEntry
 from alerthub.delivery.action_links import ActionLinker
+from alerthub.delivery.handoff_text import handoff_lines, handoff_subject
 from alerthub.delivery.message_text import words
 from alerthub.delivery.message_views import alert_view, message_links, message_status, top_severity
 from alerthub.delivery.report_text import report_lines
@@ -147,8 +148,8 @@ class Renderer:
             "page_tag": t["page_tag"],
             "more_text": t["more"].format(n=len(views) - LISTED) if len(views) > LISTED else "",
             "colour": HTML_COLOURS.get(severity.value, "#222") if status == "firing" else "#1e8449",
-            "prefix": "" if payload.noise_report else f"[{t[status] if status != 'firing' else t[severity.value]}]",
-            "report": report_lines(payload.noise_report, t) if payload.noise_report else (),
+            "prefix": "" if _notice(payload) else f"[{t[status] if status != 'firing' else t[severity.value]}]",
+            "report": _lines(payload, t),
             "subject": _subject(payload, views, t),
         }
 
@@ -179,9 +180,24 @@ def _page_note(payload: NotificationPayload, t: dict[str, str]) -> str:
     return t["page_nobody"].format(step=payload.page_note)
 
 
+def _notice(payload: NotificationPayload) -> bool:
+    """A message about no alert (a noise report, a handoff): its title has no severity."""
+    return payload.noise_report is not None or payload.handoff is not None
+
+
+def _lines(payload: NotificationPayload, t: dict[str, str]) -> tuple[str, ...]:
+    if payload.noise_report is not None:
+        return report_lines(payload.noise_report, t)
+    if payload.handoff is not None:
+        return handoff_lines(payload.handoff, t, payload.external_url)
+    return ()
+
+
 def _subject(payload: NotificationPayload, alerts: tuple[AlertView, ...], t: dict[str, str]) -> str:
     if payload.reason == "test":
         return t["test_title"]
+    if payload.handoff is not None:
+        return handoff_subject(payload.handoff, t)
     if payload.reason == "digest":
         return t["digest"].format(n=len(alerts))
     if payload.noise_report is not None:

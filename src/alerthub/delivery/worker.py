@@ -35,6 +35,7 @@ from alerthub.errors import DeliveryError
 from alerthub.loops import nap, wake_on
 from alerthub.store import channel_state, deliveries
 from alerthub.store.database import Database
+from alerthub.store.handoffs import HANDOFF
 from alerthub.store.outbox import MUTE_SUMMARY, PAGE
 from alerthub.telemetry import LoopFailureLog
 
@@ -215,9 +216,11 @@ class DeliveryWorker:
             return
         edits = self.channels[name].threads == "edit"
         # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord, nor a
-        # page (it is addressed to people a digest would not reach), nor a mute's summary (a digest itself).
+        # page or a handoff message (addressed to people a digest would not reach), nor a mute's summary (a
+        # digest itself).
+        apart = ("digest", PAGE, MUTE_SUMMARY, HANDOFF)
         singles, merged, held = digest.split(
-            rows, tokens, lambda r: r.kind in ("digest", PAGE, MUTE_SUMMARY) or (edits and digest.is_follow_up(r))
+            rows, tokens, lambda r: r.kind in apart or (edits and digest.is_follow_up(r))
         )
         await self._release(held)
         queue: list[Notification] = list(singles)

@@ -88,13 +88,29 @@ class NoiseReport:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffNote:
+    """A person's shift, as the message to them when it starts says it (services/handoffs.py); the words
+    are the channel's language's. Times are UTC text, shown on `clock` (the person's time zone, else the
+    schedule's); `until` None: no change within a year. `next`: who is on call after them, from
+    `next_since` (empty: nobody)."""
+
+    schedule: str
+    person: str
+    since: str
+    until: str | None
+    clock: str
+    next: tuple[str, ...] = ()
+    next_since: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NotificationPayload:
     """The contract between the pipeline (which writes the outbox) and delivery (which renders and sends).
 
     Stored as JSON in `notification.payload`; `status` is the group's (`firing` while any alert fires),
     `reason` is Alertmanager's notify reason (`first notification`, `new alerts added`,
     `some alerts resolved`, `all alerts resolved`, `repeat interval elapsed`) or ours
-    (`acknowledged`, `test`, `digest`, `escalation`, `mute summary`). `fallback_from` names the channel
+    (`acknowledged`, `test`, `digest`, `escalation`, `mute summary`, `handoff`). `fallback_from` names the channel
     this one stands in for. A page (reason `escalation`) names the people it pages in `paged` (their
     addresses are looked up in `people[]` when it is sent) and says which step and why in `page_note`.
     """
@@ -114,6 +130,7 @@ class NotificationPayload:
     # A mute's summary (reason `mute summary`): what held the alerts back, e.g. "time interval 'night'".
     mute_note: str | None = None
     noise_report: NoiseReport | None = None  # reason `noise report`: the week's figures, no alerts
+    handoff: HandoffNote | None = None  # reason `handoff`: to the person in `paged`, as their shift starts
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,12 +139,14 @@ class NotificationPayload:
     def from_json(cls, data: dict[str, Any]) -> NotificationPayload:
         alerts = tuple(_snapshot(a) for a in data.get("alerts", ()))
         report = data.get("noise_report")
+        handoff = data.get("handoff")
         return cls(
             **{
                 **data,
                 "alerts": alerts,
                 "paged": tuple(data.get("paged", ())),
                 "noise_report": _report(report) if report is not None else None,
+                "handoff": HandoffNote(**{**handoff, "next": tuple(handoff["next"])}) if handoff else None,
             }
         )
 

@@ -19,3 +19,13 @@ class LoggedSignal:
     received_at: datetime
     signal: Signal
     passthrough: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceActivity:
+    """What one source has sent, by the signal log: when its last signal arrived, and how many arrived
+    since a moment the reader chose (`received_since`: 0 when it has been quiet since)."""
+
+    source: str
+    last_received_at: datetime
+    received_since: int

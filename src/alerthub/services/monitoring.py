@@ -1,6 +1,6 @@
 """The pollers: which ones the configuration enables, their supervised background tasks, and the
-status page that tells whether each of them is actually working. Which pollers exist is the sources'
-registry's business; nothing here names one."""
+status page that tells whether each of them is actually working; and what every source has sent lately,
+by the signal log. Which pollers exist is the sources' registry's business; nothing here names one."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from prometheus_client import CollectorRegistry, Counter
 from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
 from alerthub.domain.instance import new_instance_id
+from alerthub.domain.signal_log import SourceActivity
 from alerthub.ingest.poller import Ingest, Poller, PollerMetrics, Schedule, Supervisor
+from alerthub.services import heartbeats
 from alerthub.sources.contracts import PullSource
 from alerthub.sources.registry import Integrations, resolve
 from alerthub.store import monitors as monitor_store
+from alerthub.store import signal_log
 from alerthub.store.database import Database
 from alerthub.store.monitors import MonitorState
 from alerthub.telemetry import metric_set
@@ -27,6 +30,10 @@ from alerthub.telemetry import metric_set
 # Builds a poller around the HTTP client its background task owns.
 PollerFactory = Callable[[httpx.AsyncClient, Clock], Poller]
 BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+# How far back the status counts each source's signals.
+SOURCE_WINDOW = timedelta(hours=24)
+# alerthub's own signals (a heartbeat gone quiet, a poller failing: ingest/poller.py) are not a source's.
+OWN_SOURCES = frozenset({heartbeats.SOURCE, "alerthub"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +170,11 @@ async def monitoring_status(
             )
         )
     return monitors, statuses
+
+
+async def source_activity(db: Database, now: datetime) -> list[SourceActivity]:
+    """Every source that sent a signal the log still keeps (`storage.retention.signals`), by name: its last
+    signal and how many in the `SOURCE_WINDOW` before `now`. A poller's signals count under its source."""
+    async with db.read() as conn:
+        found = await signal_log.activity_by_source(conn, now - SOURCE_WINDOW)
+    return [a for a in found if a.source not in OWN_SOURCES]

@@ -1,4 +1,4 @@
-"""The on-call tables: overrides set at run time and the escalations running."""
+"""The on-call tables: overrides set at run time, the escalations running, the handoff messages sent."""
 
 from __future__ import annotations
 
@@ -43,4 +43,16 @@ escalation = Table(
     Column("paged", Text, nullable=False),
     Index("ix_escalation_alert_id_episode_receiver", "alert_id", "episode", "receiver", unique=True),
     Index("ix_escalation_state_next_at", "state", "next_at"),
+)
+
+# That the person coming on call for a schedule at `starts_at` was sent their handoff message
+# (services/handoffs.py): written in the transaction that queues it, so it goes out once however many
+# instances or restarts see the shift start.
+handoff = Table(
+    "handoff",
+    metadata,
+    Column("schedule", String(100), primary_key=True),
+    Column("starts_at", UtcDateTime, primary_key=True),
+    Column("person", String(100), primary_key=True),
+    Column("sent_at", UtcDateTime, nullable=False),
 )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
-from alerthub.domain.signal_log import LoggedSignal
+from alerthub.domain.signal_log import LoggedSignal, SourceActivity
 from alerthub.store.tables import signal_log
 
 # Where a page of the log ends: the next page starts after this (arrival time, id).
@@ -86,6 +86,23 @@ async def count(conn: AsyncConnection, since: datetime, until: datetime) -> int:
 async def count_before(conn: AsyncConnection, before: datetime) -> int:
     query = select(func.count()).where(signal_log.c.received_at < before)
     return int((await conn.execute(query)).scalar_one())
+
+
+async def activity_by_source(conn: AsyncConnection, since: datetime) -> list[SourceActivity]:
+    """Each source in the log, by name: its last signal's arrival and how many arrived at or after `since`.
+
+    One statement that hops from source to source along ix_signal_log_source_received_at (a recursive
+    "next source after this one"), so it costs a few index lookups per source and a count of the
+    recent part of the index, however long the log."""
+    walk = select(func.min(signal_log.c.source).label("source")).cte("walk", recursive=True)
+    after = select(func.min(signal_log.c.source)).where(signal_log.c.source > walk.c.source).scalar_subquery()
+    walk = walk.union_all(select(after).where(walk.c.source.is_not(None)))
+    mine = signal_log.c.source == walk.c.source
+    last = select(func.max(signal_log.c.received_at)).where(mine).scalar_subquery()
+    recent = select(func.count()).select_from(signal_log).where(mine, signal_log.c.received_at >= since)
+    query = select(walk.c.source, last, recent.scalar_subquery()).where(walk.c.source.is_not(None))
+    rows = (await conn.execute(query.order_by(walk.c.source))).all()
+    return [SourceActivity(source, at, int(count)) for source, at, count in rows]
 
 
 async def prune(conn: AsyncConnection, before: datetime, limit: int) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Column, Date, Float, ForeignKey, Index, Integer,
 
 from alerthub.store.metadata import metadata
 from alerthub.store.notice_tables import mute_log, noise_report, silence_warning
-from alerthub.store.oncall_tables import escalation, schedule_override
+from alerthub.store.oncall_tables import escalation, handoff, schedule_override
 from alerthub.store.types import Id, Json, UtcDateTime
 
 alert = Table(
@@ -267,8 +267,7 @@ daily_rule_stats = Table(
     Column("resolve_timed", Integer, nullable=False, server_default=text("0")),
 )
 
-# Every signal ingest accepted, as the rules saw it, for `alerthub backtest` to replay (store/signal_log.py);
-# kept `storage.retention.signals`. Signals of one ingest transaction share `received_at`.
+# Every signal ingest accepted, as the rules saw it, kept `storage.retention.signals` (store/signal_log.py).
 signal_log = Table(
     "signal_log",
     metadata,
@@ -284,7 +283,8 @@ signal_log = Table(
     Column("observed_at", UtcDateTime),
     Column("ends_at", UtcDateTime),
     Column("passthrough", Boolean, nullable=False),
-    Index("ix_signal_log_received_at", "received_at"),
+    Index("ix_signal_log_received_at", "received_at"),  # arrival order (one ingest transaction: one time)
+    Index("ix_signal_log_source_received_at", "source", "received_at"),  # each source's last signal, on /monitors
 )
 
 # Generic expiring ownership (a poller, the group flusher, an instance): PostgreSQL is the coordinator.
@@ -297,4 +297,4 @@ lease = Table(
 )
 
 # Kept in their own modules, named here too.
-__all__ = ["escalation", "metadata", "mute_log", "noise_report", "schedule_override", "silence_warning"]
+__all__ = ["escalation", "handoff", "metadata", "mute_log", "noise_report", "schedule_override", "silence_warning"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerthub.domain.durations import format_duration
+from alerthub.web.i18n_more import MESSAGES as MORE_MESSAGES
 
 LANGUAGES = ("en", "ko")
 LANG_COOKIE = "alerthub_lang"
@@ -260,6 +261,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "js.preview_none": ("No open alert matches these matchers now.", "지금 이 조건에 해당하는 열린 알림이 없습니다."),
     "js.preview_more": ("and more", "외 더 있음"),
 }
+_MESSAGES.update(MORE_MESSAGES)
 
 UNITS = {"en": ("s", "m", "h", "d"), "ko": ("초", "분", "시간", "일")}
 

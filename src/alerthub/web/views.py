@@ -22,7 +22,7 @@ from alerthub.services.auth import AuthService
 from alerthub.services.dashboard import BoardRow, DashboardService
 from alerthub.services.silences import SilenceService
 from alerthub.store.stats import SEVERITY_RANK, BoardFilter
-from alerthub.web import actions, chart, forms, i18n
+from alerthub.web import actions, chart, forms, i18n, value_chart
 from alerthub.web import oncall as oncall_page
 from alerthub.web.render import Pages, is_safe_url
 
@@ -147,7 +147,8 @@ async def alert_page(alert_id: int, request: Request) -> HTMLResponse:
         return await _pages(request).render(request, "alerts", "missing.html", status=404, alert_id=alert_id)
     a = detail.alert
     rule = hub.rules.get(a.rule_name)
-    thresholds = sorted(rule.thresholds.items(), key=lambda kv: -kv[0].rank) if rule else []
+    ranked = sorted(rule.thresholds.items(), key=lambda kv: -kv[0].rank) if rule else []
+    thresholds = [(s.value, v) for s, v in ranked]
 
     def crossed(sev: Severity) -> bool:
         limit = rule.thresholds.get(sev) if rule else None
@@ -161,8 +162,9 @@ async def alert_page(alert_id: int, request: Request) -> HTMLResponse:
         "alert.html",
         a=a,
         rule=rule,
-        thresholds=[(s.value, v) for s, v in thresholds],
+        thresholds=thresholds,
         crossed=lambda s: crossed(Severity(s)),
+        chart=value_chart.build(value_chart.readings_of(detail.history, (a.last_seen, a.value)), thresholds),
         links=links,
         history=detail.history,
         notifications=detail.notifications,
@@ -221,7 +223,12 @@ async def channels_page(request: Request) -> HTMLResponse:
 
 @router.get("/monitors", response_class=HTMLResponse)
 async def monitors_page(request: Request) -> HTMLResponse:
-    return await _pages(request).render(request, "monitors", "monitors.html")
+    hub: Hub = request.app.state.hub
+    pages = _pages(request)
+    kept = hub.config.storage.retention.signals.total_seconds()  # how far back "no source" looked
+    return await pages.render(
+        request, "monitors", "monitors.html", kept_for=i18n.duration(kept, pages.language(request))
+    )
 
 
 @router.get("/notifications", response_class=HTMLResponse)

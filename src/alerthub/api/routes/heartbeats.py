@@ -23,7 +23,7 @@ DurationText = Annotated[str | None, Query(max_length=50, description="30s, 5m, 
 @router.get("/api/heartbeats")
 async def list_heartbeats(hub: HubDep) -> JSONResponse:
     views = await hub.heartbeats.overview()
-    return JSONResponse({"heartbeats": [_view_json(v) for v in views]})
+    return JSONResponse({"heartbeats": [heartbeat_json(v) for v in views]})
 
 
 @router.post("/api/heartbeats/{name}")
@@ -34,7 +34,7 @@ async def ping_heartbeat(
     view = await hub.heartbeats.ping(
         name, _duration("expect_every", expect_every), _duration("grace", grace, allow_zero=True)
     )
-    return JSONResponse(_view_json(view))
+    return JSONResponse(heartbeat_json(view))
 
 
 @router.get("/api/heartbeats/{name}")
@@ -68,7 +68,7 @@ def _ts(value: datetime | None) -> str | None:
     return utc_text_or_none(value)
 
 
-def _view_json(view: HeartbeatView) -> dict[str, Any]:
+def heartbeat_json(view: HeartbeatView) -> dict[str, Any]:
     beat = view.beat
     return {
         "name": beat.name,

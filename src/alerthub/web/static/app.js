@@ -514,7 +514,59 @@ async function initMonitors() {
       el("td", { class: "err" }, m.last_error || ""));
   }));
   $("#empty").hidden = items.length > 0;
+  // The ones gone quiet first: at 3 a.m. nobody reads down a list of thirty to find them.
+  const beats = listOf(data.heartbeats, "heartbeats").slice().sort((a, b) =>
+    (HEARTBEAT_ORDER[a.status] ?? 9) - (HEARTBEAT_ORDER[b.status] ?? 9) || String(a.name).localeCompare(String(b.name)));
+  fillList("heartbeats", beats, heartbeatRow);
+  fillList("sources", listOf(data.sources, "sources"), sourceRow);
 }
+
+// Heartbeats and sources on the Monitors page (GET /api/monitoring/status `heartbeats`, `sources`).
+const HEARTBEAT_LOOK = { up: "sent", waiting: "suppressed", late: "pending", missing: "failed" };
+const HEARTBEAT_ORDER = { missing: 0, late: 1, waiting: 2, up: 3 };
+
+function fillList(id, items, row) {
+  $(`#${id} tbody`).replaceChildren(...items.map(row));
+  $(`#${id}`).hidden = !items.length;
+  $(`#${id}-empty`).hidden = items.length > 0;
+}
+
+// A span as "1h 30m" (two units at most): an interval someone configured, not a distance from now.
+function spanText(seconds) {
+  const units = body.dataset.lang === "ko" ? ["일", "시간", "분", "초"] : ["d", "h", "m", "s"];
+  let left = Math.round(seconds || 0);
+  const parts = [];
+  [86400, 3600, 60, 1].forEach((size, i) => {
+    if (left >= size && parts.length < 2) { parts.push(Math.floor(left / size) + units[i]); left %= size; }
+  });
+  return parts.join(" ") || "0" + units[3];
+}
+
+function heartbeatRow(h) {
+  const every = spanText(h.expect_every) + (h.grace ? " " + t("js.hb.grace").replace("{n}", spanText(h.grace)) : "");
+  return el("tr", { class: "hb-" + h.status, data: { name: h.name } },
+    el("td", null, el("b", null, h.name || "")),
+    el("td", null, el("span", { class: "nstatus nstatus-" + (HEARTBEAT_LOOK[h.status] || "suppressed") }, t("js.hb." + h.status))),
+    el("td", null, timeEl(h.last_ping_at)), el("td", null, every), el("td", null, timeEl(h.due_at)));
+}
+
+function sourceRow(s) {
+  return el("tr", { class: s.received_24h ? "" : "quiet", data: { source: s.source } },
+    el("td", null, el("b", null, s.source || "")),
+    el("td", null, timeEl(s.last_received_at)),
+    el("td", { class: "num" }, fmtNum(s.received_24h ?? 0)));
+}
+
+// The alert page's value chart: its time labels, written in UTC by the server, in the reader's time zone.
+function chartTimesInLocalZone() {
+  for (const label of $$("svg text[data-at]")) {
+    const options = { hour: "2-digit", minute: "2-digit" };
+    if (label.dataset.unit === "day") Object.assign(options, { month: "short", day: "numeric" });
+    if (label.dataset.unit === "second") options.second = "2-digit";
+    label.textContent = new Date(label.dataset.at).toLocaleString([], options);
+  }
+}
+document.addEventListener("DOMContentLoaded", chartTimesInLocalZone);
 
 // ---- notifications -------------------------------------------------------------------------------
 
