@@ -135,6 +135,7 @@ def build_hub(config: Config, *, clock: Clock = utc_now, db: Database | None = N
     ingest = IngestService(database, rules, clock, hooks, AssetTagger.from_config(config.assets))
     roster = roster_from(config)
     delivery = _delivery_worker(config, database, clock, metrics, wake_delivery, roster.address)
+    pipeline.dispatcher.flusher.express = delivery  # rows it can send now are its from the commit on
     escalator = _escalator(config, database, clock, metrics, roster, pipeline, hooks, (wake_escalation, wake_delivery))
     hub = Hub(
         config=config,

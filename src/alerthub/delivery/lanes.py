@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence, Set
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from alerthub.delivery.outcome import Outcome
@@ -37,6 +38,17 @@ class Gate:
     release: Callable[[Sequence[Notification]], Coroutine[Any, Any, None]]
     on_error: Callable[[], None]
     wake: asyncio.Event  # the worker's: set when this lane has room for a claim it was refused
+
+
+def lease_covers_send(row: Notification, now: datetime, lease: timedelta, timeout: timedelta | None) -> bool:
+    """Start a send only if it can finish before our lease ends. A batch of slow sends can outlast the
+    lease; past it another instance may claim the row, and both would send it (a duplicate outside
+    the crash window). The margin is the channel's timeout, capped at half the lease so a short
+    lease still lets a pass start."""
+    if row.claimed_until is None:
+        return True
+    margin = min(timeout, lease / 2) if timeout is not None else lease / 2
+    return now + margin <= row.claimed_until
 
 
 def key_of(row: Notification) -> str:

@@ -14,21 +14,21 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from alerthub.channels import Channel, build_channel
 from alerthub.channels.base import ChannelSettings
 from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config, ReceiverConfig
-from alerthub.delivery import digest, outcome
+from alerthub.delivery import digest, digest_rows, outcome
 from alerthub.delivery.action_links import LinkerSource
 from alerthub.delivery.client import ClientFactory, delivery_client
 from alerthub.delivery.delivery_metrics import DeliveryMetrics
-from alerthub.delivery.lanes import Gate, Lane
+from alerthub.delivery.lanes import Gate, Lane, lease_covers_send
 from alerthub.delivery.pacing import TokenBucket, bucket_for
 from alerthub.delivery.retry import RetryPolicy
-from alerthub.delivery.sending import Addresses, Sender, no_addresses, payload_of
+from alerthub.delivery.sending import Addresses, Sender, no_addresses
 from alerthub.domain.clock import Clock
 from alerthub.domain.notification import Notification
 from alerthub.errors import DeliveryError
@@ -36,7 +36,7 @@ from alerthub.loops import nap, wake_on
 from alerthub.store import channel_state, deliveries
 from alerthub.store.database import Database
 from alerthub.store.handoffs import HANDOFF
-from alerthub.store.outbox import MUTE_SUMMARY, PAGE
+from alerthub.store.outbox import MUTE_SUMMARY, PAGE, Claim
 from alerthub.telemetry import LoopFailureLog
 
 logger = logging.getLogger(__name__)
@@ -84,12 +84,15 @@ class DeliveryWorker:
         self.lanes = {name: Lane(name, c.in_flight) for name, c in self.channels.items()}
         self.handled = 0  # rows claimed since `tick` began
         self.http_client = http_client
+        self._running: HttpClient | None = None  # the loop's client while `run` runs: rows can be handed to it
+        self._handovers: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim, hand the rows to their channels' lanes, and look again on a wake without waiting for
         the sends: rows that fall due while others are in flight go out at once."""
         async with self.http_client() as http:
             stopping = asyncio.ensure_future(wake_on(stop, self.wake))  # a stop wakes the loop as work does
+            self._running = http
             try:
                 while not stop.is_set():
                     self.wake.clear()
@@ -101,8 +104,11 @@ class DeliveryWorker:
                         self.on_error()
                         delay = POLL
                     await nap(self.wake, delay)
+                self._running = None
+                await asyncio.gather(*self._handovers)
                 await self._settle()
             finally:
+                self._running = None
                 stopping.cancel()
                 for lane in self.lanes.values():
                     lane.cancel()  # cancelled from outside (shutdown took too long): sends end with the client
@@ -114,6 +120,36 @@ class DeliveryWorker:
         async with self.db.read() as conn:
             due = await deliveries.next_due_at(conn, now)
         return self._delay(now, due)
+
+    def claims(self, channels: Collection[str], now: datetime) -> dict[str, Claim]:
+        """The express path (pipeline/express.py): the channels whose new rows this running worker sends the
+        moment they commit: nothing queued on their lane, budget left. The others' wait for a claim."""
+        claim = Claim(self.worker_id, now + self.config.delivery.lease)
+        ready = [n for n in channels if n in self.lanes and not self.lanes[n].has_queue]
+        return {n: claim for n in ready if self.bucket(n).available(now) > 0} if self._running else {}
+
+    def take(self, rows: Sequence[Notification]) -> None:
+        """After the commit that wrote `rows` under `claims`: on to their lanes, as a claim would have."""
+        http = self._running
+        if http is None:
+            return  # stopping: the rows' lease runs out and they are claimed again
+        task = asyncio.ensure_future(self._take(rows, http))
+        self._handovers.add(task)
+        task.add_done_callback(self._handovers.discard)
+
+    async def _take(self, rows: Sequence[Notification], http: HttpClient) -> None:
+        now = self.clock()
+        for name in sorted({r.channel for r in rows}):
+            mine = [r for r in rows if r.channel == name]
+            try:
+                tokens = self._budget(name, None, now)
+                if tokens == 0:
+                    await self._release(mine)  # another send took the budget since the claim
+                else:
+                    await self._hand_over(name, mine, tokens, http)
+            except Exception:
+                logger.exception("handing notifications to channel %s failed", name)  # their lease runs out
+                self.on_error()
 
     def _delay(self, now: datetime, due: datetime | None) -> float:
         moments = [m for m in (due, self.budget_returns) if m is not None]
@@ -193,15 +229,8 @@ class DeliveryWorker:
         return tokens
 
     def _lease_covers_send(self, row: Notification) -> bool:
-        """Start a send only if it can finish before our lease ends. A batch of slow sends can outlast the
-        lease; past it another instance may claim the row, and both would send it (a duplicate outside
-        the crash window). The margin is the channel's timeout, capped at half the lease so a short
-        lease still lets a pass start."""
-        if row.claimed_until is None:
-            return True
-        lease = self.config.delivery.lease
-        margin = min(self.configs[row.channel].timeout, lease / 2) if row.channel in self.configs else lease / 2
-        return self.clock() + margin <= row.claimed_until
+        timeout = self.configs[row.channel].timeout if row.channel in self.configs else None
+        return lease_covers_send(row, self.clock(), self.config.delivery.lease, timeout)
 
     def bucket(self, name: str) -> TokenBucket:
         if name not in self.buckets:
@@ -250,21 +279,8 @@ class DeliveryWorker:
 
     async def _merge(self, name: str, rows: Sequence[Notification]) -> Notification:
         now = self.clock()
-        payloads = [payload_of(r) for r in rows]
-        merged = digest.digest_payload(name, [p for p in payloads if p is not None])
-        values = digest.digest_row(
-            name, rows, merged, now=now, worker=self.worker_id, lease_until=now + self.config.delivery.lease
-        )
-        alert_ids = sorted({a for r in rows for a in r.alert_ids})
-        async with self.db.write() as conn:
-            digest_id = await deliveries.insert_row(conn, values, alert_ids)
-            assert digest_id is not None
-            await deliveries.merge_into(conn, digest_id, [r.id for r in rows if r.id is not None])
-            note = f"merged into digest notification {digest_id} (channel budget spent)"
-            await outcome.append_delivery_events(conn, *(outcome.Attempt(row, now, "merged", note) for row in rows))
-            found = await deliveries.get(conn, digest_id)
+        found = await digest_rows.merge(self.db, now, name, rows, self.worker_id, now + self.config.delivery.lease)
         self.metrics.notifications.labels(name, "merged").inc(len(rows))
-        assert found is not None
         return found
 
     async def _record(self, outcomes: Sequence[outcome.Outcome]) -> bool:

@@ -197,8 +197,11 @@ class Dispatcher:
         """After the commit: count, and wake delivery once for the whole pass."""
         for plan in plans:
             self.flusher.count(plan)
+        handed = [n for p in plans for n in p.express]
+        if handed:
+            self.flusher.express.take(handed)
         written = sum(len(p.notifications) for p in plans)
-        if written:
+        if written > len(handed):  # the rest are the delivery loop's to claim
             self.wake_delivery.set()
         if any(p.escalations for p in plans):
             self.wake_escalation.set()

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from alerthub.domain.alert import Alert, AlertEvent, EventKind
 from alerthub.domain.clock import utc_text
-from alerthub.domain.notification import NotificationPayload, NotificationStatus
+from alerthub.domain.notification import Notification, NotificationPayload, NotificationStatus
 from alerthub.pipeline import dedup
 from alerthub.pipeline.batch import NOTIFIED_FIRING, Batch, Member, Muted, Stage, run_stages
 from alerthub.pipeline.enqueue import Channel, PayloadBuilder, row
@@ -40,6 +40,7 @@ class FlushPlan:
     ticked_at: datetime | None = None  # when the group fell due: its last flush, for its timer
     escalations: tuple[EscalationStart, ...] = ()  # alerts this flush told, for their route's policy
     held_back: tuple[MutedEntry, ...] = ()  # for the summary when their mute ends
+    express: tuple[Notification, ...] = ()  # written claimed by this process: sent once committed (express.py)
 
 
 def plan_flush(

@@ -19,6 +19,7 @@ from alerthub.domain.notification import NotificationStatus
 from alerthub.pipeline.batch import Batch, Group, Member, Stage
 from alerthub.pipeline.dependencies import name_the_affected
 from alerthub.pipeline.enqueue import channels_of
+from alerthub.pipeline.express import Express, NoExpress
 from alerthub.pipeline.flush_plan import FlushPlan, plan_flush
 from alerthub.pipeline.matchers import alert_labels
 from alerthub.pipeline.members import AlertCache, Known
@@ -38,6 +39,7 @@ class Flusher:
         # Only a rule's cooldown needs each alert's last notification (by any group): read it only then.
         self.cooldowns = any(rule.cooldown for rule in setup.rules)
         self.alerts = AlertCache()
+        self.express: Express = NoExpress()  # the composition root gives it this process's delivery worker
 
     async def stages(self, conn: AsyncConnection, now: datetime, firing: Sequence[FiringAlert]) -> list[Stage]:
         """Alertmanager's order: inhibition, time windows, silences; dedup and enqueue follow per channel.
@@ -79,7 +81,7 @@ class Flusher:
                     plan.ticked_at,
                 )
             )
-        await self._write(conn, plans, flushed, now)
+        plans = await self._write(conn, plans, flushed, now)
         self.alerts.forget(a for p in plans for a in p.removed)
         return plans
 
@@ -107,20 +109,29 @@ class Flusher:
                     group.group_key, plan.next_flush_at, plan.updates, plan.removed, False, plan.ticked_at
                 )
             )
-        await self._write(conn, plans, flushed, now)
-        return plans
+        return await self._write(conn, plans, flushed, now)
 
     async def _write(
         self, conn: AsyncConnection, plans: list[FlushPlan], flushed: list[group_timers.Flushed], now: datetime
-    ) -> None:
+    ) -> list[FlushPlan]:
+        """Everything the plans say, in this transaction; the plans back with the rows handed to this
+        process's delivery (`express.py`)."""
         rows = [n for p in plans for n in p.notifications]
         if self.setup.dependencies:
             rows = await name_the_affected(conn, self.setup.dependencies, rows)
-        await outbox.enqueue(conn, rows)
+        claims = self.express.claims({n.channel for n in rows}, now) if rows else {}
+        ids = await outbox.enqueue(conn, rows, claims)
         await escalations.start(conn, [s for p in plans for s in p.escalations], now)
         await mute_log.record(conn, [e for p in plans for e in p.held_back])
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
+        if not claims:
+            return plans
+        handed = {n.idempotency_key: n for n in outbox.claimed(rows, ids, claims)}
+        return [
+            replace(p, express=tuple(handed[n.idempotency_key] for n in p.notifications if n.idempotency_key in handed))
+            for p in plans
+        ]
 
     def _plan(self, group: GroupRow, members: list[Member], stages: list[Stage], now: datetime) -> FlushPlan:
         route = self.routes.get(group.route_path, self.setup.root)

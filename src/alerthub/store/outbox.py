@@ -3,7 +3,7 @@ of the state change that caused them, before any send is attempted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerthub.domain.notification import AlertSnapshot, NotificationPayload, NotificationStatus
+from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
 from alerthub.store.tables import notification, notification_alert
 
 PAGE = "page"  # the kind of an escalation step's message to people
@@ -36,6 +36,14 @@ class NewNotification:
     alert_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A row written already claimed: `worker` sends it after the commit, under a lease until `until`."""
+
+    worker: str
+    until: datetime
+
+
 # Built once: every flush runs them.
 _INSERT = insert(notification).returning(notification.c.id, notification.c.idempotency_key)
 
@@ -54,31 +62,16 @@ def _links(dialect: str) -> Any:
 _LINKS = {name: _links(name) for name in ("postgresql", "sqlite")}
 
 
-async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> list[int]:
-    """Insert the rows and their alert links in two statements; returns the new ids in order."""
+async def enqueue(
+    conn: AsyncConnection, rows: Sequence[NewNotification], claims: Mapping[str, Claim] | None = None
+) -> list[int]:
+    """Insert the rows and their alert links in two statements; returns the new ids in order. A row due
+    now for a channel in `claims` is written as that claim's, `sending` (see `claimed`)."""
     if not rows:
         return []
     # One payload often serves several rows (every channel of a group): serialise it once.
     payloads = {id(r.payload): payload_json(r.payload) for r in rows}
-    result = await conn.execute(
-        _INSERT,
-        [
-            {
-                "idempotency_key": r.idempotency_key,
-                "group_key": r.group_key,
-                "receiver": r.receiver,
-                "channel": r.channel,
-                "kind": r.kind,
-                "status": r.status.value,
-                "payload": payloads[id(r.payload)],
-                "attempts": 0,
-                "created_at": r.created_at,
-                "next_attempt_at": r.next_attempt_at,
-                "thread_key": r.thread_key,
-            }
-            for r in rows
-        ],
-    )
+    result = await conn.execute(_INSERT, [_values(r, payloads[id(r.payload)], _claim_of(r, claims)) for r in rows])
     # Matched back by the unique key, not by order: asking for RETURNING in parameter order made SQLite
     # insert the rows one statement each.
     by_key = {row.idempotency_key: row.id for row in result}
@@ -92,6 +85,60 @@ async def enqueue(conn: AsyncConnection, rows: Sequence[NewNotification]) -> lis
     if links:
         await conn.execute(_LINKS["postgresql" if pg else "sqlite"], links)
     return ids
+
+
+def _values(r: NewNotification, payload: dict[str, Any], claim: Claim | None) -> dict[str, Any]:
+    return {
+        "idempotency_key": r.idempotency_key,
+        "group_key": r.group_key,
+        "receiver": r.receiver,
+        "channel": r.channel,
+        "kind": r.kind,
+        "status": (NotificationStatus.SENDING if claim else r.status).value,
+        "payload": payload,
+        "attempts": 1 if claim else 0,
+        "created_at": r.created_at,
+        "next_attempt_at": r.next_attempt_at,
+        "thread_key": r.thread_key,
+        "claimed_by": claim.worker if claim else None,
+        "claimed_until": claim.until if claim else None,
+    }
+
+
+def _claim_of(r: NewNotification, claims: Mapping[str, Claim] | None) -> Claim | None:
+    if not claims or r.status is not NotificationStatus.PENDING or r.next_attempt_at > r.created_at:
+        return None
+    return claims.get(r.channel)
+
+
+def claimed(rows: Sequence[NewNotification], ids: Sequence[int], claims: Mapping[str, Claim]) -> list[Notification]:
+    """The rows `enqueue` wrote under a claim, as a claim would have read them back."""
+    out = []
+    for row_id, r in zip(ids, rows, strict=True):
+        claim = _claim_of(r, claims)
+        if claim is None:
+            continue
+        payload = orjson.loads(orjson.dumps(payload_json(r.payload)))  # as stored: plain JSON, no dataclasses
+        out.append(
+            Notification(
+                id=row_id,
+                idempotency_key=r.idempotency_key,
+                group_key=r.group_key,
+                receiver=r.receiver,
+                channel=r.channel,
+                kind=r.kind,
+                status=NotificationStatus.SENDING,
+                payload=payload,
+                attempts=1,
+                created_at=r.created_at,
+                next_attempt_at=r.next_attempt_at,
+                alert_ids=tuple(sorted(set(r.alert_ids))),
+                claimed_by=claim.worker,
+                claimed_until=claim.until,
+                thread_key=r.thread_key,
+            )
+        )
+    return out
 
 
 _PAYLOAD_FIELDS = tuple(f.name for f in fields(NotificationPayload))
