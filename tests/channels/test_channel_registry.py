@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from alerthub.channels.base import ChannelSettings, Pace, SendResult, ThreadStyle
+from alerthub.channels.base import ChannelSettings, Pace, PageStyle, SendResult, ThreadStyle
 from alerthub.channels.message import MessageStyle, RenderedMessage
 from alerthub.channels.registry import CHANNEL_TYPES, build_channel
 from alerthub.config.models import Config
@@ -38,6 +38,7 @@ class PagerChannel:
     style: ClassVar[MessageStyle] = MessageStyle(escape=str.upper)  # its markup: shouting, easy to see
     pace: ClassVar[Pace] = Pace(7.0, 7)
     in_flight: ClassVar[int] = 3
+    pages_by: ClassVar[PageStyle] = "none"  # it reaches no person by name
     sent: ClassVar[list[RenderedMessage]] = []
 
     def __init__(self, config: PagerConfig) -> None:
