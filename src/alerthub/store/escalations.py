@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.escalation import Escalation, EscalationState
+from alerthub.store.inserts import insert_new
 from alerthub.store.tables import escalation
 
 _LIVE = escalation.c.state != EscalationState.DONE.value
@@ -32,7 +32,6 @@ async def start(conn: AsyncConnection, starts: Sequence[EscalationStart], now: d
     that exists already (a repeat of the same alert) is left as it is. Returns how many began."""
     if not starts:
         return 0
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     rows = [
         {
             "alert_id": s.alert_id,
@@ -51,9 +50,7 @@ async def start(conn: AsyncConnection, starts: Sequence[EscalationStart], now: d
         }
         for s in starts
     ]
-    statement = dialect.insert(escalation).on_conflict_do_nothing(index_elements=["alert_id", "episode", "receiver"])
-    result = await conn.execute(statement, rows)
-    return max(result.rowcount, 0)
+    return await insert_new(conn, escalation, rows, ["alert_id", "episode", "receiver"])
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Escalation]:

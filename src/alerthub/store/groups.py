@@ -36,11 +36,6 @@ class NewGroup:
     flush_at: datetime
 
 
-def dialect_insert(conn: AsyncConnection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 # The statements every ingest and every flush runs are built once, with bound parameters (expanding
 # ones for key lists): composing a statement cost more than running it on SQLite.
 KEYS: BindParameter[list[str]] = bindparam("b_keys", expanding=True)

@@ -4,12 +4,11 @@ transaction that queues the message, so a second instance or a restart finds it 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerthub.store.inserts import insert_new
 from alerthub.store.oncall_tables import handoff
 
 HANDOFF = "handoff"  # the kind of the message to a person coming on call
@@ -18,10 +17,8 @@ HANDOFF = "handoff"  # the kind of the message to a person coming on call
 async def first_handoff(conn: AsyncConnection, schedule: str, starts_at: datetime, person: str, now: datetime) -> bool:
     """Marks the person's handoff message for the shift starting at `starts_at` sent; False when it was
     already (on PostgreSQL a concurrent transaction marking it too waits for this one, then finds it)."""
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(handoff).on_conflict_do_nothing(index_elements=["schedule", "starts_at", "person"])
     values = {"schedule": schedule, "starts_at": starts_at, "person": person, "sent_at": now}
-    return (await conn.execute(statement, values)).rowcount == 1
+    return await insert_new(conn, handoff, values, ["schedule", "starts_at", "person"]) == 1
 
 
 async def forget_before(conn: AsyncConnection, cutoff: datetime) -> int:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import AlertState
+from alerthub.store.inserts import insert_new
 from alerthub.store.tables import alert, alert_group, alert_group_member, mute_log, silence_warning
 
 
@@ -50,7 +49,6 @@ async def record(conn: AsyncConnection, entries: Sequence[MutedEntry]) -> None:
     """Notes each entry once: the same alert episode held back again by the same mute is already here."""
     if not entries:
         return
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     rows = [
         {
             "receiver": e.receiver,
@@ -63,10 +61,7 @@ async def record(conn: AsyncConnection, entries: Sequence[MutedEntry]) -> None:
         }
         for e in entries
     ]
-    statement = dialect.insert(mute_log).on_conflict_do_nothing(
-        index_elements=["group_key", "cause", "alert_id", "episode"]
-    )
-    await conn.execute(statement, rows)
+    await insert_new(conn, mute_log, rows, ["group_key", "cause", "alert_id", "episode"])
 
 
 async def logged(conn: AsyncConnection) -> list[LoggedMute]:
@@ -114,10 +109,5 @@ async def first_warning(
     conn: AsyncConnection, silence_id: str, ends_at: datetime, route_path: str, now: datetime
 ) -> bool:
     """Notes that this silence's end was warned about on this route; False when it was already."""
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(silence_warning).on_conflict_do_nothing(
-        index_elements=["silence_id", "ends_at", "route_path"]
-    )
     values = {"silence_id": silence_id, "ends_at": ends_at, "route_path": route_path, "warned_at": now}
-    result = await conn.execute(statement, values)
-    return result.rowcount == 1
+    return await insert_new(conn, silence_warning, values, ["silence_id", "ends_at", "route_path"]) == 1

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import EventKind
 from alerthub.domain.notification import NotificationStatus
+from alerthub.store.inserts import insert_new
 from alerthub.store.outbox import PAGE
 from alerthub.store.tables import alert, alert_event, noise_report, notification
 
@@ -67,7 +67,5 @@ async def flap_starts(conn: AsyncConnection, since: datetime, until: datetime) -
 
 async def first_report(conn: AsyncConnection, receiver: str, period_end: datetime, now: datetime) -> bool:
     """Marks the receiver's report for the week ending `period_end` sent; False when it was already."""
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(noise_report).on_conflict_do_nothing(index_elements=["receiver", "period_end"])
-    result = await conn.execute(statement, {"receiver": receiver, "period_end": period_end, "sent_at": now})
-    return result.rowcount == 1
+    values = {"receiver": receiver, "period_end": period_end, "sent_at": now}
+    return await insert_new(conn, noise_report, values, ["receiver", "period_end"]) == 1
