@@ -34,6 +34,8 @@ class Result:
     peak_rss_mb: float | None = None
     loadgen_cores: float | None = None
     note: str = ""
+    db_cpu_s: float | None = None  # the database server's own, where it runs apart (PostgreSQL)
+    alerts: int | None = None  # sent and answered 2xx in the measured part
 
 
 def _child_cpu() -> float:
@@ -125,9 +127,11 @@ def throughput(server: Server, name: str, *, per_request: int, conns: int, dedup
         workload=name,
         server=server.name,
         alerts_per_s=ok * per_request / (w["duration_us"] / 1e6),
+        alerts=ok * per_request,
         req_p50_ms=w["p50_us"] / 1000,
         req_p99_ms=w["p99_us"] / 1000,
         cpu_s=server.cpu_since_mark(),
+        db_cpu_s=server.db_cpu_since_mark(),
         peak_rss_mb=server.peak_rss_mb(),
         loadgen_cores=cpu / wall,
         note=note,
@@ -187,12 +191,14 @@ def end_to_end(server: Server, name: str, receiver_port: int, *, rate: int, coun
         workload=name,
         server=server.name,
         alerts_per_s=count / float(sent["elapsed"]),  # type: ignore[arg-type]
+        alerts=count,
         req_p50_ms=statistics.median(req) * 1000,
         req_p99_ms=_pct(req, 0.99) * 1000,
         notify_p50_ms=_pct(latencies, 0.5) * 1000 if latencies else None,
         notify_p99_ms=_pct(latencies, 0.99) * 1000 if latencies else None,
         notify_max_ms=max(latencies) * 1000 if latencies else None,
         cpu_s=server.cpu_since_mark(),
+        db_cpu_s=server.db_cpu_since_mark(),
         peak_rss_mb=server.peak_rss_mb(),
         loadgen_cores=cpu / float(sent["elapsed"]),
         note=note,  # type: ignore[arg-type]
@@ -215,10 +221,12 @@ def storm(server: Server, name: str, receiver_port: int, *, count: int = 10_000,
         workload=name,
         server=server.name,
         alerts_per_s=count / float(sent["elapsed"]),  # type: ignore[arg-type]
+        alerts=count,
         req_p50_ms=statistics.median(req) * 1000,
         req_p99_ms=_pct(req, 0.99) * 1000,
         notify_max_ms=last * 1000 if last is not None else None,
         cpu_s=server.cpu_since_mark(),
+        db_cpu_s=server.db_cpu_since_mark(),
         peak_rss_mb=server.peak_rss_mb(),
         loadgen_cores=cpu / float(sent["elapsed"]),
         note=note,  # type: ignore[arg-type]

@@ -108,6 +108,73 @@ def targets(results: list[Result], idle: dict[str, float]) -> list[str]:
     return lines
 
 
+def _cpu_per_thousand(r: Result | None, *, with_db: bool = True) -> float | None:
+    if r is None or r.cpu_s is None or not r.alerts:
+        return None
+    return (r.cpu_s + ((r.db_cpu_s or 0.0) if with_db else 0.0)) / r.alerts * 1000
+
+
+def postgres_cpu(results: list[Result]) -> list[str]:
+    """CPU seconds per 1,000 alerts, SQLite against PostgreSQL, whose server's own CPU counts too."""
+    lite, pg = _by(results, "alerthub"), _by(results, "alerthub-pg")
+    lines = [
+        "| workload | SQLite: alerthub | PostgreSQL: alerthub | PostgreSQL: database | PostgreSQL: both "
+        "| both ÷ SQLite |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in pg.items():
+        sqlite = _cpu_per_thousand(lite.get(name))
+        both = _cpu_per_thousand(r)
+        db = r.db_cpu_s / r.alerts * 1000 if r.db_cpu_s is not None and r.alerts else None
+        lines.append(
+            f"| {name} | {_num(sqlite, 2)} | {_num(_cpu_per_thousand(r, with_db=False), 2)} | {_num(db, 2)} "
+            f"| {_num(both, 2)} | {_num(_ratio(both, sqlite), 2)}x |"
+        )
+    return lines
+
+
+def instances(results: list[Result]) -> list[str]:
+    one, three = _by(results, "alerthub-pg-1i"), _by(results, "alerthub-pg-3i")
+    lines = [
+        "| workload | alerts/s 3 / 1 instance (ratio) | notify p99 ms 3 / 1 | CPU s 3 / 1 | database CPU s 3 / 1 "
+        "| notes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, a in three.items():
+        b = one.get(name, Result(name, "alerthub-pg-1i"))
+        lines.append(
+            f"| {name} | {_pair(a.alerts_per_s, b.alerts_per_s)} | {_pair(a.notify_p99_ms, b.notify_p99_ms)} "
+            f"| {_pair(a.cpu_s, b.cpu_s)} | {_pair(a.db_cpu_s, b.db_cpu_s)} | 3: {a.note}; 1: {b.note} |"
+        )
+    return lines
+
+
+def postgres_targets(results: list[Result]) -> list[str]:
+    lite, pg = _by(results, "alerthub"), _by(results, "alerthub-pg")
+    ingest = [n for n in pg if n.startswith(("new", "dedup")) and n in lite]
+    ratios = [_ratio(_cpu_per_thousand(pg[n]), _cpu_per_thousand(lite[n])) for n in ingest]
+    got = [r for r in ratios if r is not None]
+    worst = max(got, default=None)
+    lines = [
+        f"- PostgreSQL CPU per 1,000 alerts (alerthub + database) within 1.5x of SQLite's, ingest: worst "
+        f"{_num(worst, 2)}x — **{_mark(None if worst is None else worst <= 1.5)}**"
+    ]
+    one, three = _by(results, "alerthub-pg-1i"), _by(results, "alerthub-pg-3i")
+    name = "new 1/req c16"
+    rate = _ratio(three[name].alerts_per_s, one[name].alerts_per_s) if name in one and name in three else None
+    lines.append(
+        f"- Three instances on one database lose no rate against one ({name}): {_num(rate, 2)}x — **"
+        f"{_mark(None if rate is None else rate >= 1.0)}**"
+    )
+    e2e = three.get("e2e 200/s")
+    once = None if e2e is None else ("exactly once 1000/1000" in e2e.note and "missing" not in e2e.note)
+    lines.append(
+        f"- Three instances, e2e 200/s, each alert notified exactly once: {e2e.note if e2e else '–'} — **"
+        f"{_mark(once)}**"
+    )
+    return lines
+
+
 def versions(am_binary: str) -> str:
     from alerthub import __version__
 
@@ -147,7 +214,14 @@ def render(results: list[Result], idle: dict[str, float], elapsed: float, am_bin
     if any(r.server == "alerthub-pg" for r in results):
         out += ["", "alerthub on PostgreSQL (fresh database) against the same Alertmanager runs:", ""]
         out += table(results, "alerthub-pg")
-    out += ["", "Targets (alerthub on SQLite):", ""] + targets(results, idle) + ["", PROMISE, ""]
+    if any(r.server == "alerthub-pg" for r in results):
+        out += ["", "CPU seconds per 1,000 alerts (PostgreSQL's own processes read from /proc):", ""]
+        out += postgres_cpu(results)
+    if any(r.server == "alerthub-pg-3i" for r in results):
+        out += ["", "Three instances (`serve --workers 3`) against one on the same PostgreSQL database:", ""]
+        out += instances(results)
+    out += ["", "Targets (alerthub on SQLite):", ""] + targets(results, idle)
+    out += ["", "Targets (alerthub on PostgreSQL):", ""] + postgres_targets(results) + ["", PROMISE, ""]
     return "\n".join(out)
 
 

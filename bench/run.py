@@ -96,6 +96,46 @@ def fresh_postgres(base: str) -> tuple[str, Callable[[], None]]:
     return url, lambda: asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# Workloads run again on PostgreSQL with one instance and with three on the same database.
+SCALING = ("new 1/req c16", "e2e 200/s")
+INSTANCES = (1, 3)
+
+
+def postgres_pass(base: str, receiver_port: int, only: list[str]) -> list[Result]:
+    """Every workload at 16 connections with `serve`'s default workers (one per core), then SCALING
+    with 1 and with 3 worker processes: each worker is a whole instance (its own pool, leases,
+    dispatcher and delivery), so `--workers 3` is three instances on one database behind one port.
+    16 connections only, so that the whole run stays well under 15 minutes."""
+    try:
+        fresh_postgres(base)[1]()
+    except Exception as exc:  # any reason it cannot connect: say so, and measure the rest
+        print(f"-- PostgreSQL pass skipped: {base} does not answer ({exc})", flush=True)
+        return []
+    runs: list[tuple[str, Routing, Callable[[Server], Result], int | None, str]] = [
+        (name, routing, phase, None, "alerthub-pg")
+        for name, routing, phase in workloads(receiver_port, with_listing=False, connections=(16,))
+    ]
+    runs += [
+        (name, routing, phase, n, f"alerthub-pg-{n}i")
+        for n in INSTANCES
+        for name, routing, phase in workloads(receiver_port, with_listing=False, connections=(16,))
+        if name in SCALING
+    ]
+    results = []
+    for name, routing, phase, workers, label in runs:
+        if only and not any(o in name for o in only):
+            continue
+        print(f"-- {name} ({label})", flush=True)
+        url, drop = fresh_postgres(base)
+        try:
+            r = run_one(lambda rt=routing, u=url, w=workers: start_alerthub(rt, receiver_port, u, workers=w), phase, {})
+        finally:
+            drop()
+        r.server = label
+        results.append(r)
+    return results
+
+
 def main() -> None:
     only = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
     am_binary = ensure_tools()
@@ -115,18 +155,7 @@ def main() -> None:
             results.append(run_one(lambda rt=routing: start_alertmanager(am_binary, rt, receiver_port), phase, idle))
         postgres = os.environ.get("ALERTHUB_BENCH_POSTGRES_URL")
         if postgres:
-            # The PostgreSQL pass keeps to 16 connections so that the whole run stays under 10 minutes.
-            for name, routing, phase in workloads(receiver_port, with_listing=False, connections=(16,)):
-                if only and not any(o in name for o in only):
-                    continue
-                print(f"-- {name} (alerthub on PostgreSQL)", flush=True)
-                url, drop = fresh_postgres(postgres)
-                try:
-                    r = run_one(lambda rt=routing, u=url: start_alerthub(rt, receiver_port, u), phase, {})
-                finally:
-                    drop()
-                r.server = "alerthub-pg"
-                results.append(r)
+            results += postgres_pass(postgres, receiver_port, only)
     finally:
         receiver.terminate()
         receiver.wait()

@@ -11,6 +11,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,9 @@ class Server:
     workdir: Path
     cpu_at_start: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
+    # The database server's own CPU seconds (PostgreSQL's processes), when it runs apart from the hub.
+    db_cpu: Callable[[], float] | None = None
+    db_cpu_at_start: float = 0.0
 
     @property
     def base(self) -> str:
@@ -111,9 +115,13 @@ class Server:
 
     def mark(self) -> None:
         self.cpu_at_start = self.cpu_seconds()
+        self.db_cpu_at_start = self.db_cpu() if self.db_cpu else 0.0
 
     def cpu_since_mark(self) -> float:
         return self.cpu_seconds() - self.cpu_at_start
+
+    def db_cpu_since_mark(self) -> float | None:
+        return self.db_cpu() - self.db_cpu_at_start if self.db_cpu else None
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -185,7 +193,48 @@ route:
 """
 
 
-def start_alerthub(routing: Routing, receiver_port: int, storage_url: str | None = None) -> Server:
+def _ticks(pid: int, *, reaped: bool = False) -> int:
+    """utime + stime of `pid` (and, with `reaped`, of its children that have exited)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11 : 15 if reaped else 13])
+
+
+def postgres_cpu(url: str) -> Callable[[], float]:
+    """CPU seconds of the PostgreSQL server on this machine that `url` reaches: the postmaster, its
+    processes now (backends, WAL writer, checkpointer, autovacuum) and those that have exited."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from alerthub.store.database import async_url
+
+    async def postmaster_pid() -> int:
+        """The parent of this connection's backend, read while the backend lives."""
+        engine = create_async_engine(async_url(url))
+        async with engine.connect() as conn:
+            backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        await engine.dispose()
+        return parent
+
+    postmaster = asyncio.run(postmaster_pid())
+
+    def seconds() -> float:
+        total = _ticks(postmaster, reaped=True)
+        for child in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split():
+            try:
+                total += _ticks(int(child))
+            except OSError:
+                continue
+        return total / CLK_TCK
+
+    return seconds
+
+
+def start_alerthub(
+    routing: Routing, receiver_port: int, storage_url: str | None = None, *, workers: int | None = None
+) -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="bench-alerthub-"))
     url = storage_url or f"sqlite:///{workdir / 'alerthub.db'}"
     config = workdir / "alerthub.yaml"
@@ -194,8 +243,9 @@ def start_alerthub(routing: Routing, receiver_port: int, storage_url: str | None
     log = workdir / "server.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     args = [str(VENV_BIN / "alerthub"), "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--workers", str(workers)] if workers else []
     proc = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=workdir, env=env)
-    server = Server("alerthub", port, proc, workdir)
+    server = Server("alerthub", port, proc, workdir, db_cpu=postgres_cpu(url) if storage_url else None)
     _wait_ready(f"{server.base}/readyz", proc, log)
     return server
 

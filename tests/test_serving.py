@@ -38,3 +38,17 @@ def test_serve_freezes_start_up_objects_and_still_collects_later_cycles() -> Non
     done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_auto_workers_are_one_per_core_on_postgresql_and_one_on_sqlite() -> None:
+    import os
+
+    from alerthub.config.models import Config
+    from alerthub.serving import worker_count
+
+    cores = len(os.sched_getaffinity(0))
+    postgres = Config.model_validate({"storage": {"url": "postgresql://db/alerthub"}})
+    assert worker_count(postgres) == cores
+    assert worker_count(Config.model_validate({"storage": {"url": "sqlite:///./a.db"}})) == 1
+    pinned = Config.model_validate({"storage": {"url": "postgresql://db/alerthub"}, "server": {"workers": 3}})
+    assert worker_count(pinned) == 3

@@ -8,20 +8,25 @@ closes the database pool. docs/operations.md states the bound; tests/faults/test
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 import math
+import os
+import socket
 
 import uvicorn
 
 from alerthub.api.app import create_app
 from alerthub.api.http_protocol import guarded_protocol
 from alerthub.config.models import Config
-from alerthub.hub import build_hub
+from alerthub.hub import Hub, build_hub
 from alerthub.hub_reload import ConfigSource
 from alerthub.roles import Role
+from alerthub.serving_processes import WorkerMain, serve_processes, serve_worker
 from alerthub.store.instance_lock import InstanceLock, sqlite_file
+from alerthub.telemetry_peers import PeerMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +39,12 @@ def quiet_http_client_logs() -> None:
 
 
 def uvicorn_config(
-    cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource | None = None
+    cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource | None = None, hub: Hub | None = None
 ) -> uvicorn.Config:
-    """The hub, its app for `role`, and uvicorn with the limits and timeouts of `server.*`. With `source`,
-    the configuration reloads on SIGHUP and `POST /-/reload`."""
+    """The hub (built here unless given), its app for `role`, and uvicorn with the limits and timeouts of
+    `server.*`. With `source`, the configuration reloads on SIGHUP and `POST /-/reload`."""
     server = cfg.server
-    hub = build_hub(cfg)
+    hub = hub or build_hub(cfg)
     return uvicorn.Config(
         create_app(hub, role=role, source=source),
         host=host,
@@ -74,9 +79,24 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def serve(cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource | None = None) -> None:
-    """Run until SIGTERM/SIGINT. Raises InstanceLockedError when a SQLite file is already served."""
+def worker_count(cfg: Config) -> int:
+    """`server.workers`, with `auto` made a number: a process per core this one may run on, on PostgreSQL."""
+    workers = cfg.server.workers
+    if workers != "auto":
+        return workers
+    if not cfg.storage.url.startswith("postgres"):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def serve(cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource | None = None) -> int:
+    """Run until SIGTERM/SIGINT; the exit status. Raises InstanceLockedError when a SQLite file is
+    already served."""
     quiet_http_client_logs()
+    workers = worker_count(cfg)
+    if workers > 1:
+        main = _worker_main(cfg, role, source)
+        return serve_processes(host=host, port=port, role=role, workers=workers, main=main)
     database = sqlite_file(cfg.storage.url)
     lock = InstanceLock(database) if database is not None else contextlib.nullcontext()
     with lock:
@@ -84,3 +104,25 @@ def serve(cfg: Config, *, host: str, port: int, role: Role, source: ConfigSource
         server = uvicorn.Server(uvicorn_config(cfg, host=host, port=port, role=role, source=source))
         tune_garbage_collector()
         server.run()
+    return 0
+
+
+# uvicorn's own exit status when the app's startup fails
+STARTUP_FAILURE = 3
+
+
+def _worker_main(cfg: Config, role: Role, source: ConfigSource | None) -> WorkerMain:
+    """What each of several worker processes runs (serving_processes.py): a whole hub on the shared port."""
+
+    def main(listener: socket.socket, peers: PeerMetrics, parent: int | None) -> int:
+        hub = build_hub(cfg)
+        hub.metrics.peers = peers
+        host, port = listener.getsockname()[:2]
+        config = uvicorn_config(cfg, host=host, port=port, role=role, source=source, hub=hub)
+        server = uvicorn.Server(config)
+        tune_garbage_collector()
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(serve_worker(server, listener, peers, hub.metrics.registry, parent))
+        return 0 if server.started else STARTUP_FAILURE
+
+    return main

@@ -8,7 +8,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from weakref import WeakKeyDictionary
 
 from prometheus_client import (
@@ -26,6 +26,9 @@ from prometheus_client import (
 from alerthub import __version__
 from alerthub.errors import StoreUnavailableError
 
+if TYPE_CHECKING:
+    from alerthub.telemetry_peers import PeerMetrics
+
 # While the database is away, a loop says so at most this often.
 OUTAGE_LOG_EVERY = 60.0
 
@@ -33,6 +36,8 @@ OUTAGE_LOG_EVERY = 60.0
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The other worker processes of this server, whose counts /metrics adds in (serving_processes.py).
+        self.peers: PeerMetrics | None = None
         self.signals = Counter(
             "alerthub_signals_received_total",
             "Signals accepted, by source.",

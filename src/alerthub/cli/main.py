@@ -18,6 +18,7 @@ from alerthub.cli.schedules import schedules_app
 from alerthub.cli.silences import silences_app
 from alerthub.cli.tokens import tokens_app
 from alerthub.cli.users import refuse_unprotected, seed_admin, users_app
+from alerthub.config.models import Config
 from alerthub.logs import LogFormat, LogLevel, configure_logging
 from alerthub.roles import Role
 
@@ -70,6 +71,9 @@ def serve(
     wait_for_credentials: Annotated[
         bool, typer.Option("--wait-for-credentials", help="with no token or user yet, wait for one instead of exiting")
     ] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="worker processes on the port (default: server.workers)")
+    ] = None,
 ) -> None:
     """Run the hub: HTTP API, web page and background workers."""
     from alerthub.hub_reload import ConfigSource
@@ -78,20 +82,31 @@ def serve(
 
     cfg = load_or_exit(config)
     source = ConfigSource(config, cfg)
-    logging_given = {"log_format": log_format, "log_level": log_level}
-    server = cfg.server.model_copy(update={k: v for k, v in logging_given.items() if v is not None})
-    cfg = cfg.model_copy(update={"server": server})
-    configure_logging(server.log_format, server.log_level)
+    cfg = _server_overrides(cfg, log_format=log_format, log_level=log_level, workers=workers)
+    configure_logging(cfg.server.log_format, cfg.server.log_level)
     # Through the log, not bare stderr: a JSON log stays JSON line by line.
     logging.getLogger("alerthub").info(sources_line(config, cfg).removeprefix("alerthub: "))
     seed_admin(cfg)
     refuse_unprotected(cfg, host or cfg.server.host, serves_api=role.serves_api, wait=wait_for_credentials)
     try:
         port = port if port is not None else cfg.server.port
-        run_server(cfg, host=host or cfg.server.host, port=port, role=role, source=source)
+        status = run_server(cfg, host=host or cfg.server.host, port=port, role=role, source=source)
     except InstanceLockedError as exc:
         typer.echo(f"alerthub: {exc}", err=True)
         raise typer.Exit(1) from None
+    raise typer.Exit(status)
+
+
+def _server_overrides(cfg: Config, **given: object) -> Config:
+    """`serve`'s options over the file's `server.*`, checked as the file's own values are."""
+    from alerthub.config.checks import check_workers
+
+    server = cfg.server.model_copy(update={k: v for k, v in given.items() if v is not None})
+    cfg = cfg.model_copy(update={"server": server})
+    for problem in check_workers(cfg):
+        typer.echo(f"alerthub: {problem}", err=True)
+        raise typer.Exit(2)
+    return cfg
 
 
 @app.command("check-config")

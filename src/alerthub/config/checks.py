@@ -27,12 +27,22 @@ def cross_check(config: Config) -> list[Problem]:
     problems += _check_route(config.route, "route", targets, interval_names, policies)
     if config.storage.url.startswith("postgres"):
         problems += missing_extra("storage.url", "asyncpg", "postgres")
+    problems += check_workers(config)
     for i, rule in enumerate(config.rules):
         for severity in rule.thresholds:
             if rule.comparison in ("==", "!=") and len(rule.thresholds) > 1:
                 problems.append(Problem(f"rules[{i}].thresholds.{severity}", "== and != take one threshold"))
                 break
     return problems + _check_oncall(config) + _check_escalation(config) + _check_assets(config)
+
+
+def check_workers(config: Config) -> list[Problem]:
+    """Several processes writing one SQLite file would each run their own writer, group timers and
+    outbox claims with no lease between them (store/instance_lock.py): only PostgreSQL takes them."""
+    workers = config.server.workers
+    if workers == "auto" or workers == 1 or config.storage.url.startswith("postgres"):
+        return []
+    return [Problem("server.workers", f"{workers} worker processes need PostgreSQL (storage.url); SQLite takes 1")]
 
 
 def _duplicates(where: str, names: list[str]) -> list[Problem]:

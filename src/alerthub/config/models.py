@@ -46,6 +46,9 @@ class ServerConfig(Strict):
     # holds a message may act on its alert without logging in, until the link expires.
     action_links: bool = True
     action_link_ttl: PositiveDuration = timedelta(hours=24)
+    # HTTP worker processes sharing the port, each a full instance (serving_processes.py). `auto`: one
+    # per core on PostgreSQL; SQLite has a single writing process, so one there.
+    workers: Literal["auto"] | int = Field("auto", ge=1, le=64)
 
     @field_validator("time_zone")
     @classmethod

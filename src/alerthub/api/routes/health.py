@@ -44,4 +44,7 @@ async def metrics(hub: HubDep) -> Response:
         for channel, b in found.backlog.items()
     }
     hub.metrics.store.set(backlog, found.open_by_severity, found.active_silences)
-    return Response(hub.metrics.render(by_state), media_type="text/plain; version=0.0.4; charset=utf-8")
+    body = hub.metrics.render(by_state)
+    if hub.metrics.peers is not None:
+        body = await hub.metrics.peers.merged(body)
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,179 @@
+"""`server.workers` > 1: several worker processes on one port, so one server uses every core.
+
+Python runs one thread of bytecode at a time, and one process saturates one core well below what
+the machine can ingest (bench/NOTES.md). On PostgreSQL several instances already share one database
+safely: row locks and `SKIP LOCKED` for the pipeline and the outbox, leases for the loops that must
+run once, the broadcast for live pages and reloads. So each worker is a whole instance, and this
+module only makes them one server:
+
+* The parent binds the listening socket and forks the workers, which all accept on it: the kernel
+  hands each connection to one of them. The parent serves nothing; it supervises.
+* SIGTERM or SIGINT to the parent stops every worker the way `serve` stops (requests in flight finish,
+  loops finish the item in hand). SIGHUP reaches one worker, whose reload the broadcast takes to the
+  others, as it does for `POST /-/reload` answered by any worker.
+* A worker that exits on its own takes the server down with a non-zero status, for the supervisor
+  above (systemd, Docker) to restart: a server quietly running on fewer workers is a silent failure.
+  If the parent dies, even by SIGKILL, the kernel kills the workers (PR_SET_PDEATHSIG on Linux; a
+  watch on the parent's pid elsewhere).
+* /metrics answered by any worker covers all of them (telemetry_peers.py).
+
+SQLite has one writing process (store/instance_lock.py), so there `server.workers` must be 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from alerthub.roles import Role
+from alerthub.telemetry_peers import PeerMetrics
+
+logger = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+PARENT_WATCH_INTERVAL = 1.0
+
+
+# In a forked worker: serve `listener` as one whole instance, telling siblings' scrapes on `peers`; watch
+# `parent`'s pid when not None (the kernel does not kill this worker with it). Returns the exit status.
+WorkerMain = Callable[[socket.socket, PeerMetrics, int | None], int]
+
+
+def serve_processes(*, host: str, port: int, role: Role, workers: int, main: WorkerMain) -> int:
+    """Run `workers` worker processes until SIGTERM/SIGINT; the exit status."""
+    listener = listening_socket(host, port)
+    bound = listener.getsockname()[1]
+    logger.info("alerthub starting: role=%s listen=%s:%d workers=%d", role.value, host, bound, workers)
+    sockets = Path(tempfile.mkdtemp(prefix="alerthub-workers-"))
+    paths = [sockets / f"{i}.sock" for i in range(workers)]
+    parent = os.getpid()
+    children: dict[int, int] = {}
+    try:
+        for index, path in enumerate(paths):
+            pid = os.fork()
+            if pid == 0:
+                peers = PeerMetrics(path, [p for p in paths if p != path])
+                os._exit(_in_worker(main, listener, peers, parent))
+            children[pid] = index
+        listener.close()
+        return _supervise(children)
+    finally:
+        if os.getpid() == parent:
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bound and listening before any worker starts, so a taken port fails `serve` at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _supervise(children: dict[int, int]) -> int:
+    stopping = False
+
+    def stop(signum: int, _: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        _signal_all(children, signal.SIGTERM)
+
+    def reload(signum: int, _: FrameType | None) -> None:
+        if children:
+            os.kill(min(children), signal.SIGHUP)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
+    status = 0
+    while children:
+        pid, wait_status = os.wait()
+        index = children.pop(pid, None)
+        if index is None:
+            continue
+        code = os.waitstatus_to_exitcode(wait_status)
+        if not stopping:
+            logger.error("worker %d (pid %d) exited with status %d: stopping the server", index, pid, code)
+            stopping = True
+            status = 1
+            _signal_all(children, signal.SIGTERM)
+        elif code not in (0, -signal.SIGTERM):  # uvicorn ends by raising the SIGTERM it was stopped with
+            status = 1
+    logger.info("alerthub stopped")
+    return status
+
+
+def _signal_all(children: dict[int, int], signum: int) -> None:
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def _in_worker(main: WorkerMain, listener: socket.socket, peers: PeerMetrics, parent: int) -> int:
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        # Its own process group: a terminal's Ctrl-C reaches the parent alone, which stops each worker
+        # once (a second signal would make uvicorn skip the graceful shutdown).
+        os.setpgid(0, 0)
+        watched = not _die_with_parent(parent)
+        return main(listener, peers, parent if watched else None)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except Exception:  # the process boundary: say why, then exit non-zero
+        logger.exception("worker %d stopped by an error", os.getpid())
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+async def serve_worker(
+    server: uvicorn.Server, listener: socket.socket, peers: PeerMetrics, registry: CollectorRegistry, parent: int | None
+) -> None:
+    """A worker's life: its uvicorn server on the shared listener, its metrics for the siblings."""
+    answering = await peers.answer_siblings(registry)
+    watch = None if parent is None else asyncio.create_task(_watch_parent(parent))
+    try:
+        await server.serve(sockets=[listener])
+    finally:
+        if watch is not None:
+            watch.cancel()
+        answering.close()
+
+
+async def _watch_parent(parent: int) -> None:
+    """Where the kernel cannot be asked to kill a worker with its parent: notice, and exit at once."""
+    while os.getppid() == parent:  # noqa: ASYNC110 - no event tells of a parent's death; its pid does
+        await asyncio.sleep(PARENT_WATCH_INTERVAL)
+    logger.error("the supervising process %d is gone: worker %d exits", parent, os.getpid())
+    os._exit(1)
+
+
+def _die_with_parent(parent: int) -> bool:
+    """Ask the kernel to kill this worker when the parent dies; whether it will."""
+    library = ctypes.util.find_library("c")
+    asked = False
+    if sys.platform.startswith("linux") and library:
+        asked = ctypes.CDLL(library, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
+    return asked
