@@ -40,15 +40,28 @@ def test_serve_freezes_start_up_objects_and_still_collects_later_cycles() -> Non
     assert done.stdout.strip() == "ok"
 
 
-def test_auto_workers_are_one_per_core_on_postgresql_and_one_on_sqlite() -> None:
+def test_one_worker_by_default_and_auto_is_one_per_core_on_postgresql_only() -> None:
     import os
 
     from alerthub.config.models import Config
     from alerthub.serving import worker_count
 
     cores = len(os.sched_getaffinity(0))
-    postgres = Config.model_validate({"storage": {"url": "postgresql://db/alerthub"}})
+    auto = {"workers": "auto"}
+    postgres = Config.model_validate({"storage": {"url": "postgresql://db/alerthub"}, "server": auto})
     assert worker_count(postgres) == cores
-    assert worker_count(Config.model_validate({"storage": {"url": "sqlite:///./a.db"}})) == 1
+    assert worker_count(Config.model_validate({"storage": {"url": "sqlite:///./a.db"}, "server": auto})) == 1
+    assert worker_count(Config.model_validate({"storage": {"url": "postgresql://db/alerthub"}})) == 1
     pinned = Config.model_validate({"storage": {"url": "postgresql://db/alerthub"}, "server": {"workers": 3}})
     assert worker_count(pinned) == 3
+
+
+def test_a_worker_count_out_of_range_is_named_in_the_error() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from alerthub.config.models import ServerConfig
+
+    for wrong in (0, 65, "many", True):
+        with pytest.raises(ValidationError, match="from 1 to 64, or auto"):
+            ServerConfig.model_validate({"workers": wrong})

@@ -6,8 +6,8 @@ safely: row locks and `SKIP LOCKED` for the pipeline and the outbox, leases for 
 run once, the broadcast for live pages and reloads. So each worker is a whole instance, and this
 module only makes them one server:
 
-* The parent binds the listening socket and forks the workers, which all accept on it: the kernel
-  hands each connection to one of them. The parent serves nothing; it supervises.
+* The parent binds the port and forks the workers, each of which listens on it (SO_REUSEPORT): the
+  kernel hands each connection to one of them. The parent serves nothing; it supervises.
 * SIGTERM or SIGINT to the parent stops every worker the way `serve` stops (requests in flight finish,
   loops finish the item in hand). SIGHUP reaches one worker, whose reload the broadcast takes to the
   others, as it does for `POST /-/reload` answered by any worker.
@@ -56,8 +56,8 @@ WorkerMain = Callable[[socket.socket, PeerMetrics, int | None], int]
 
 def serve_processes(*, host: str, port: int, role: Role, workers: int, main: WorkerMain) -> int:
     """Run `workers` worker processes until SIGTERM/SIGINT; the exit status."""
-    listener = listening_socket(host, port)
-    bound = listener.getsockname()[1]
+    reserved = port_socket(host, port, listen=not BALANCED)
+    bound = reserved.getsockname()[1]
     logger.info("alerthub starting: role=%s listen=%s:%d workers=%d", role.value, host, bound, workers)
     sockets = Path(tempfile.mkdtemp(prefix="alerthub-workers-"))
     paths = [sockets / f"{i}.sock" for i in range(workers)]
@@ -68,22 +68,32 @@ def serve_processes(*, host: str, port: int, role: Role, workers: int, main: Wor
             pid = os.fork()
             if pid == 0:
                 peers = PeerMetrics(path, [p for p in paths if p != path])
-                os._exit(_in_worker(main, listener, peers, parent))
+                os._exit(_in_worker(main, reserved, peers, parent))
             children[pid] = index
-        listener.close()
         return _supervise(children)
     finally:
         if os.getpid() == parent:
+            reserved.close()
             shutil.rmtree(sockets, ignore_errors=True)
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """Bound and listening before any worker starts, so a taken port fails `serve` at once."""
+# Where the kernel spreads connections over sockets bound to one port with SO_REUSEPORT (Linux), each
+# worker listens on its own: on one shared socket whichever worker wakes first accepts most of a burst
+# of connections (bench/NOTES.md measured 93 % of the work on one of two workers). Elsewhere they share.
+BALANCED = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def port_socket(host: str, port: int, *, listen: bool) -> socket.socket:
+    """Bound before any worker starts, so a taken port fails `serve` at once; listening unless each worker
+    listens on its own (BALANCED), when this one only holds the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if BALANCED:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
@@ -127,7 +137,7 @@ def _signal_all(children: dict[int, int], signum: int) -> None:
             os.kill(pid, signum)
 
 
-def _in_worker(main: WorkerMain, listener: socket.socket, peers: PeerMetrics, parent: int) -> int:
+def _in_worker(main: WorkerMain, reserved: socket.socket, peers: PeerMetrics, parent: int) -> int:
     try:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
@@ -135,7 +145,11 @@ def _in_worker(main: WorkerMain, listener: socket.socket, peers: PeerMetrics, pa
         # once (a second signal would make uvicorn skip the graceful shutdown).
         os.setpgid(0, 0)
         watched = not _die_with_parent(parent)
-        return main(listener, peers, parent if watched else None)
+        if BALANCED:
+            host, port = reserved.getsockname()[:2]
+            reserved.close()
+            reserved = port_socket(host, port, listen=True)
+        return main(reserved, peers, parent if watched else None)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
     except Exception:  # the process boundary: say why, then exit non-zero

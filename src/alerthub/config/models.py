@@ -46,14 +46,22 @@ class ServerConfig(Strict):
     # holds a message may act on its alert without logging in, until the link expires.
     action_links: bool = True
     action_link_ttl: PositiveDuration = timedelta(hours=24)
-    # HTTP worker processes sharing the port, each a full instance (serving_processes.py). `auto`: one
-    # per core on PostgreSQL; SQLite has a single writing process, so one there.
-    workers: Literal["auto"] | int = Field("auto", ge=1, le=64)
+    # HTTP worker processes sharing the port, each a full instance (serving_processes.py); PostgreSQL
+    # only. `auto`: one per core (1 on SQLite). One by default: where the database shares the machine's
+    # cores, more lose rate and cost CPU per alert (bench/NOTES.md).
+    workers: Literal["auto"] | int = 1
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else check_zone(value)
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers(cls, value: object) -> object:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64):
+            return value
+        raise ValueError(f"must be a number of processes from 1 to 64, or auto (got {value!r})")
 
 
 class RetentionConfig(Strict):

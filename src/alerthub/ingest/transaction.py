@@ -34,7 +34,7 @@ _INSERT_RACE_RETRIES = 3
 # request of a batch is not kept waiting long behind the others.
 _GROUP_COMMIT_SIGNALS = 2000
 # PostgreSQL waits for its WAL flush at each commit; a few transactions in flight share one flush.
-_PG_BATCHES_IN_FLIGHT = 4
+_PG_BATCHES_IN_FLIGHT = 2
 
 
 @dataclass(frozen=True, slots=True)
