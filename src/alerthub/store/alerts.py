@@ -4,13 +4,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert, AlertChange, AlertState
 from alerthub.domain.clock import utc_text, utc_text_or_none
 from alerthub.domain.flapping import NOT_FLAPPING, FlapState
 from alerthub.domain.severity import Severity
+from alerthub.store.bulk import insert_rows
 from alerthub.store.events import append_events
 from alerthub.store.tables import alert
 
@@ -59,11 +60,8 @@ async def save_changes(conn: AsyncConnection, changes: Sequence[AlertChange]) ->
     known = [c for c in changes if c.after.id is not None]
     ids: dict[str, int] = {}
     if new:
-        result = await conn.execute(
-            insert(alert).returning(alert.c.id, alert.c.fingerprint),
-            [_row(c.after) for c in new],
-        )
-        ids = {r.fingerprint: r.id for r in result}
+        inserted = await insert_rows(conn, alert, [_row(c.after) for c in new], returning=("id", "fingerprint"))
+        ids = {r.fingerprint: r.id for r in inserted}
     if known:
         await _update(conn, known)
     saved = [c if c.after.id is not None else _with_id(c, ids[c.after.fingerprint]) for c in changes]

@@ -43,7 +43,7 @@ class Database:
         self._prepare_sqlite_dir()
         # orjson for the JSON columns (labels, annotations, raw payloads), which every ingest writes:
         # the same JSON as the stdlib encoder's, without the optional spaces, for less CPU.
-        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": json_text, "json_deserializer": orjson.loads}
         if self.dialect == "postgresql":
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(self._writer_url(), **kwargs)
@@ -157,7 +157,7 @@ def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

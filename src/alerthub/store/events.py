@@ -4,22 +4,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import AlertEvent, AlertState, EventKind
 from alerthub.domain.severity import Severity
+from alerthub.store.bulk import insert_rows
 from alerthub.store.tables import alert, alert_event
 
 _OPEN = tuple(state.value for state in AlertState if state.is_open)
-_APPEND = insert(alert_event)  # built once: every ingest and every flush runs it
 
 
 async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, AlertEvent]]) -> None:
     """Append-only: history rows are never updated or deleted."""
     if not events:
         return
-    await conn.execute(_APPEND, [_row(alert_id, e) for alert_id, e in events])
+    await insert_rows(conn, alert_event, [_row(alert_id, e) for alert_id, e in events])
 
 
 async def append_to_open(

@@ -9,11 +9,11 @@ from typing import Any, cast
 
 from sqlalchemy import BindParameter, Row, String, bindparam, delete, func, null, select, type_coerce, update
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert
 from alerthub.store.alerts import to_alert
+from alerthub.store.bulk import insert_rows
 from alerthub.store.groups import KEYS, aware
 from alerthub.store.tables import alert, alert_group_member, notification, notification_alert
 
@@ -57,10 +57,6 @@ _MEMBER_IDS: BindParameter[list[int]] = bindparam("b_ids", expanding=True)
 _MEMBERSHIPS = select(alert_group_member.c.group_key, alert_group_member.c.alert_id).where(
     alert_group_member.c.alert_id.in_(_MEMBER_IDS)
 )
-_ADD = {
-    name: dialect.insert(alert_group_member).on_conflict_do_nothing()
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
 _REMOVE = delete(alert_group_member).where(
     alert_group_member.c.group_key == bindparam("b_key"), alert_group_member.c.alert_id == bindparam("b_id")
 )
@@ -84,7 +80,7 @@ async def add_members(
     missing = [p for p in wanted if p not in known]
     if missing:
         rows = [{"group_key": k, "alert_id": a, "joined_at": now} for k, a in missing]
-        await conn.execute(_ADD["postgresql" if conn.dialect.name == "postgresql" else "sqlite"], rows)
+        await insert_rows(conn, alert_group_member, rows, skip_conflicts=True)
     return missing
 
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerthub.store.bulk import insert_rows
 from alerthub.store.tables import alert, alert_group
 
 
@@ -41,10 +41,6 @@ class NewGroup:
 KEYS: BindParameter[list[str]] = bindparam("b_keys", expanding=True)
 _LOCK = select(alert_group).where(alert_group.c.group_key.in_(KEYS))
 _LOCK_PG = _LOCK.order_by(alert_group.c.group_key).with_for_update()
-_CREATE = {
-    name: dialect.insert(alert_group).on_conflict_do_nothing().returning(alert_group.c.group_key)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
 
 
 async def lock(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow]:
@@ -72,8 +68,8 @@ async def create(conn: AsyncConnection, groups: Sequence[NewGroup], now: datetim
         }
         for g in groups
     ]
-    query = _CREATE["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    return {row.group_key for row in await conn.execute(query, rows)}
+    created = await insert_rows(conn, alert_group, rows, returning=("group_key",), skip_conflicts=True)
+    return {row.group_key for row in created}
 
 
 async def get(conn: AsyncConnection, keys: Iterable[str]) -> dict[str, GroupRow]:

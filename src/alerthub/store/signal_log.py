@@ -7,25 +7,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.severity import Severity
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.domain.signal_log import LoggedSignal, SourceActivity
+from alerthub.store.bulk import insert_rows
 from alerthub.store.tables import signal_log
 
 # Where a page of the log ends: the next page starts after this (arrival time, id).
 Position = tuple[datetime, int]
-
-_APPEND = insert(signal_log)  # built once: every ingest runs it
 
 
 async def append(conn: AsyncConnection, received_at: datetime, entries: Sequence[tuple[Signal, bool]]) -> None:
     """One statement for a whole ingest batch: each entry is a signal and whether it came by passthrough."""
     if not entries:
         return
-    await conn.execute(_APPEND, [_row(received_at, signal, passthrough) for signal, passthrough in entries])
+    await insert_rows(conn, signal_log, [_row(received_at, signal, passthrough) for signal, passthrough in entries])
 
 
 def _row(received_at: datetime, s: Signal, passthrough: bool) -> dict[str, Any]:

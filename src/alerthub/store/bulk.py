@@ -1,0 +1,104 @@
+"""Bulk inserts on the ingest path, past SQLAlchemy Core's per-row parameter processing.
+
+Core passes every value of every row through `construct_params` and the column type's bind processor,
+one call each: at 100 alerts per request that was about a quarter of the writer's time (bench/NOTES.md).
+Here one multi-row `INSERT ... VALUES (...), (...)` is written per table, row count and dialect, and each
+value goes through one converter chosen per column up front: a UTC datetime becomes SQLite's DATETIME
+text (`types.sqlite_datetime_text`, Core's own format) or stays as it is for asyncpg, a JSON value
+becomes its text (the engine's own serializer; None is JSON `null`, as Core's JSON type stores it).
+The statement is the same on both databases but for its placeholders (`?` / `$n`).
+tests/store/test_bulk.py reads what it wrote back through Core on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import JSON, Row, Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerthub.store.database import json_text
+from alerthub.store.types import UtcDateTime, sqlite_datetime_text
+
+# Both SQLite (32,766 since 3.32) and PostgreSQL (32,767) refuse more bound values in one statement.
+MAX_PARAMETERS = 32_000
+
+Convert = Callable[[Any], Any]
+
+
+async def insert_rows(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    returning: Sequence[str] = (),
+    skip_conflicts: bool = False,
+) -> list[Row[Any]]:
+    """Insert `rows` (all with the same keys, columns of `table`); with `skip_conflicts`, rows that would
+    break a unique key are left out (`ON CONFLICT DO NOTHING`). The `returning` columns of the rows
+    inserted, when asked for."""
+    if not rows:
+        return []
+    dialect = conn.dialect.name
+    columns = tuple(rows[0])
+    converters = _converters(table, columns, dialect)
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    out: list[Row[Any]] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = tuple(convert(row[name]) for row in chunk for name, convert in converters)
+        sql = _statement(table.name, columns, len(chunk), tuple(returning), skip_conflicts, dialect)
+        result = await conn.exec_driver_sql(sql, values)
+        if returning:
+            out += result.all()
+    return out
+
+
+@lru_cache(maxsize=256)
+def _converters(table: Table, columns: tuple[str, ...], dialect: str) -> tuple[tuple[str, Convert], ...]:
+    return tuple((name, _converter(table, name, dialect)) for name in columns)
+
+
+def _converter(table: Table, name: str, dialect: str) -> Convert:
+    kind = table.c[name].type
+    if isinstance(kind, UtcDateTime):
+        return sqlite_datetime_text if dialect == "sqlite" else _aware
+    if isinstance(kind, JSON):
+        return json_text
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+    return value
+
+
+@lru_cache(maxsize=512)
+def _statement(
+    table: str, columns: tuple[str, ...], count: int, returning: tuple[str, ...], skip_conflicts: bool, dialect: str
+) -> str:
+    width = len(columns)
+    if dialect == "sqlite":
+        row = "(" + ", ".join("?" * width) + ")"
+        values = ", ".join([row] * count)
+    else:
+        values = ", ".join("(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(count))
+    # Names are the Table's own (`_converters` looked each up in it); every value is bound.
+    sql = f'INSERT INTO "{table}" ({_names(columns)}) VALUES {values}'  # noqa: S608
+    if skip_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += f" RETURNING {_names(returning)}"
+    return sql
+
+
+def _names(columns: tuple[str, ...]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
