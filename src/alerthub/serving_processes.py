@@ -63,6 +63,7 @@ def serve_processes(*, host: str, port: int, role: Role, workers: int, main: Wor
     paths = [sockets / f"{i}.sock" for i in range(workers)]
     parent = os.getpid()
     children: dict[int, int] = {}
+    supervisor = _Supervisor(children)  # handling signals before the first fork: none is missed
     try:
         for index, path in enumerate(paths):
             pid = os.fork()
@@ -70,7 +71,9 @@ def serve_processes(*, host: str, port: int, role: Role, workers: int, main: Wor
                 peers = PeerMetrics(path, [p for p in paths if p != path])
                 os._exit(_in_worker(main, reserved, peers, parent))
             children[pid] = index
-        return _supervise(children)
+            if supervisor.stopping:  # the stop came while the others were being started
+                _signal_all({pid: index}, signal.SIGTERM)
+        return supervisor.wait()
     finally:
         if os.getpid() == parent:
             reserved.close()
@@ -98,37 +101,42 @@ def port_socket(host: str, port: int, *, listen: bool) -> socket.socket:
     return sock
 
 
-def _supervise(children: dict[int, int]) -> int:
-    stopping = False
+class _Supervisor:
+    """The parent's part: forward stops and reloads, and reap the workers."""
 
-    def stop(signum: int, _: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-        _signal_all(children, signal.SIGTERM)
+    def __init__(self, children: dict[int, int]) -> None:
+        self.children = children
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGHUP, self._reload)
 
-    def reload(signum: int, _: FrameType | None) -> None:
-        if children:
-            os.kill(min(children), signal.SIGHUP)
+    def _stop(self, signum: int, _: FrameType | None) -> None:
+        self.stopping = True
+        _signal_all(self.children, signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGHUP, reload)
-    status = 0
-    while children:
-        pid, wait_status = os.wait()
-        index = children.pop(pid, None)
-        if index is None:
-            continue
-        code = os.waitstatus_to_exitcode(wait_status)
-        if not stopping:
-            logger.error("worker %d (pid %d) exited with status %d: stopping the server", index, pid, code)
-            stopping = True
-            status = 1
-            _signal_all(children, signal.SIGTERM)
-        elif code not in (0, -signal.SIGTERM):  # uvicorn ends by raising the SIGTERM it was stopped with
-            status = 1
-    logger.info("alerthub stopped")
-    return status
+    def _reload(self, signum: int, _: FrameType | None) -> None:
+        if self.children:
+            os.kill(min(self.children), signal.SIGHUP)
+
+    def wait(self) -> int:
+        """Until every worker has exited; the server's exit status."""
+        status = 0
+        while self.children:
+            pid, wait_status = os.wait()
+            index = self.children.pop(pid, None)
+            if index is None:
+                continue
+            code = os.waitstatus_to_exitcode(wait_status)
+            if not self.stopping:
+                logger.error("worker %d (pid %d) exited with status %d: stopping the server", index, pid, code)
+                self.stopping = True
+                status = 1
+                _signal_all(self.children, signal.SIGTERM)
+            elif code not in (0, -signal.SIGTERM):  # uvicorn ends by raising the SIGTERM it was stopped with
+                status = 1
+        logger.info("alerthub stopped")
+        return status
 
 
 def _signal_all(children: dict[int, int], signum: int) -> None:
