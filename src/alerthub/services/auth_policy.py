@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import deque
 from collections.abc import Iterable
@@ -49,6 +50,7 @@ class LoginLimiter:
         return times[0] + self.window - now if len(times) >= limit else 0.0
 
 
+@functools.lru_cache(maxsize=4096)  # asked on every ingest request, of the same few client addresses
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

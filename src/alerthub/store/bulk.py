@@ -2,12 +2,12 @@
 
 Core passes every value of every row through `construct_params` and the column type's bind processor,
 one call each: at 100 alerts per request that was about a quarter of the writer's time (bench/NOTES.md).
-Here one multi-row `INSERT ... VALUES (...), (...)` is written per table, row count and dialect, and each
-value goes through one converter chosen per column up front: a UTC datetime becomes SQLite's DATETIME
-text (`types.sqlite_datetime_text`, Core's own format) or stays as it is for asyncpg, a JSON value
-becomes its text (the engine's own serializer; None is JSON `null`, as Core's JSON type stores it).
-The statement is the same on both databases but for its placeholders (`?` / `$n`).
-tests/store/test_bulk.py reads what it wrote back through Core on both.
+Here each value goes through one converter chosen per column up front: a UTC datetime becomes SQLite's
+DATETIME text (`types.sqlite_datetime_text`, Core's own format) or stays as it is for asyncpg, a JSON
+value becomes its text (the engine's own serializer; None is JSON `null`, as Core's JSON type stores it).
+SQLite takes a multi-row `INSERT ... VALUES (?, ...), (...)` per chunk; PostgreSQL one array per column
+through `INSERT ... SELECT * FROM unnest($1::type[], ...)`, the same statement text (so prepared once per
+connection) for any number of rows. tests/store/test_bulk.py reads what it wrote back through Core.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Row, Table
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.store.database import json_text
@@ -45,6 +46,11 @@ async def insert_rows(
     dialect = conn.dialect.name
     columns = tuple(rows[0])
     converters = _converters(table, columns, dialect)
+    if dialect == "postgresql":
+        arrays = tuple([convert(row[name]) for row in rows] for name, convert in converters)
+        sql = _unnest_statement(table, columns, tuple(returning), skip_conflicts)
+        result = await conn.exec_driver_sql(sql, arrays)
+        return list(result.all()) if returning else []
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     out: list[Row[Any]] = []
     for start in range(0, len(rows), per_statement):
@@ -98,6 +104,22 @@ def _statement(
     if returning:
         sql += f" RETURNING {_names(returning)}"
     return sql
+
+
+@lru_cache(maxsize=256)
+def _unnest_statement(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], skip_conflicts: bool) -> str:
+    """PostgreSQL: one array per column, so one statement text (prepared once per connection) for any
+    number of rows, and no limit on bound values."""
+    arrays = ", ".join(f"${i + 1}::{table.c[c].type.compile(dialect=_PG)}[]" for i, c in enumerate(columns))
+    sql = f'INSERT INTO "{table.name}" ({_names(columns)}) SELECT * FROM unnest({arrays})'  # noqa: S608
+    if skip_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += f" RETURNING {_names(returning)}"
+    return sql
+
+
+_PG = PGDialect()  # type: ignore[no-untyped-call]  # only to spell column types in PostgreSQL's words
 
 
 def _names(columns: tuple[str, ...]) -> str:
