@@ -8,7 +8,6 @@ closes the database pool. docs/operations.md states the bound; tests/faults/test
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
@@ -24,7 +23,7 @@ from alerthub.config.models import Config
 from alerthub.hub import Hub, build_hub
 from alerthub.hub_reload import ConfigSource
 from alerthub.roles import Role
-from alerthub.serving_processes import WorkerMain, serve_processes, serve_worker
+from alerthub.serving_processes import WorkerMain, WorkerServer, serve_processes
 from alerthub.store.instance_lock import InstanceLock, sqlite_file
 from alerthub.telemetry_peers import PeerMetrics
 
@@ -119,10 +118,9 @@ def _worker_main(cfg: Config, role: Role, source: ConfigSource | None) -> Worker
         hub.metrics.peers = peers
         host, port = listener.getsockname()[:2]
         config = uvicorn_config(cfg, host=host, port=port, role=role, source=source, hub=hub)
-        server = uvicorn.Server(config)
+        server = WorkerServer(config, peers, hub.metrics.registry, parent)
         tune_garbage_collector()
-        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-            runner.run(serve_worker(server, listener, peers, hub.metrics.registry, parent))
+        server.run(sockets=[listener])
         return 0 if server.started else STARTUP_FAILURE
 
     return main

@@ -168,23 +168,33 @@ def _in_worker(main: WorkerMain, reserved: socket.socket, peers: PeerMetrics, pa
         sys.stderr.flush()
 
 
-async def serve_worker(
-    server: uvicorn.Server, listener: socket.socket, peers: PeerMetrics, registry: CollectorRegistry, parent: int | None
-) -> None:
-    """A worker's life: its uvicorn server on the shared listener, its metrics for the siblings."""
-    answering = await peers.answer_siblings(registry)
-    watch = None if parent is None else asyncio.create_task(_watch_parent(parent))
-    try:
-        await server.serve(sockets=[listener])
-    finally:
-        if watch is not None:
-            watch.cancel()
-        answering.close()
+class WorkerServer(uvicorn.Server):
+    """uvicorn's server, which in a worker also answers the siblings' scrapes on its own socket and, where
+    the kernel will not, watches the parent (`parent` not None). `run` is uvicorn's own, with its own
+    choice of event loop."""
+
+    def __init__(
+        self, config: uvicorn.Config, peers: PeerMetrics, registry: CollectorRegistry, parent: int | None
+    ) -> None:
+        super().__init__(config)
+        self.peers = peers
+        self.registry = registry
+        self.parent = parent
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        answering = await self.peers.answer_siblings(self.registry)
+        watch = None if self.parent is None else asyncio.create_task(_watch_parent(self.parent))
+        try:
+            await super().serve(sockets=sockets)
+        finally:
+            if watch is not None:
+                watch.cancel()
+            answering.close()
 
 
 async def _watch_parent(parent: int) -> None:
     """Where the kernel cannot be asked to kill a worker with its parent: notice, and exit at once."""
-    while os.getppid() == parent:  # noqa: ASYNC110 - no event tells of a parent's death; its pid does
+    while os.getppid() == parent:  # no event tells of a parent's death; its pid does
         await asyncio.sleep(PARENT_WATCH_INTERVAL)
     logger.error("the supervising process %d is gone: worker %d exits", parent, os.getpid())
     os._exit(1)

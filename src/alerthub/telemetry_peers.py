@@ -28,6 +28,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def _missing(count: int) -> Metric:
     return family
 
 
-class _Fixed:
+class _Fixed(Collector):
     def __init__(self, families: list[Metric]) -> None:
         self.families = families
 
