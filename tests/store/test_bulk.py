@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Table, cast, insert, select
+from sqlalchemy import Table, bindparam, cast, insert, select
 from sqlalchemy.types import Text
 
 from alerthub.store import bulk
@@ -95,3 +95,29 @@ async def test_a_naive_time_is_refused(db: Database) -> None:
         async with db.write() as conn:
             await bulk.insert_rows(conn, signal_log, [_signal_row(0, received_at=datetime(2026, 12, 4))])
     assert await _stored(db, signal_log) == []
+
+
+async def test_updates_store_what_core_stores_and_touch_only_their_rows(db: Database) -> None:
+    rows = [_signal_row(n) for n in range(4)]
+    changes = [
+        {"id": 2, "value": 12.5, "labels": {"host": "moved"}, "ends_at": ELSEWHERE},
+        {"id": 4, "value": None, "labels": {}, "ends_at": None},
+    ]
+    async with db.write() as conn:
+        await bulk.insert_rows(conn, signal_log, rows)
+        by_id = signal_log.c.id == bindparam("b_id")
+        await conn.execute(
+            signal_log.update().where(by_id).values(value=bindparam("value"), labels=bindparam("labels"),
+                                                     ends_at=bindparam("ends_at")),
+            [{"b_id": c["id"], **{k: v for k, v in c.items() if k != "id"}} for c in changes],
+        )  # fmt: skip
+    by_core = await _stored(db, signal_log)
+    async with db.write() as conn:
+        await conn.execute(signal_log.delete())
+        await bulk.insert_rows(conn, signal_log, [{"id": n + 1, **row} for n, row in enumerate(rows)])
+        await bulk.update_rows(conn, signal_log, "id", changes)
+    stored = await _stored(db, signal_log)
+    assert stored == by_core
+    value, labels = 3, 6  # positions in `_stored`'s columns
+    assert float(stored[1][value]) == 12.5 and "moved" in stored[1][labels]
+    assert "db-0" in stored[0][labels] and "db-2" in stored[2][labels]  # rows not named stay as they were

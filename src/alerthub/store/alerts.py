@@ -4,14 +4,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert, AlertChange, AlertState
 from alerthub.domain.clock import utc_text, utc_text_or_none
 from alerthub.domain.flapping import NOT_FLAPPING, FlapState
 from alerthub.domain.severity import Severity
-from alerthub.store.bulk import insert_rows
+from alerthub.store.bulk import insert_rows, update_rows
 from alerthub.store.events import append_events
 from alerthub.store.tables import alert
 
@@ -83,9 +83,9 @@ async def _update(conn: AsyncConnection, known: Sequence[AlertChange]) -> None:
             old = _row(change.before)
             columns = tuple(name for name in _UPDATABLE if row[name] != old[name])
         if columns:
-            by_columns.setdefault(columns, []).append({"b_id": change.after.id, **{k: row[k] for k in columns}})
+            by_columns.setdefault(columns, []).append({"id": change.after.id, **{k: row[k] for k in columns}})
     for rows in by_columns.values():
-        await conn.execute(update(alert).where(alert.c.id == bindparam("b_id")), rows)
+        await update_rows(conn, alert, "id", rows)
 
 
 _UPDATABLE = tuple(c.name for c in alert.columns if c.name not in ("id", "fingerprint"))
