@@ -155,3 +155,24 @@ def test_sqlite_refuses_several_workers(tmp_path: Path) -> None:
     checked = run_cli("check-config", "--config", str(in_file))
     assert checked.returncode != 0
     assert "server.workers" in checked.stdout + checked.stderr
+
+
+@pytest.mark.postgres
+def test_sighup_to_the_parent_reloads_every_worker(database: str, receiver: Receiver, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "alerthub.yaml", _config(database, receiver))
+    server = ServerProcess(config, tmp_path, args=("--workers", "2"))
+    reloaded = "alerthub_config_last_reload_success_timestamp_seconds"
+    with running(server):
+        # The server's figure is its workers' earliest: it moves only once every worker has reloaded.
+        started = _sample(httpx.get(server.url + "/metrics", timeout=10).text, reloaded)
+        time.sleep(1.1)  # the timestamp has a resolution to beat
+        server.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            now = _sample(httpx.get(server.url + "/metrics", timeout=10).text, reloaded)
+            if now > started:
+                break
+            time.sleep(0.2)
+        log = server.log()
+    assert now > started, f"not every worker reloaded:\n{log[-3000:]}"
+    assert log.count("configuration reloaded") == 2, log[-3000:]
