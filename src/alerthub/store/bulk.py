@@ -56,7 +56,7 @@ async def insert_rows(
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         values = tuple(convert(row[name]) for row in chunk for name, convert in converters)
-        sql = _statement(table.name, columns, len(chunk), tuple(returning), skip_conflicts, dialect)
+        sql = _statement(table.name, columns, len(chunk), tuple(returning), skip_conflicts)
         result = await conn.exec_driver_sql(sql, values)
         if returning:
             out += result.all()
@@ -123,21 +123,13 @@ def _aware(value: datetime | None) -> datetime | None:
 
 @lru_cache(maxsize=512)
 def _statement(
-    table: str, columns: tuple[str, ...], count: int, returning: tuple[str, ...], skip_conflicts: bool, dialect: str
+    table: str, columns: tuple[str, ...], count: int, returning: tuple[str, ...], skip_conflicts: bool
 ) -> str:
-    width = len(columns)
-    if dialect == "sqlite":
-        row = "(" + ", ".join("?" * width) + ")"
-        values = ", ".join([row] * count)
-    else:
-        values = ", ".join("(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(count))
+    """SQLite: `count` rows of `?` placeholders."""
+    row = "(" + ", ".join("?" * len(columns)) + ")"
     # Names are the Table's own (`_converters` looked each up in it); every value is bound.
-    sql = f'INSERT INTO "{table}" ({_names(columns)}) VALUES {values}'  # noqa: S608
-    if skip_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
-    if returning:
-        sql += f" RETURNING {_names(returning)}"
-    return sql
+    sql = f'INSERT INTO "{table}" ({_names(columns)}) VALUES {", ".join([row] * count)}'  # noqa: S608
+    return sql + _tail(returning, skip_conflicts)
 
 
 @lru_cache(maxsize=256)
@@ -146,11 +138,12 @@ def _unnest_statement(table: Table, columns: tuple[str, ...], returning: tuple[s
     number of rows, and no limit on bound values."""
     arrays = ", ".join(f"${i + 1}::{table.c[c].type.compile(dialect=_PG)}[]" for i, c in enumerate(columns))
     sql = f'INSERT INTO "{table.name}" ({_names(columns)}) SELECT * FROM unnest({arrays})'  # noqa: S608
-    if skip_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
-    if returning:
-        sql += f" RETURNING {_names(returning)}"
-    return sql
+    return sql + _tail(returning, skip_conflicts)
+
+
+def _tail(returning: tuple[str, ...], skip_conflicts: bool) -> str:
+    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    return conflicts + (f" RETURNING {_names(returning)}" if returning else "")
 
 
 _PG = PGDialect()  # type: ignore[no-untyped-call]  # only to spell column types in PostgreSQL's words
