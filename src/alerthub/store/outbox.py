@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
+from alerthub.store.bulk import insert_rows
 from alerthub.store.tables import notification, notification_alert
 
 PAGE = "page"  # the kind of an escalation step's message to people
@@ -44,10 +45,6 @@ class Claim:
     until: datetime
 
 
-# Built once: every flush runs them.
-_INSERT = insert(notification).returning(notification.c.id, notification.c.idempotency_key)
-
-
 def _links(dialect: str) -> Any:
     """One parameter set per notification, its alert ids as one array: a grown group's message links a
     hundred alerts, and SQLAlchemy's work per parameter set was most of the cost of writing the links."""
@@ -71,10 +68,10 @@ async def enqueue(
         return []
     # One payload often serves several rows (every channel of a group): serialise it once.
     payloads = {id(r.payload): payload_json(r.payload) for r in rows}
-    result = await conn.execute(_INSERT, [_values(r, payloads[id(r.payload)], _claim_of(r, claims)) for r in rows])
-    # Matched back by the unique key, not by order: asking for RETURNING in parameter order made SQLite
-    # insert the rows one statement each.
-    by_key = {row.idempotency_key: row.id for row in result}
+    values = [_values(r, payloads[id(r.payload)], _claim_of(r, claims)) for r in rows]
+    inserted = await insert_rows(conn, notification, values, returning=("id", "idempotency_key"))
+    # Matched back by the unique key, not by order (the database does not promise RETURNING's order).
+    by_key = {row.idempotency_key: row.id for row in inserted}
     ids = [by_key[r.idempotency_key] for r in rows]
     pg = conn.dialect.name == "postgresql"
     links = [
