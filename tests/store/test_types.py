@@ -50,3 +50,18 @@ def test_the_same_datetime_bound_again_and_others_in_between_keep_their_own_text
     assert texts == ["2026-11-27 10:00:00.000005"] * 5  # one instant, two zones
     later = datetime(2026, 11, 27, 10, 0, 1, tzinfo=UTC)
     assert [sqlite_datetime_text(v) for v in (later, now)] == ["2026-11-27 10:00:01.000000", texts[0]]
+
+
+def test_a_naive_datetime_is_refused_even_after_the_same_wall_clock_time_was_bound_aware() -> None:
+    aware = datetime(2026, 11, 27, 10, 0, 0, 7, tzinfo=UTC)
+    assert sqlite_datetime_text(aware) == "2026-11-27 10:00:00.000007"
+    with pytest.raises(ValueError, match="naive datetime"):
+        sqlite_datetime_text(aware.replace(tzinfo=None))
+
+
+def test_interleaved_instants_past_what_is_kept_each_keep_their_own_text() -> None:
+    start = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    instants = [start + timedelta(microseconds=i) for i in range(1000)]
+    texts = [sqlite_datetime_text(v) for v in instants for _ in range(2)][::2]
+    assert texts == [f"2026-11-27 10:00:00.{i:06d}" for i in range(1000)]
+    assert [sqlite_datetime_text(v) for v in reversed(instants)] == texts[::-1]

@@ -47,17 +47,21 @@ def sqlite_datetime_text(value: datetime | None) -> str | None:
     SQLAlchemy's output."""
     if value is None:
         return None
-    global _last_bound
-    last = _last_bound  # one read: another thread may replace it meanwhile
-    if last[0] is value:
-        return last[1]
+    text = _bound_texts.get(value)  # equal aware datetimes are one instant, so one text
+    if text is not None:
+        return text
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; use timezone-aware UTC")
     text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    _last_bound = (value, text)
+    if len(_bound_texts) >= _BOUND_TEXTS_KEPT:
+        _bound_texts.clear()
+    _bound_texts[value] = text
     return text
 
 
-# The last datetime bound and its text: a batch binds the same `now` object into most rows and columns
-# (first seen, last seen, state changed, event times), so the same object is formatted once.
-_last_bound: tuple[datetime | None, str] = (None, "")
+# The texts of the datetimes bound lately: a batch binds the same few instants into most rows and
+# columns (its `now` into first seen, last seen, state changed and event times, interleaved with each
+# signal's own time in the signal log), so each is formatted once. A naive datetime is never equal to an
+# aware one, so it misses here and is refused above. Dict operations are atomic, so threads may share it.
+_BOUND_TEXTS_KEPT = 256
+_bound_texts: dict[datetime, str] = {}
