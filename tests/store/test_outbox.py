@@ -3,13 +3,23 @@ notification is linked to every alert it carries, once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import orjson
 from sqlalchemy import select
 
-from alerthub.domain.notification import AlertSnapshot, NotificationPayload, NotificationStatus
+from alerthub.delivery.sending import payload_of
+from alerthub.domain.notification import (
+    AlertSnapshot,
+    HandoffNote,
+    NoiseReport,
+    NotificationPayload,
+    NotificationStatus,
+)
 from alerthub.domain.signal import Signal
 from alerthub.hub import Hub
-from alerthub.store import outbox
+from alerthub.store import deliveries, outbox
 from alerthub.store.outbox import NewNotification, payload_json
 from alerthub.store.tables import notification_alert
 from support.clock import FakeClock
@@ -64,3 +74,54 @@ async def test_a_notification_links_every_alert_it_carries_once(hub: Hub, clock:
         links = (await conn.execute(select(notification_alert.c.notification_id, notification_alert.c.alert_id))).all()
     by_row = {nid: sorted(a for n, a in links if n == nid) for nid in made}
     assert by_row == {made[0]: sorted(ids), made[1]: [], made[2]: [ids[0]]}
+
+
+RICH = replace(
+    PAYLOAD,
+    alerts=(
+        replace(SNAPSHOT, value=0.1 + 0.2, also_affected=("db — eu", "cache — eu"), flapping="5 changes in 10m"),
+        replace(SNAPSHOT, id=8, value=-3e-9, acknowledged_by="kim", acknowledged_comment="on it 👀"),
+    ),
+    paged=("kim", "lee"),
+    page_note="step 2 of 3",
+    fallback_from="discord",
+    noise_report=NoiseReport(
+        since="2026-11-20T00:00:00Z",
+        until="2026-11-27T00:00:00Z",
+        rules=(("api_down", 12, 3),),
+        assets=(("web-1", 7),),
+        messages=40,
+        out_of_hours=9,
+        clock="Asia/Seoul",
+        episodes=12,
+        mtta_seconds=61.5,
+        mttr_seconds=None,
+        flapping=("api_down — web-1",),
+    ),
+    handoff=HandoffNote("primary", "kim", "2026-11-27T00:00:00Z", None, "Asia/Seoul", ("lee",), "2026-11-28T00:00Z"),
+)
+
+
+async def test_a_row_written_claimed_carries_what_the_claim_path_would_read_back(hub: Hub, clock: FakeClock) -> None:
+    """The express path sends the payload object it wrote instead of decoding the stored JSON: both must
+    be one payload, or a message would differ by the path that sent it."""
+    rows = [
+        NewNotification(f"x{n}", "g", "ops", "hook", "firing", NotificationStatus.PENDING, p, clock(), clock(), "t", ())
+        for n, p in enumerate((PAYLOAD, RICH))
+    ]
+    claims = {"hook": outbox.Claim("me", clock() + timedelta(minutes=1))}
+    async with hub.db.write() as conn:
+        ids = await outbox.enqueue(conn, rows, claims)
+    express = outbox.claimed(rows, ids, claims)
+    async with hub.db.read() as conn:
+        stored = [await deliveries.get(conn, i) for i in ids]
+    assert [r.decoded for r in express] == [PAYLOAD, RICH]
+    for sent, read in zip(express, stored, strict=True):
+        assert read is not None and read.decoded is None
+        assert payload_of(read) == payload_of(sent) == sent.decoded
+        assert (read.id, read.status, read.claimed_by, read.idempotency_key) == (
+            sent.id,
+            sent.status,
+            sent.claimed_by,
+            sent.idempotency_key,
+        )

@@ -133,6 +133,8 @@ def no_addresses(person: str, channel_type: str) -> tuple[str, ...]:
 
 
 def payload_of(row: Notification) -> NotificationPayload | None:
+    if row.decoded is not None:
+        return row.decoded
     try:
         return NotificationPayload.from_json(row.payload)
     except (TypeError, ValueError, KeyError, AttributeError):

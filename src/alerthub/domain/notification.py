@@ -37,6 +37,9 @@ class Notification:
     external_id: str | None = None
     thread_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The payload itself when this process has just written the row and sends it at once (the express
+    # path, store/outbox.py `claimed`): delivery uses it instead of decoding `payload` again.
+    decoded: NotificationPayload | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,13 +109,13 @@ def _claim_of(r: NewNotification, claims: Mapping[str, Claim] | None) -> Claim |
 
 
 def claimed(rows: Sequence[NewNotification], ids: Sequence[int], claims: Mapping[str, Claim]) -> list[Notification]:
-    """The rows `enqueue` wrote under a claim, as a claim would have read them back."""
+    """The rows `enqueue` wrote under a claim, as a claim would have read them back, with the payload
+    objects themselves (`decoded`): the stored JSON decodes to the same (tests/store/test_outbox.py)."""
     out = []
     for row_id, r in zip(ids, rows, strict=True):
         claim = _claim_of(r, claims)
         if claim is None:
             continue
-        payload = orjson.loads(orjson.dumps(payload_json(r.payload)))  # as stored: plain JSON, no dataclasses
         out.append(
             Notification(
                 id=row_id,
@@ -125,7 +125,7 @@ def claimed(rows: Sequence[NewNotification], ids: Sequence[int], claims: Mapping
                 channel=r.channel,
                 kind=r.kind,
                 status=NotificationStatus.SENDING,
-                payload=payload,
+                payload=payload_json(r.payload),
                 attempts=1,
                 created_at=r.created_at,
                 next_attempt_at=r.next_attempt_at,
@@ -133,6 +133,7 @@ def claimed(rows: Sequence[NewNotification], ids: Sequence[int], claims: Mapping
                 claimed_by=claim.worker,
                 claimed_until=claim.until,
                 thread_key=r.thread_key,
+                decoded=r.payload,
             )
         )
     return out
@@ -143,8 +144,9 @@ _SNAPSHOT_FIELDS = tuple(f.name for f in fields(AlertSnapshot))
 
 
 def payload_json(payload: NotificationPayload) -> dict[str, Any]:
-    """`payload.to_json()` without `dataclasses.asdict`'s deep copy, on every message a flush writes:
-    the dict is serialised at once and never kept, so sharing the frozen payload's dicts is safe."""
+    """`payload.to_json()` without `dataclasses.asdict`'s deep copy, on every message a flush writes: the
+    dict shares the frozen payload's dicts (and its tuples and notes stay as they are), so it is only
+    ever read: serialised, or kept beside the payload it came from (`claimed`)."""
     alerts = [_snapshot_json(a) for a in payload.alerts]
     return {name: alerts if name == "alerts" else getattr(payload, name) for name in _PAYLOAD_FIELDS}
 
