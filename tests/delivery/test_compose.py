@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from alerthub.channels.registry import ChannelConfig
 from alerthub.config.models import Config
+from alerthub.delivery.action_links import ActionLinker
 from alerthub.delivery.compose import Renderer, render
+from alerthub.domain.action_token import ActionTokenCodec
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.errors import ConfigError
 
@@ -167,3 +171,33 @@ def test_a_channel_without_a_zone_takes_the_servers() -> None:
 def test_with_no_zone_configured_times_are_in_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "Asia/Seoul")
     assert since_line(render(payload(), channel()).body) == "Since: 2026-11-27 17:55 KST"
+
+
+def test_a_growing_groups_unchanged_alerts_read_the_same_and_a_changed_one_reads_anew() -> None:
+    renderer = Renderer(channel())
+    first, second = alert(), alert(id=2, labels={"monitor_name": "api.example"})
+    before = renderer.render(payload(first))
+    again = renderer.render(payload(first, second))
+    assert again.alerts[0] == before.alerts[0]
+    assert again.alerts[1].where == "api.example"
+    resolved = alert(state="resolved", resolved_at="2026-11-27T09:30:00Z")  # a new snapshot of alert 1
+    after = renderer.render(payload(resolved, second, status="firing"))
+    assert after.alerts[0].headline.startswith("[Resolved]")
+    assert ("Resolved at", "2026-11-27 09:30 UTC") in after.alerts[0].facts
+    assert renderer.render(payload(first)).alerts[0] == before.alerts[0], "the old snapshot still reads as it did"
+
+
+def test_each_message_signs_its_own_action_links_for_the_same_alert() -> None:
+    now = [datetime(2026, 11, 27, 9, 0, tzinfo=UTC)]
+    codec = ActionTokenCodec("s" * 40)
+    renderer = Renderer(channel())
+    linker = ActionLinker(codec, timedelta(hours=1), lambda: now[0])
+    first = alert()
+    early = renderer.render(payload(first), linker=linker)
+    now[0] += timedelta(minutes=30)
+    late = renderer.render(payload(first), linker=linker)
+    unlinked = renderer.render(payload(first))
+    assert early.alerts[0].actions and late.alerts[0].actions and not unlinked.alerts[0].actions
+    expiry = [codec.decode(m.alerts[0].actions[0].token, now[0].timestamp()).expires for m in (early, late)]
+    assert expiry[1] - expiry[0] == 30 * 60
+    assert (early.alerts[0].headline, early.alerts[0].facts) == (late.alerts[0].headline, late.alerts[0].facts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates"
 LISTED = 20  # alerts shown one by one in a message; the rest are counted
+VIEWS_KEPT = 20_000  # alert views a channel keeps for its next messages; the oldest go first
 HTML_COLOURS = {"critical": "#c0392b", "high": "#d35400", "warning": "#b7950b", "info": "#2471a3"}
 
 
@@ -69,6 +71,7 @@ class Renderer:
             "html": self.environments["html"].get_template("email.html.j2"),
         }
         self.templates = dict(self.defaults)
+        self._views: dict[tuple[int, str | None], tuple[AlertSnapshot, AlertView]] = {}
         problems = []
         for key, source in channel.templates.items():
             if key not in self.defaults:
@@ -85,7 +88,6 @@ class Renderer:
         self, payload: NotificationPayload, idempotency_key: str = "", linker: ActionLinker | None = None
     ) -> RenderedMessage:
         t = words(self.channel.language)
-        language = self.channel.language
         # A page to one person acts as that person; any other message as whoever reads the channel.
         holder = payload.paged[0] if len(payload.paged) == 1 else f"channel:{self.channel.name}"
 
@@ -94,10 +96,7 @@ class Renderer:
                 return ()
             return linker.links(a, payload.external_url, holder, t)
 
-        views = tuple(
-            alert_view(a, t, payload.external_url, language, self.zone, actions(i, a))
-            for i, a in enumerate(payload.alerts)
-        )
+        views = tuple(self._view(a, t, payload.external_url, actions(i, a)) for i, a in enumerate(payload.alerts))
         status = message_status(payload)
         severity = top_severity(payload)
         links = message_links(views, t)
@@ -116,6 +115,23 @@ class Renderer:
             idempotency_key=idempotency_key,
             language=self.channel.language,
         )
+
+    def _view(
+        self, a: AlertSnapshot, t: dict[str, str], external_url: str | None, actions: tuple[Link, ...]
+    ) -> AlertView:
+        """The alert as this channel shows it. A growing group's every message carries the same unchanged
+        snapshot objects (store/outbox.py), so each is turned into a view once; only its action links,
+        signed afresh for each message, are new."""
+        key = (id(a), external_url)
+        seen = self._views.get(key)
+        if seen is not None and seen[0] is a:
+            view = seen[1]
+        else:
+            view = alert_view(a, t, external_url, self.channel.language, self.zone)
+            self._views[key] = (a, view)  # holding the snapshot, so that its id cannot be reused
+            if len(self._views) > VIEWS_KEPT:
+                del self._views[next(iter(self._views))]
+        return replace(view, actions=actions) if actions else view
 
     def _context(
         self,
