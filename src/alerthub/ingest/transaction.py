@@ -25,6 +25,7 @@ from alerthub.rules.verdict import Outcome, judge
 from alerthub.store import alerts as alert_store
 from alerthub.store import signal_log
 from alerthub.store.database import Database
+from alerthub.store.events import deferred
 from alerthub.store.group_commit import GroupCommit
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class IngestService:
     async def _apply(self, planned: list[_Planned]) -> tuple[list[IngestResult], list[AlertChange]]:
         now = self.clock()
         wanted = [p.fingerprint for p in planned] + [t for p in planned for t in p.targets]
-        async with self.db.write() as conn:
+        async with self.db.write() as conn, deferred(conn):
             current = await alert_store.load_by_fingerprints(conn, wanted, for_update=True)
             merged: dict[str, AlertChange] = {}
             outcomes = [self._step(p, current, merged, now) for p in planned]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -15,11 +16,37 @@ from alerthub.store.tables import alert, alert_event
 _OPEN = tuple(state.value for state in AlertState if state.is_open)
 
 
+# The open `deferred` blocks, by the id of their connection (held too, so the id cannot be reused):
+# kept here rather than in `conn.info`, which raises once the connection is lost.
+_deferred: dict[int, tuple[AsyncConnection, list[dict[str, Any]]]] = {}
+
+
 async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, AlertEvent]]) -> None:
     """Append-only: history rows are never updated or deleted."""
     if not events:
         return
-    await insert_rows(conn, alert_event, [_row(alert_id, e) for alert_id, e in events])
+    rows = [_row(alert_id, e) for alert_id, e in events]
+    held = _deferred.get(id(conn))
+    if held is not None and held[0] is conn:
+        held[1].extend(rows)
+        return
+    await insert_rows(conn, alert_event, rows)
+
+
+@asynccontextmanager
+async def deferred(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Within the block, the events appended on `conn` are written together, in order, as it ends: one
+    statement where an ingest transaction wrote three (the alerts' changes, their grouping, the flush's
+    decisions), which on PostgreSQL is a round trip each. Nothing in the block reads them back. If the
+    block raises, none is written (its transaction rolls back)."""
+    held: list[dict[str, Any]] = []
+    _deferred[id(conn)] = (conn, held)
+    try:
+        yield
+    finally:
+        del _deferred[id(conn)]
+    if held:
+        await insert_rows(conn, alert_event, held)
 
 
 async def append_to_open(
