@@ -10,8 +10,9 @@ from typing import Any
 import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
 from alerthub.errors import StoreUnavailableError
 from alerthub.store import sqlite_inline
@@ -45,8 +46,11 @@ class Database:
         # the same JSON as the stdlib encoder's, without the optional spaces, for less CPU.
         kwargs: dict[str, Any] = {"echo": echo, "json_serializer": json_text, "json_deserializer": orjson.loads}
         if self.dialect == "postgresql":
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
+            kwargs.update(pool_size=10, max_overflow=10, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(self._writer_url(), **kwargs)
+        if self.dialect == "postgresql":
+            event.listen(self.engine.sync_engine, "connect", _fresh)
+            event.listen(self.engine.sync_engine, "checkout", _ping_on_checkout)
         self._reader = self.engine
         self._checkpointer: WalCheckpointer | None = None
         if self.dialect == "sqlite":
@@ -151,6 +155,27 @@ def _causes(error: BaseException | None) -> list[BaseException]:
         chain.append(error)
         error = error.__cause__ or error.__context__
     return chain
+
+
+_FRESH = "alerthub.fresh"
+
+
+def _fresh(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_FRESH] = True
+
+
+def _ping_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """`pool_pre_ping`'s check in one round trip instead of three: SQLAlchemy's asyncpg ping wraps its
+    empty query in a transaction of its own (BEGIN, `;`, ROLLBACK) for pgbouncer's transaction mode,
+    which the LISTEN of store/broadcast.py rules out here anyway. A connection the server dropped while
+    it sat in the pool (a restart, an administrator) fails the query, and the pool replaces it with a
+    new one, which like pre-ping's is not pinged, before the caller's transaction begins."""
+    if record.info.pop(_FRESH, False):
+        return
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:  # however an empty query fails (a dead socket, a protocol state), it is unusable
+        raise DisconnectionError(f"pooled connection unusable: {type(exc).__name__}: {exc}") from exc
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:

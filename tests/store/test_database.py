@@ -1,0 +1,37 @@
+"""A pooled PostgreSQL connection the server dropped while it sat in the pool (a restart, an idle
+timeout, an administrator) is found dead when it is checked out, and replaced: the caller's transaction
+runs on a live one instead of failing with a 503."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from alerthub.store.database import Database
+from support.databases import postgres_url, skip_or_fail_without_postgres
+
+pytestmark = pytest.mark.postgres
+
+
+async def _backend(db: Database) -> int:
+    async with db.write() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def test_a_pooled_connection_the_server_dropped_is_replaced_before_the_transaction() -> None:
+    url = postgres_url()
+    if url is None:
+        skip_or_fail_without_postgres()
+    db, admin = Database(url), Database(url)
+    try:
+        first = await _backend(db)
+        assert await _backend(db) == first, "the pool keeps its connection between transactions"
+        async with admin.write() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        async with db.write() as conn:  # no StoreUnavailableError: the dead connection never reached us
+            second = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+        assert second != first
+        assert await _backend(db) == second
+    finally:
+        await db.dispose()
+        await admin.dispose()
