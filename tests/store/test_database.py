@@ -35,3 +35,17 @@ async def test_a_pooled_connection_the_server_dropped_is_replaced_before_the_tra
     finally:
         await db.dispose()
         await admin.dispose()
+
+
+async def test_postgresql_sessions_run_without_jit() -> None:
+    """Short statements only: JIT compiling would cost more than it saves, first of all on asyncpg's
+    catalogue lookups when a connection is new."""
+    url = postgres_url()
+    if url is None:
+        skip_or_fail_without_postgres()
+    db = Database(url)
+    try:
+        async with db.write() as conn:
+            assert (await conn.execute(text("SHOW jit"))).scalar_one() == "off"
+    finally:
+        await db.dispose()
