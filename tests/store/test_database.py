@@ -49,3 +49,28 @@ async def test_postgresql_sessions_run_without_jit() -> None:
             assert (await conn.execute(text("SHOW jit"))).scalar_one() == "off"
     finally:
         await db.dispose()
+
+
+async def test_warming_opens_pooled_connections_that_later_transactions_reuse() -> None:
+    url = postgres_url()
+    if url is None:
+        skip_or_fail_without_postgres()
+    db = Database(url)
+    try:
+        await db.warm()
+        warm = db.engine.sync_engine.pool.checkedin()  # type: ignore[attr-defined]
+        assert warm >= 2
+        used = {await _backend(db) for _ in range(2 * warm)}
+        assert len(used) <= warm, "the transactions took the warm connections, and opened none"
+        assert db.engine.sync_engine.pool.checkedin() == warm  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()
+
+
+async def test_warming_an_unreachable_database_is_left_to_the_pool() -> None:
+    db = Database("postgresql://nobody@127.0.0.1:9/none")
+    try:
+        await db.warm()  # logs and returns: the server's start does not hinge on it
+        assert db.engine.sync_engine.pool.checkedin() == 0  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()

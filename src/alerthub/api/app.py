@@ -101,6 +101,7 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate:
             await upgrade(hub.db)
+        await hub.db.warm()
         loops = Loops(hub, lambda name: run_background and role.runs(name))
         # Made before the loops start: it subscribes to the broadcast's reload topic.
         reloader = app.state.reloader = Reloader(hub, loops, source) if source is not None else None

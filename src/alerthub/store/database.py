@@ -100,6 +100,19 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.after_commit()
 
+    async def warm(self) -> None:
+        """PostgreSQL: open the connections a server under load keeps in use before the first request
+        needs them, each at a few round trips (authentication, settings, `_fresh`'s types)."""
+        if self.dialect != "postgresql":
+            return
+        try:
+            async with _unavailable_as_503():
+                opened = await asyncio.gather(*(self.engine.connect() for _ in range(_WARM_CONNECTIONS)))
+                for conn in opened:
+                    await conn.close()
+        except StoreUnavailableError as exc:  # only a head start: the pool opens them when they are needed
+            logger.warning("database connections not opened ahead: %s", exc)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with _unavailable_as_503(), self._reader.connect() as conn:
@@ -161,6 +174,7 @@ def _causes(error: BaseException | None) -> list[BaseException]:
 
 
 _FRESH = "alerthub.fresh"
+_WARM_CONNECTIONS = 4
 
 
 def _fresh(dbapi_connection: Any, record: Any) -> None:
