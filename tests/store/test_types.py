@@ -65,3 +65,17 @@ def test_interleaved_instants_past_what_is_kept_each_keep_their_own_text() -> No
     texts = [sqlite_datetime_text(v) for v in instants for _ in range(2)][::2]
     assert texts == [f"2026-11-27 10:00:00.{i:06d}" for i in range(1000)]
     assert [sqlite_datetime_text(v) for v in reversed(instants)] == texts[::-1]
+
+
+def test_the_two_readings_of_a_repeated_hour_keep_their_own_instants() -> None:
+    """In a zone's repeated hour (the end of daylight saving) one wall time is two instants, and two
+    datetimes of the same zone compare by wall time: each must still be stored as its own instant."""
+    from zoneinfo import ZoneInfo
+
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    second = first.replace(fold=1)
+    assert first == second  # what a cache keyed by the datetime alone would be fooled by
+    assert [sqlite_datetime_text(first), sqlite_datetime_text(second)] == [
+        "2026-11-01 05:30:00.000000",
+        "2026-11-01 06:30:00.000000",
+    ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
@@ -53,15 +53,18 @@ def sqlite_datetime_text(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; use timezone-aware UTC")
     text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    if len(_bound_texts) >= _BOUND_TEXTS_KEPT:
-        _bound_texts.clear()
-    _bound_texts[value] = text
+    if type(value.tzinfo) is timezone:  # see below
+        if len(_bound_texts) >= _BOUND_TEXTS_KEPT:
+            _bound_texts.clear()
+        _bound_texts[value] = text
     return text
 
 
 # The texts of the datetimes bound lately: a batch binds the same few instants into most rows and
 # columns (its `now` into first seen, last seen, state changed and event times, interleaved with each
 # signal's own time in the signal log), so each is formatted once. A naive datetime is never equal to an
-# aware one, so it misses here and is refused above. Dict operations are atomic, so threads may share it.
+# aware one, so it misses here and is refused above. Only fixed offsets (UTC among them) are kept: two
+# datetimes of one ZoneInfo zone compare by wall time, so the two readings of a clock's repeated hour
+# would share a text. Dict operations are atomic, so threads may share it.
 _BOUND_TEXTS_KEPT = 256
 _bound_texts: dict[datetime, str] = {}
