@@ -3,6 +3,7 @@ deferred block that fails writes none of it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -72,3 +73,19 @@ async def test_a_deferred_block_that_fails_writes_nothing_and_ends_the_deferral(
     async with db.write() as conn:
         await events.append_events(conn, [(result.alert_id, note)])  # no deferral left behind on the connection
     assert await count() == before + 1
+
+
+async def test_a_deferred_block_inside_another_leaves_the_writing_to_the_outer_one(
+    db: Database, clock: FakeClock
+) -> None:
+    hub = build_hub(CONFIG, clock=clock, db=db)
+    [result] = await hub.ingest.ingest([Signal("system_memory_high", "t", value=97, labels={"host": "web-3"})])
+    assert result.alert_id is not None
+    note = AlertEvent(EventKind.COMMENT, clock(), "user:kim", 1, reason="looking")
+    async with db.write() as conn, events.deferred(conn):
+        async with events.deferred(conn):
+            await events.append_events(conn, [(result.alert_id, note)])
+        await events.append_events(conn, [(result.alert_id, replace(note, reason="still looking"))])
+    async with db.read() as conn:
+        history = await events.history(conn, result.alert_id)
+    assert [e.reason for e in history if e.kind is EventKind.COMMENT] == ["looking", "still looking"]

@@ -105,13 +105,17 @@ class Database:
         needs them, each at a few round trips (authentication, settings, `_fresh`'s types)."""
         if self.dialect != "postgresql":
             return
-        try:
-            async with _unavailable_as_503():
-                opened = await asyncio.gather(*(self.engine.connect() for _ in range(_WARM_CONNECTIONS)))
-                for conn in opened:
-                    await conn.close()
-        except StoreUnavailableError as exc:  # only a head start: the pool opens them when they are needed
-            logger.warning("database connections not opened ahead: %s", exc)
+        opened = await asyncio.gather(*(self._open() for _ in range(_WARM_CONNECTIONS)), return_exceptions=True)
+        for conn in opened:
+            if isinstance(conn, AsyncConnection):
+                await conn.close()  # back to the pool, open
+        failed = [c for c in opened if isinstance(c, BaseException)]
+        if failed:  # only a head start: the pool opens them when they are needed
+            logger.warning("database connections not opened ahead: %s", failed[0])
+
+    async def _open(self) -> AsyncConnection:
+        async with _unavailable_as_503():
+            return await self.engine.connect()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

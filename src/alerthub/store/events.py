@@ -39,6 +39,9 @@ async def deferred(conn: AsyncConnection) -> AsyncIterator[None]:
     statement where an ingest transaction wrote three (the alerts' changes, their grouping, the flush's
     decisions), which on PostgreSQL is a round trip each. Nothing in the block reads them back. If the
     block raises, none is written (its transaction rolls back)."""
+    if id(conn) in _deferred:  # inside another block on this connection: that one writes them
+        yield
+        return
     held: list[dict[str, Any]] = []
     _deferred[id(conn)] = (conn, held)
     try:
