@@ -4,9 +4,14 @@ runs on a live one instead of failing with a 503."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 from sqlalchemy import text
 
+from alerthub.store import database
 from alerthub.store.database import Database
 from support.databases import postgres_url, skip_or_fail_without_postgres
 
@@ -74,3 +79,33 @@ async def test_warming_an_unreachable_database_is_left_to_the_pool() -> None:
         assert db.engine.sync_engine.pool.checkedin() == 0  # type: ignore[attr-defined]
     finally:
         await db.dispose()
+
+
+async def test_a_pooled_connection_whose_server_stopped_answering_is_given_up_after_the_ping_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backend that neither answers nor resets the connection (a frozen host, a partition): the ping
+    gives up on it instead of waiting for TCP, and the transaction runs on a new connection."""
+    url = postgres_url()
+    if url is None:
+        skip_or_fail_without_postgres()
+    monkeypatch.setattr(database, "_PING_TIMEOUT", 0.5)
+    db, admin = Database(url), Database(url)
+    frozen = await _backend(db)
+    try:
+        os.kill(frozen, signal.SIGSTOP)
+    except PermissionError:  # CI runs as root; elsewhere PostgreSQL's processes may not be ours to stop
+        await db.dispose()
+        await admin.dispose()
+        pytest.skip("stopping a PostgreSQL backend needs its owner or root")
+    try:
+        started = time.monotonic()
+        second = await _backend(db)
+        assert second != frozen
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(frozen, signal.SIGCONT)
+        async with admin.write() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": frozen})
+        await db.dispose()
+        await admin.dispose()

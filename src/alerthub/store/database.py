@@ -179,6 +179,9 @@ def _causes(error: BaseException | None) -> list[BaseException]:
 
 _FRESH = "alerthub.fresh"
 _WARM_CONNECTIONS = 4
+# A server that cannot answer an empty query in this long (a peer gone without a reset) is treated as
+# gone: the pool opens a new connection instead of waiting on the old one for TCP to give up.
+_PING_TIMEOUT = 5.0
 
 
 def _fresh(dbapi_connection: Any, record: Any) -> None:
@@ -205,7 +208,7 @@ def _ping_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     if record.info.pop(_FRESH, False):
         return
     try:
-        await_(dbapi_connection.driver_connection.fetchrow(";"))
+        await_(dbapi_connection.driver_connection.fetchrow(";", timeout=_PING_TIMEOUT))
     except Exception as exc:  # however an empty query fails (a dead socket, a protocol state), it is unusable
         raise DisconnectionError(f"pooled connection unusable: {type(exc).__name__}: {exc}") from exc
 
