@@ -207,9 +207,13 @@ def _ping_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     new one, which like pre-ping's is not pinged, before the caller's transaction begins."""
     if record.info.pop(_FRESH, False):
         return
+    driver = dbapi_connection.driver_connection
     try:
-        await_(dbapi_connection.driver_connection.fetchrow(";", timeout=_PING_TIMEOUT))
+        await_(driver.fetchrow(";", timeout=_PING_TIMEOUT))
     except Exception as exc:  # however an empty query fails (a dead socket, a protocol state), it is unusable
+        # Dropped here, not closed by the pool: a close waits for the server to confirm, which a server
+        # that stopped answering never does (asyncpg 0.29 with SQLAlchemy 2.1.0 waited for ever).
+        driver.terminate()
         raise DisconnectionError(f"pooled connection unusable: {type(exc).__name__}: {exc}") from exc
 
 
