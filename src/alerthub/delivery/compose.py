@@ -26,6 +26,7 @@ from alerthub.delivery.handoff_text import handoff_lines, handoff_subject
 from alerthub.delivery.message_text import words
 from alerthub.delivery.message_views import alert_view, message_links, message_status, top_severity
 from alerthub.delivery.report_text import report_lines
+from alerthub.domain.by_identity import ByIdentity
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload
 from alerthub.domain.severity import Severity
 from alerthub.domain.zones import zone
@@ -71,7 +72,7 @@ class Renderer:
             "html": self.environments["html"].get_template("email.html.j2"),
         }
         self.templates = dict(self.defaults)
-        self._views: dict[tuple[int, str | None], tuple[AlertSnapshot, AlertView]] = {}
+        self._views: ByIdentity[AlertSnapshot, AlertView] = ByIdentity(VIEWS_KEPT)
         problems = []
         for key, source in channel.templates.items():
             if key not in self.defaults:
@@ -119,18 +120,11 @@ class Renderer:
     def _view(
         self, a: AlertSnapshot, t: dict[str, str], external_url: str | None, actions: tuple[Link, ...]
     ) -> AlertView:
-        """The alert as this channel shows it. A growing group's every message carries the same unchanged
-        snapshot objects (store/outbox.py), so each is turned into a view once; only its action links,
-        signed afresh for each message, are new."""
-        key = (id(a), external_url)
-        seen = self._views.get(key)
-        if seen is not None and seen[0] is a:
-            view = seen[1]
-        else:
-            view = alert_view(a, t, external_url, self.channel.language, self.zone)
-            self._views[key] = (a, view)  # holding the snapshot, so that its id cannot be reused
-            if len(self._views) > VIEWS_KEPT:
-                del self._views[next(iter(self._views))]
+        """The alert as this channel shows it, its view made once per snapshot (domain/by_identity.py);
+        only its action links, signed afresh for each message, are new."""
+        view = self._views.get(
+            a, lambda s: alert_view(s, t, external_url, self.channel.language, self.zone), external_url
+        )
         return replace(view, actions=actions) if actions else view
 
     def _context(

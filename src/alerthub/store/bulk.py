@@ -47,9 +47,8 @@ async def insert_rows(
     columns = tuple(rows[0])
     converters = _converters(table, columns, dialect)
     if dialect == "postgresql":
-        arrays = tuple([convert(row[name]) for row in rows] for name, convert in converters)
         sql = _unnest_statement(table, columns, tuple(returning), skip_conflicts)
-        result = await conn.exec_driver_sql(sql, arrays)
+        result = await conn.exec_driver_sql(sql, _column_arrays(rows, converters))
         return list(result.all()) if returning else []
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     out: list[Row[Any]] = []
@@ -72,8 +71,7 @@ async def update_rows(conn: AsyncConnection, table: Table, key: str, rows: Seque
     columns = tuple(rows[0])
     converters = _converters(table, columns, dialect)
     if dialect == "postgresql":
-        arrays = tuple([convert(row[name]) for row in rows] for name, convert in converters)
-        await conn.exec_driver_sql(_unnest_update(table, key, columns), arrays)
+        await conn.exec_driver_sql(_unnest_update(table, key, columns), _column_arrays(rows, converters))
         return
     ordered = (*(c for c in converters if c[0] != key), *(c for c in converters if c[0] == key))
     values = [tuple(convert(row[name]) for name, convert in ordered) for row in rows]
@@ -87,9 +85,19 @@ def _update_statement(table: str, key: str, columns: tuple[str, ...]) -> str:
     return f'UPDATE "{table}" SET {assignments} WHERE "{key}" = ?'  # noqa: S608 - the Table's own names
 
 
+def _column_arrays(rows: Sequence[Mapping[str, Any]], converters: tuple[tuple[str, Convert], ...]) -> tuple[Any, ...]:
+    """PostgreSQL's parameters for `unnest`: one array per column."""
+    return tuple([convert(row[name]) for row in rows] for name, convert in converters)
+
+
+def _arrays(table: Table, columns: tuple[str, ...]) -> str:
+    """`$1::type[], ...`: each column's array parameter, in PostgreSQL's words for its type."""
+    return ", ".join(f"${i + 1}::{table.c[c].type.compile(dialect=_PG)}[]" for i, c in enumerate(columns))
+
+
 @lru_cache(maxsize=256)
 def _unnest_update(table: Table, key: str, columns: tuple[str, ...]) -> str:
-    arrays = ", ".join(f"${i + 1}::{table.c[c].type.compile(dialect=_PG)}[]" for i, c in enumerate(columns))
+    arrays = _arrays(table, columns)
     assignments = ", ".join(f'"{c}" = v."{c}"' for c in columns if c != key)
     return (
         f'UPDATE "{table.name}" AS t SET {assignments} '  # noqa: S608 - the Table's own names
@@ -136,8 +144,7 @@ def _statement(
 def _unnest_statement(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], skip_conflicts: bool) -> str:
     """PostgreSQL: one array per column, so one statement text (prepared once per connection) for any
     number of rows, and no limit on bound values."""
-    arrays = ", ".join(f"${i + 1}::{table.c[c].type.compile(dialect=_PG)}[]" for i, c in enumerate(columns))
-    sql = f'INSERT INTO "{table.name}" ({_names(columns)}) SELECT * FROM unnest({arrays})'  # noqa: S608
+    sql = f'INSERT INTO "{table.name}" ({_names(columns)}) SELECT * FROM unnest({_arrays(table, columns)})'  # noqa: S608
     return sql + _tail(returning, skip_conflicts)
 
 

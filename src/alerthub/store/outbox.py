@@ -14,6 +14,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerthub.domain.by_identity import ByIdentity
 from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
 from alerthub.store.bulk import insert_rows
 from alerthub.store.tables import notification, notification_alert
@@ -151,22 +152,16 @@ def payload_json(payload: NotificationPayload) -> dict[str, Any]:
     return {name: alerts if name == "alerts" else getattr(payload, name) for name in _PAYLOAD_FIELDS}
 
 
-# A growing group's every message carries the same unchanged snapshots (the pipeline hands over the same
-# object while an alert is unchanged): each is turned into a dict once. Keyed by identity, holding the
-# snapshot so that its id cannot be reused; the oldest go first past the bound.
-_SNAPSHOT_DICTS: dict[int, tuple[AlertSnapshot, dict[str, Any]]] = {}
-_SNAPSHOT_DICTS_MAX = 20_000
+# Each snapshot is turned into a dict once (domain/by_identity.py).
+_SNAPSHOT_DICTS: ByIdentity[AlertSnapshot, dict[str, Any]] = ByIdentity(20_000)
 
 
 def _snapshot_json(a: AlertSnapshot) -> dict[str, Any]:
-    seen = _SNAPSHOT_DICTS.get(id(a))
-    if seen is not None and seen[0] is a:
-        return seen[1]
-    out = {name: getattr(a, name) for name in _SNAPSHOT_FIELDS}
-    _SNAPSHOT_DICTS[id(a)] = (a, out)
-    if len(_SNAPSHOT_DICTS) > _SNAPSHOT_DICTS_MAX:
-        del _SNAPSHOT_DICTS[next(iter(_SNAPSHOT_DICTS))]
-    return out
+    return _SNAPSHOT_DICTS.get(a, _snapshot_dict)
+
+
+def _snapshot_dict(a: AlertSnapshot) -> dict[str, Any]:
+    return {name: getattr(a, name) for name in _SNAPSHOT_FIELDS}
 
 
 @dataclass(frozen=True, slots=True, order=True)
