@@ -55,8 +55,16 @@ def test_mistakes_are_named(config: Path) -> None:
     naive = run_cli("schedules", "override", "primary", "bob", "--end", "2030-01-01T09:00", "--config", str(config))
     assert naive.returncode == 2 and "needs its offset" in naive.stderr
     backwards = run_cli(
-        "schedules", "override", "primary", "bob", "--start", "2030-01-02T00:00Z", "--end", "2030-01-01T00:00Z",
-        "--config", str(config),
+        "schedules",
+        "override",
+        "primary",
+        "bob",
+        "--start",
+        "2030-01-02T00:00Z",
+        "--end",
+        "2030-01-01T00:00Z",
+        "--config",
+        str(config),
     )
     assert backwards.returncode == 1 and "body.end: must be after start" in backwards.stderr
     nowhere = run_cli("schedules", "override", "nightly", "bob", "--for", "1h", "--config", str(config))

@@ -92,7 +92,6 @@ def test_a_sigkill_between_two_steps_loses_no_step_and_repeats_none(tmp_path: Pa
     assert paged(discord) == {("alice", "web-1"): 1, ("bob", "web-1"): 1}
 
 
-
 @pytest.mark.postgres
 def test_two_instances_page_every_step_of_every_alert_once(
     tmp_path: Path, discord: DiscordStandIn, database: str

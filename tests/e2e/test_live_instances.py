@@ -25,7 +25,6 @@ WITHIN = 1.0  # the promise, in seconds
 SWEEP_BOUND = 15 + 5  # the worker looks for passed `endsAt` every 15 s (services/sweeper.py)
 
 
-
 class Page:
     """One open dashboard: reads an instance's event stream in a thread, noting when each event came."""
 

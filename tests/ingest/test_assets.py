@@ -72,7 +72,7 @@ async def test_an_asset_never_changes_an_alerts_identity(hub: Hub, config: Confi
 def test_a_bad_matcher_or_an_unknown_asset_is_named_with_its_location() -> None:
     config = Config.model_validate(
         {
-            "assets": [{"name": "shop", "matchers": ["service=~\"(\""]}, {"name": "shop", "matchers": "a=b"}],
+            "assets": [{"name": "shop", "matchers": ['service=~"("']}, {"name": "shop", "matchers": "a=b"}],
             "dependencies": [{"asset": "shopp", "cause": 'alertname="a"', "suppress": "no matcher here"}],
         }
     )

@@ -43,8 +43,12 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 
 def test_a_layer_takes_over_inside_its_restriction_only() -> None:
     schedule = roster(
-        layers=[{"rotation": {"every": "1d", "handoff": "2026-03-23T00:00:00+01:00", "people": ["김민준"]},
-                 "restrict": OFFICE}]
+        layers=[
+            {
+                "rotation": {"every": "1d", "handoff": "2026-03-23T00:00:00+01:00", "people": ["김민준"]},
+                "restrict": OFFICE,
+            }
+        ]
     ).schedules["primary"]
     assert schedule.on_call_at(at(27, 10)) == ("김민준",)  # Friday, office hours, Berlin time
     assert schedule.on_call_at(at(27, 17)) == ("alice",)  # 17:00 ends the layer's hours
@@ -96,8 +100,12 @@ def test_an_escalation_step_asks_who_to_page_and_how() -> None:
 
 def test_the_calendar_feed_parses_with_one_event_per_shift() -> None:
     schedule = roster(
-        layers=[{"rotation": {"every": "1d", "handoff": "2026-03-23T00:00:00+01:00", "people": ["김민준"]},
-                 "restrict": OFFICE}]
+        layers=[
+            {
+                "rotation": {"every": "1d", "handoff": "2026-03-23T00:00:00+01:00", "people": ["김민준"]},
+                "restrict": OFFICE,
+            }
+        ]
     ).schedules["primary"]
     cover = Override(1, "primary", "bob", at(28, 0), at(28, 12), "alice", at(20, 0))
     shifts = schedule.shifts(at(27, 0), at(30, 0), [cover])

@@ -14,8 +14,16 @@ from alerthub.pipeline.timeintervals import build_interval
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Seoul", "America/Santiago"]
 # Days around the clock changes of those zones in 2026, and an ordinary one.
-DAYS = [datetime(2026, 3, 8), datetime(2026, 3, 28), datetime(2026, 4, 4), datetime(2026, 9, 5),
-        datetime(2026, 10, 24), datetime(2026, 10, 31), datetime(2026, 11, 1), datetime(2026, 6, 10)]
+DAYS = [
+    datetime(2026, 3, 8),
+    datetime(2026, 3, 28),
+    datetime(2026, 4, 4),
+    datetime(2026, 9, 5),
+    datetime(2026, 10, 24),
+    datetime(2026, 10, 31),
+    datetime(2026, 11, 1),
+    datetime(2026, 6, 10),
+]
 minutes = st.integers(min_value=0, max_value=1440)
 weekdays = st.sampled_from([[], ["monday:friday"], ["saturday", "sunday"], ["sunday"]])
 

@@ -53,7 +53,7 @@ async def test_the_page_shows_now_next_two_weeks_and_overrides(client: httpx.Asy
     assert '<span class="muted">09:00–18:00</span> 김민준' in html
     assert '<span class="muted">10:00–20:00</span> &lt;i&gt;bob <span class="tag">override</span>' in html
     assert f'data-remove-override="{created.json()["id"]}"' in html
-    assert "<form class=\"row-form oc-form\" data-override-form>" in html
+    assert '<form class="row-form oc-form" data-override-form>' in html
 
 
 async def test_korean_page(client: httpx.AsyncClient) -> None:
