@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import pickle
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -114,19 +116,14 @@ def _writer(config: str, port: int, front_port: int, path: str) -> None:
                 await asyncio.sleep(0.05)
             await _answer_fronts(hub, path)
             args = [sys.executable, __file__, "--front", config, str(front_port), path]
-            fronts.append(subprocess.Popen(args))
+            fronts.append(subprocess.Popen(args))  # it exits when the writer does (`_exit_with`)
 
         starting = asyncio.create_task(then_the_front())
         await server.serve()
         starting.cancel()
 
     tune_garbage_collector()
-    try:
-        asyncio.run(run())
-    finally:
-        for front in fronts:
-            front.terminate()
-            front.wait()
+    asyncio.run(run())
 
 
 def _front(config: str, port: int, path: str) -> None:
@@ -138,6 +135,7 @@ def _front(config: str, port: int, path: str) -> None:
     from alerthub.roles import Role
     from alerthub.serving import tune_garbage_collector, uvicorn_config
 
+    _exit_with(os.getppid())
     cfg = read_config(config)
     hub = build_hub(cfg)
     hub.ingest = _RemoteIngest(path)  # type: ignore[assignment]
@@ -145,6 +143,18 @@ def _front(config: str, port: int, path: str) -> None:
     settings.app = create_app(hub, migrate=False, run_background=False)
     tune_garbage_collector()
     uvicorn.Server(settings).run()
+
+
+def _exit_with(parent: int) -> None:
+    """The writer stops the way `serve` does, by re-raising SIGTERM after uvicorn's shutdown, which skips
+    any cleanup of its own: so the front watches for its writer to go."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def start_split(receiver_port: int) -> Server:
