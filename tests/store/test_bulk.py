@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Table, bindparam, cast, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import Text
 
 from alerthub.store import bulk
@@ -121,3 +122,30 @@ async def test_updates_store_what_core_stores_and_touch_only_their_rows(db: Data
     value, labels = 3, 6  # positions in `_stored`'s columns
     assert float(stored[1][value]) == 12.5 and "moved" in stored[1][labels]
     assert "db-0" in stored[0][labels] and "db-2" in stored[2][labels]  # rows not named stay as they were
+
+
+async def test_a_broken_key_raises_sqlalchemys_error_and_the_transaction_keeps_nothing(db: Database) -> None:
+    """On the SQLite writer the statements go to the sqlite3 connection itself: in the caller's transaction,
+    with the errors SQLAlchemy would raise (ingest retries on its IntegrityError; the 503 mapping reads its
+    DBAPIError)."""
+    before = _signal_row(0)
+    with pytest.raises(IntegrityError):
+        async with db.write() as conn:
+            await bulk.insert_rows(conn, signal_log, [{"id": 1, **before}, {"id": 2, **_signal_row(1)}])
+            await bulk.update_rows(conn, signal_log, "id", [{"id": 2, "value": 5.0}])
+            await bulk.insert_rows(conn, signal_log, [{"id": 1, **_signal_row(2)}])
+    assert await _stored(db, signal_log) == [], "the insert and the update before the error rolled back"
+    async with db.write() as conn:
+        await bulk.insert_rows(conn, signal_log, [before])
+    assert len(await _stored(db, signal_log)) == 1
+
+
+async def test_the_sqlite_writer_takes_its_statements_directly(db: Database) -> None:
+    """The fast path is the one taken where it applies, and only there: on the writer in a transaction,
+    not on a reading connection (aiosqlite's thread) nor on PostgreSQL."""
+    async with db.write() as conn:
+        direct = bulk._sqlite_writer(conn)
+    async with db.read() as conn:
+        reading = bulk._sqlite_writer(conn)
+    assert (direct is not None) == (db.dialect == "sqlite")
+    assert reading is None

@@ -4,10 +4,9 @@ deferred block that fails writes none of it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from alerthub.config.models import Config
 from alerthub.domain.alert import AlertEvent, EventKind
@@ -17,6 +16,7 @@ from alerthub.store import events
 from alerthub.store.database import Database
 from alerthub.store.tables import alert_event
 from support.clock import FakeClock
+from support.statements import statements_sent
 
 CONFIG = Config.model_validate(
     {
@@ -30,17 +30,9 @@ async def test_an_ingest_that_flushes_writes_the_alerts_history_in_one_statement
     db: Database, clock: FakeClock
 ) -> None:
     hub = build_hub(CONFIG, clock=clock, db=db)
-    inserts: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if 'INTO "alert_event"' in statement or "INTO alert_event" in statement:
-            inserts.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(db) as sent:
         [result] = await hub.ingest.ingest([Signal("system_memory_high", "t", value=97, labels={"host": "web-1"})])
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    inserts = [s for s in sent if 'INTO "alert_event"' in s or "INTO alert_event" in s]
     assert result.alert_id is not None
     async with db.read() as conn:
         history = await events.history(conn, result.alert_id)

@@ -8,17 +8,25 @@ value becomes its text (the engine's own serializer; None is JSON `null`, as Cor
 SQLite takes a multi-row `INSERT ... VALUES (?, ...), (...)` per chunk; PostgreSQL one array per column
 through `INSERT ... SELECT * FROM unnest($1::type[], ...)`, the same statement text (so prepared once per
 connection) for any number of rows. tests/store/test_bulk.py reads what it wrote back through Core.
+
+On the SQLite writer (store/sqlite_inline.py) the statement goes to the sqlite3 connection itself, in the
+transaction SQLAlchemy began on it: what SQLAlchemy would call, without its execution context, result
+set-up and greenlet hop around each statement, which cost more than SQLite's own work on a small
+transaction (bench/NOTES.md). Errors are SQLAlchemy's, as they would have been.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Row, Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.store.database import json_text
@@ -37,10 +45,10 @@ async def insert_rows(
     *,
     returning: Sequence[str] = (),
     skip_conflicts: bool = False,
-) -> list[Row[Any]]:
+) -> list[Any]:
     """Insert `rows` (all with the same keys, columns of `table`); with `skip_conflicts`, rows that would
-    break a unique key are left out (`ON CONFLICT DO NOTHING`). The `returning` columns of the rows
-    inserted, when asked for."""
+    break a unique key are left out (`ON CONFLICT DO NOTHING`). The rows inserted, when `returning` is
+    asked for: each with those columns as attributes."""
     if not rows:
         return []
     dialect = conn.dialect.name
@@ -51,14 +59,20 @@ async def insert_rows(
         result = await conn.exec_driver_sql(sql, _column_arrays(rows, converters))
         return list(result.all()) if returning else []
     per_statement = max(1, MAX_PARAMETERS // len(columns))
-    out: list[Row[Any]] = []
+    driver = _sqlite_writer(conn)
+    out: list[Any] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         values = tuple(convert(row[name]) for row in chunk for name, convert in converters)
         sql = _statement(table.name, columns, len(chunk), tuple(returning), skip_conflicts)
-        result = await conn.exec_driver_sql(sql, values)
-        if returning:
-            out += result.all()
+        if driver is None:
+            result = await conn.exec_driver_sql(sql, values)
+            out += result.all() if returning else []
+        elif returning:
+            made = _returned(tuple(returning))
+            out += [made._make(r) for r in _on_sqlite(driver, sql, values).fetchall()]
+        else:
+            _on_sqlite(driver, sql, values)
     return out
 
 
@@ -75,7 +89,38 @@ async def update_rows(conn: AsyncConnection, table: Table, key: str, rows: Seque
         return
     ordered = (*(c for c in converters if c[0] != key), *(c for c in converters if c[0] == key))
     values = [tuple(convert(row[name]) for name, convert in ordered) for row in rows]
-    await conn.exec_driver_sql(_update_statement(table.name, key, tuple(name for name, _ in ordered)), values)
+    sql = _update_statement(table.name, key, tuple(name for name, _ in ordered))
+    driver = _sqlite_writer(conn)
+    if driver is None:
+        await conn.exec_driver_sql(sql, values)
+    else:
+        _on_sqlite(driver, sql, values, many=True)
+
+
+def _sqlite_writer(conn: AsyncConnection) -> sqlite3.Connection | None:
+    """The sqlite3 connection under `conn` when it is the inline writer's, in a transaction SQLAlchemy
+    has begun; None otherwise (PostgreSQL, aiosqlite's threaded connections, one being replaced), where
+    the statement goes through SQLAlchemy."""
+    proxied = conn.sync_connection
+    if proxied is None or proxied.invalidated or proxied.closed or not proxied.in_transaction():
+        return None
+    driver = proxied.connection.driver_connection
+    return driver if isinstance(driver, sqlite3.Connection) else None
+
+
+def _on_sqlite(driver: sqlite3.Connection, sql: str, values: Any, *, many: bool = False) -> sqlite3.Cursor:
+    """Run on the writer's sqlite3 connection; its errors raised as SQLAlchemy raises them (IntegrityError,
+    OperationalError), so callers and the 503 mapping (store/database.py) see no difference."""
+    try:
+        return driver.executemany(sql, values) if many else driver.execute(sql, values)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+
+
+@lru_cache(maxsize=64)
+def _returned(columns: tuple[str, ...]) -> Any:
+    """The row type of a RETURNING on the SQLite writer: its columns as attributes, as a Core row has."""
+    return namedtuple("Returned", columns)
 
 
 @lru_cache(maxsize=256)
