@@ -8,12 +8,12 @@ import re
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
 from alerthub.services.credentials import Scope
 from support.clock import FakeClock
+from support.counting import statements_sent
 
 SEED = {"rule_name": "system_memory_high", "metric_data": {"metric_value": 95.5}}
 HTML = {"Accept": "text/html"}
@@ -220,22 +220,12 @@ def test_required_scope_per_route() -> None:
 
 
 async def test_token_checks_cost_no_query_per_request(client: httpx.AsyncClient, hub: Hub) -> None:
-    from sqlalchemy import event
-
     token = await service(client).create_token("sender", Scope.ADMIN)
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/rules", headers=headers)).status_code == 200  # warms the cache
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(hub.db) as statements:
         for _ in range(20):
             assert (await client.post("/api/alerts/send", json=SEED, headers=headers)).status_code == 202
-    finally:
-        event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)
     assert statements, "the ingest itself writes"
     assert not [s for s in statements if "api_token" in s or "app_user" in s], "credentials come from memory"
 
@@ -387,14 +377,7 @@ async def test_no_get_route_changes_state_for_a_read_token_or_a_read_only_cookie
         paths = sorted(_get_paths(client._transport.app.routes) - {"/api/events"})  # type: ignore[attr-defined]
         assert "/api/heartbeats/{name}" in paths and "/" in paths
         params = {"{alert_id}": "1", "{name}": "nightly", "{notification_id}": "1", "{silence_id}": "none"}
-        writes: list[str] = []
-
-        def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-            if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-                writes.append(statement)
-
-        event.listen(hub.db.engine.sync_engine, "before_cursor_execute", record)
-        try:
+        with statements_sent(hub.db) as sent:
             for template in paths:
                 path = template
                 for name, value in params.items():
@@ -404,6 +387,5 @@ async def test_no_get_route_changes_state_for_a_read_token_or_a_read_only_cookie
                         path, params={"expect_every": "1m"}, headers={"Accept": "text/html", **headers}
                     )
                     assert answer.status_code < 500, (path, who)
+                    writes = [s for s in sent if s.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
                     assert writes == [], f"GET {path} with a {who} wrote: {writes}"
-        finally:
-            event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)

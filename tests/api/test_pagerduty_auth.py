@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import event
 
 from alerthub.config.models import Config
 from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
 from alerthub.services.credentials import Scope
+from support.counting import statements_sent
 
 CONFIGURED = "configured0123456789abcdef012345"
 JSON = {"content-type": "application/json"}
@@ -174,17 +174,9 @@ async def test_routing_keys_are_checked_from_memory(
     client: httpx.AsyncClient, tokens: dict[str, str], hub: Hub
 ) -> None:
     assert (await client.post("/v2/enqueue", json=event_with(tokens["ingest"]))).status_code == 202  # warm
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(hub.db) as statements:
         for key in (tokens["ingest"], CONFIGURED) * 5:
             assert (await client.post("/v2/enqueue", json=event_with(key))).status_code == 202
-    finally:
-        event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)
     assert statements and not [s for s in statements if "api_token" in s or "app_user" in s]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from alerthub.config.models import Config
 from alerthub.domain.signal import Signal, SignalStatus
@@ -15,7 +15,7 @@ from alerthub.pipeline import dispatcher as dispatcher_module
 from alerthub.store import group_claims
 from alerthub.store.tables import alert_group
 from support.clock import FakeClock
-from support.counting import counting
+from support.counting import counting, statements_sent
 from support.pipeline import dispatcher, groups_table, outbox
 
 CONFIG = {
@@ -124,16 +124,8 @@ async def test_a_group_that_cannot_be_flushed_fails_alone_and_waits_for_its_leas
 
 
 async def test_new_alerts_cost_the_grouping_hook_no_membership_read(hub: Hub, clock: FakeClock) -> None:
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(hub.db) as statements:
         await storm(hub, alerts=10, services=2, per_request=10)
-    finally:
-        event.remove(hub.db.engine.sync_engine, "before_cursor_execute", seen)
     assert statements and not [s for s in statements if "FROM alert_group_member" in s], "nothing to look up"
     clock.advance(1)
     resolved = [

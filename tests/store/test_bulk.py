@@ -16,6 +16,7 @@ from sqlalchemy.types import Text
 from alerthub.store import bulk
 from alerthub.store.database import Database
 from alerthub.store.tables import alert_group, signal_log
+from support.counting import statements_sent
 
 AT = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=UTC)
 # Another zone for the same kind of instant: both must store UTC.
@@ -149,3 +150,13 @@ async def test_the_sqlite_writer_takes_its_statements_directly(db: Database) -> 
         reading = bulk._sqlite_writer(conn)
     assert (direct is not None) == (db.dialect == "sqlite")
     assert reading is None
+
+
+async def test_a_statement_listener_sees_every_bulk_statement(db: Database) -> None:
+    """Tracing, or a test counting statements, must see the writes too: where anything listens to the
+    engine's statements, the SQLite writer's direct path steps aside for SQLAlchemy's."""
+    with statements_sent(db) as sent:
+        async with db.write() as conn:
+            await bulk.insert_rows(conn, signal_log, [_signal_row(0)])
+            await bulk.update_rows(conn, signal_log, "id", [{"id": 1, "value": 5.0}])
+    assert [s.split()[0].upper() for s in sent if "signal_log" in s] == ["INSERT", "UPDATE"]

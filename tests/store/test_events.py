@@ -16,7 +16,7 @@ from alerthub.store import events
 from alerthub.store.database import Database
 from alerthub.store.tables import alert_event
 from support.clock import FakeClock
-from support.statements import statements_sent
+from support.counting import statements_sent
 
 CONFIG = Config.model_validate(
     {

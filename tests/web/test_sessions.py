@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from alerthub.api.app import create_app
 from alerthub.config.models import Config
@@ -16,6 +15,7 @@ from alerthub.hub import Hub, build_hub
 from alerthub.services.auth import AuthService
 from alerthub.store.database import Database
 from support.clock import FakeClock
+from support.counting import statements_sent
 
 HTML = {"Accept": "text/html"}
 COOKIE = "alerthub_session"
@@ -140,21 +140,16 @@ async def test_the_idle_timeout_is_configurable(client: httpx.AsyncClient, clock
 async def test_activity_is_written_at_most_once_a_minute(client: httpx.AsyncClient, hub: Hub, clock: FakeClock) -> None:
     await auth_of(client).add_user("alice", "long enough")
     await login(client)
-    writes: list[str] = []
 
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("UPDATE") and "user_session" in statement:
-            writes.append(statement)
+    def writes(sent: list[str]) -> list[str]:
+        return [s for s in sent if s.lstrip().upper().startswith("UPDATE") and "user_session" in s]
 
-    event.listen(hub.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(hub.db) as sent:
         for _ in range(10):
             clock.advance(seconds=5)
             assert (await client.get("/api/alerts")).status_code == 200
-        assert writes == [], "50 s of requests: nothing written"
+        assert writes(sent) == [], "50 s of requests: nothing written"
         clock.advance(seconds=15)
         for _ in range(10):
             assert (await client.get("/api/alerts")).status_code == 200
-    finally:
-        event.remove(hub.db.engine.sync_engine, "before_cursor_execute", record)
-    assert len(writes) == 1, "past the minute: one write, not one per request"
+    assert len(writes(sent)) == 1, "past the minute: one write, not one per request"

@@ -12,7 +12,8 @@ connection) for any number of rows. tests/store/test_bulk.py reads what it wrote
 On the SQLite writer (store/sqlite_inline.py) the statement goes to the sqlite3 connection itself, in the
 transaction SQLAlchemy began on it: what SQLAlchemy would call, without its execution context, result
 set-up and greenlet hop around each statement, which cost more than SQLite's own work on a small
-transaction (bench/NOTES.md). Errors are SQLAlchemy's, as they would have been.
+transaction (bench/NOTES.md). Errors are SQLAlchemy's, as they would have been; where anything listens
+to the engine's statements, they go through SQLAlchemy, so that it sees each one.
 """
 
 from __future__ import annotations
@@ -99,10 +100,13 @@ async def update_rows(conn: AsyncConnection, table: Table, key: str, rows: Seque
 
 def _sqlite_writer(conn: AsyncConnection) -> sqlite3.Connection | None:
     """The sqlite3 connection under `conn` when it is the inline writer's, in a transaction SQLAlchemy
-    has begun; None otherwise (PostgreSQL, aiosqlite's threaded connections, one being replaced), where
-    the statement goes through SQLAlchemy."""
+    has begun, and nobody listens to the engine's statements; None otherwise (PostgreSQL, aiosqlite's
+    threaded connections, one being replaced, a statement listener such as tracing or a test counting
+    statements, which must see every one), where the statement goes through SQLAlchemy."""
     proxied = conn.sync_connection
     if proxied is None or proxied.invalidated or proxied.closed or not proxied.in_transaction():
+        return None
+    if proxied.dispatch.before_cursor_execute or proxied.dispatch.after_cursor_execute:
         return None
     driver = proxied.connection.driver_connection
     return driver if isinstance(driver, sqlite3.Connection) else None
