@@ -144,6 +144,42 @@ def test_each_link_is_a_signed_grant_that_expires(config: Config, clock: FakeClo
         codec.decode(message.alerts[0].actions[0].url.rsplit("/", 1)[1], (clock() + timedelta(hours=24)).timestamp())
 
 
+def test_messages_within_a_minute_carry_the_same_links_and_a_later_one_new_links(
+    config: Config, clock: FakeClock
+) -> None:
+    """A storm re-sends a growing group every group_interval: its alerts' links are made once a minute,
+    and each still works for the whole ttl less at most that minute."""
+    codec = ActionTokenCodec("s" * 40)
+    linker = ActionLinker(codec, timedelta(hours=24), clock)
+    clock.advance(seconds=7)
+
+    def links() -> list[str]:
+        return [
+            link.url
+            for link in render(payload(snapshot("firing")), config.channels[0], linker=linker).alerts[0].actions
+        ]
+
+    first, full_term = links(), (clock() + timedelta(hours=24)).timestamp()
+    clock.advance(seconds=50)
+    assert links() == first
+    expires = codec.decode(first[0].rsplit("/", 1)[1], clock().timestamp()).expires
+    assert full_term - 60 < expires <= full_term
+    clock.advance(seconds=10)
+    later = links()
+    assert later != first
+    assert codec.decode(later[0].rsplit("/", 1)[1], clock().timestamp()).expires == expires + 60
+
+
+def test_a_short_lived_link_keeps_its_second(config: Config, clock: FakeClock) -> None:
+    codec = ActionTokenCodec("s" * 40)
+    linker = ActionLinker(codec, timedelta(minutes=5), clock)
+    made = render(payload(snapshot("firing")), config.channels[0], linker=linker).alerts[0].actions[0].token
+    assert codec.decode(made, clock().timestamp()).expires == int((clock() + timedelta(minutes=5)).timestamp())
+    clock.advance(seconds=1)
+    again = render(payload(snapshot("firing")), config.channels[0], linker=linker).alerts[0].actions[0].token
+    assert codec.decode(again, clock().timestamp()).expires == int((clock() + timedelta(minutes=5)).timestamp())
+
+
 def test_only_open_alerts_offer_actions_and_tests_none(config: Config, clock: FakeClock) -> None:
     linker = ActionLinker(ActionTokenCodec("s" * 40), timedelta(hours=1), clock)
     labels = [

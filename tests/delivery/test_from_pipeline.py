@@ -10,6 +10,7 @@ import pytest
 from alerthub.config.models import Config, RuleConfig
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.hub import Hub
+from alerthub.store import deliveries
 from support.clock import FakeClock
 from support.delivery_config import channels_config
 from support.pipeline import clear, dispatcher, fire
@@ -87,3 +88,31 @@ async def test_the_acknowledged_message_quotes_what_the_person_wrote(
     reply = smtp.mails[-1].message
     assert reply["Subject"].startswith("Re: ")
     assert "rolling back deploy 4812" in reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_an_alert_only_carried_again_gets_no_delivery_line_until_the_message_is_news_about_it(
+    hub: Hub, clock: FakeClock, worker: DeliveryWorker, discord: DiscordStandIn, http: httpx.AsyncClient
+) -> None:
+    """A growing group's message lists every alert each time; the alert that was already told gets no
+    line in its history for being carried again (in a storm, one a second), until a repeat tells it anew."""
+    first = await fire(hub, "disk_full", 97.0, host="web-1")
+    await flush_and_send(hub, clock, worker, http)
+    second = await fire(hub, "disk_full", 95.0, host="web-2")
+    await flush_and_send(hub, clock, worker, http)
+    assert "web-1" in str(discord.requests[-1].json()) and "web-2" in str(discord.requests[-1].json())
+
+    async def lines(alert_id: int) -> list[str]:
+        history = (await hub.alerts.trace(alert_id)).history
+        return sorted(
+            f"{e.detail['channel']} #{e.detail['notification_id']}" for e in history if e.kind.value == "delivery"
+        )
+
+    async with hub.db.read() as conn:
+        carrying = await deliveries.alert_ids(conn, [int(line.split("#")[1]) for line in await lines(second)])
+    assert all(set(ids) == {first, second} for ids in carrying.values()), "the second message lists both"
+    assert len(await lines(first)) == 2 and len(await lines(second)) == 2  # discord and mail, once each
+    assert not set(await lines(first)) & set(await lines(second))
+
+    clock.advance(4 * 3600)  # the repeat interval: news about both
+    await flush_and_send(hub, clock, worker, http)
+    assert len(await lines(first)) == 4 and len(await lines(second)) == 4

@@ -99,6 +99,7 @@ RICH = replace(
         flapping=("api_down — web-1",),
     ),
     handoff=HandoffNote("primary", "kim", "2026-11-27T00:00:00Z", None, "Asia/Seoul", ("lee",), "2026-11-28T00:00Z"),
+    news=(8,),
 )
 
 

@@ -33,7 +33,7 @@ class ActionLinker:
         offered = _OFFERED.get(alert.state, ())
         if not external_url or not offered:
             return ()
-        expires = int((self.clock() + self.ttl).timestamp())
+        expires = expiry(int((self.clock() + self.ttl).timestamp()), self.ttl)
         base = external_url.rstrip("/")
         tokens = {action: self._token(alert, action, holder, expires) for action in offered}
         return tuple(
@@ -49,6 +49,13 @@ class ActionLinker:
 
     def _token(self, alert: AlertSnapshot, action: Action, holder: str, expires: int) -> str:
         return self.codec.encode(ActionGrant(alert.id, alert.episode, action, holder, expires))
+
+
+def expiry(at: int, ttl: timedelta) -> int:
+    """A link lasting an hour or more expires on a whole minute, up to a minute before its `ttl` is up:
+    messages signed within one minute then carry the same token for an alert, made once (the codec keeps
+    it), where a storm re-sends each growing group every `group_interval`. A shorter link keeps its second."""
+    return at - at % 60 if ttl >= timedelta(hours=1) else at
 
 
 def stored_codec(db: Database, auth: AuthConfig, clock: Clock) -> Callable[[], Awaitable[ActionTokenCodec]]:

@@ -1,5 +1,6 @@
 """Recording what one attempt did, in one transaction: the row's new status, the channel's health,
-a `delivery` event on every linked alert's history, the thread id, and fallback copies."""
+a `delivery` event on the history of every linked alert the message is news about, the thread id, and
+fallback copies."""
 
 from __future__ import annotations
 
@@ -30,21 +31,34 @@ class Attempt:
 
 
 async def append_delivery_events(conn: AsyncConnection, *attempts: Attempt) -> None:
-    """One `delivery` event per linked alert per attempt, written in one statement (a digest
+    """One `delivery` event per linked alert the message is news about, per attempt, written in one statement (a digest
     records hundreds of merged rows at once)."""
     missing = [a.row.id or 0 for a in attempts if not a.row.alert_ids]
     looked_up = await deliveries.alert_ids(conn, missing)
-    links = {a.row.id or 0: a.row.alert_ids or looked_up.get(a.row.id or 0, ()) for a in attempts}
+    links = {a.row.id or 0: _told(a.row, a.row.alert_ids or looked_up.get(a.row.id or 0, ())) for a in attempts}
     episodes = await deliveries.episodes(conn, sorted({i for ids in links.values() for i in ids}))
-    await events.append_events(
-        conn,
-        [
-            (alert_id, _event(attempt, episodes[alert_id]))
-            for attempt in attempts
-            for alert_id in links[attempt.row.id or 0]
-            if alert_id in episodes
-        ],
-    )
+    made: dict[tuple[int, int], AlertEvent] = {}  # a message's alerts mostly share an episode: one event each
+    out: list[tuple[int, AlertEvent]] = []
+    for index, attempt in enumerate(attempts):
+        for alert_id in links[attempt.row.id or 0]:
+            episode = episodes.get(alert_id)
+            if episode is None:
+                continue
+            event = made.get((index, episode))
+            if event is None:
+                event = made[index, episode] = _event(attempt, episode)
+            out.append((alert_id, event))
+    await events.append_events(conn, out)
+
+
+def _told(row: Notification, linked: Sequence[int]) -> Sequence[int]:
+    """The linked alerts the message is news about: one only carried again because others joined its
+    group has the message among its notifications, not a line in its history for each time it was carried."""
+    news = row.payload.get("news")
+    if news is None:
+        return linked
+    wanted = set(news)
+    return [i for i in linked if i in wanted]
 
 
 def _event(attempt: Attempt, episode: int) -> AlertEvent:
@@ -104,7 +118,7 @@ async def record(
     conn: AsyncConnection, outcomes: Sequence[Outcome], receivers: Mapping[str, ReceiverConfig]
 ) -> dict[int, list[str]]:
     """Every outcome of a batch of attempts in one transaction: the rows' new status, the channels'
-    health, one `delivery` event per linked alert, the threads, and fallback copies. Returns the
+    health, one `delivery` event per linked alert it is news about, the threads, and fallback copies. Returns the
     fallback channels enqueued, by row id."""
     sent = [o for o in outcomes if isinstance(o, Sent)]
     failed = [o for o in outcomes if isinstance(o, Failed)]

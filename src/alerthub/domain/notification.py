@@ -134,6 +134,9 @@ class NotificationPayload:
     mute_note: str | None = None
     noise_report: NoiseReport | None = None  # reason `noise report`: the week's figures, no alerts
     handoff: HandoffNote | None = None  # reason `handoff`: to the person in `paged`, as their shift starts
+    # The ids of the alerts this message tells something new (their first, a change, a repeat); the rest
+    # it only carries again because others joined their group. None: it is news about every alert.
+    news: tuple[int, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,6 +151,7 @@ class NotificationPayload:
                 **data,
                 "alerts": alerts,
                 "paged": tuple(data.get("paged", ())),
+                "news": tuple(data["news"]) if data.get("news") is not None else None,
                 "noise_report": _report(report) if report is not None else None,
                 "handoff": HandoffNote(**{**handoff, "next": tuple(handoff["next"])}) if handoff else None,
             }

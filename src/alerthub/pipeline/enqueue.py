@@ -83,7 +83,13 @@ class PayloadBuilder:
         )
 
     def payload(
-        self, receiver: str, group_key: str, group_labels: dict[str, str], alerts: Sequence[Alert], reason: str
+        self,
+        receiver: str,
+        group_key: str,
+        group_labels: dict[str, str],
+        alerts: Sequence[Alert],
+        reason: str,
+        news: tuple[int, ...] | None = None,
     ) -> NotificationPayload:
         return NotificationPayload(
             receiver=receiver,
@@ -95,6 +101,7 @@ class PayloadBuilder:
             common_annotations=_common([a.annotations for a in alerts]),
             alerts=tuple(self.snapshot(a) for a in alerts),
             external_url=self.url,
+            news=news,
         )
 
 

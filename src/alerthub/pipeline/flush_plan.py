@@ -4,8 +4,9 @@ decisions for each alert's trace, and when the group is due next.
 
 A message lists the whole group, but an alert's trace says "queued" only for a message that was news
 about it: its first, a change of its severity, its return from a mute, its resolution, or a repeat. An
-alert that is only carried again because others joined its group gets no new decision and no row of
-its own in the member updates: the group's members are marked told in one statement (`touched`).
+alert that is only carried again because others joined its group gets no new decision, no delivery
+line (the payload's `news` leaves it out) and no row of its own in the member updates: the group's
+members are marked told in one statement (`touched`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def plan_flush(
         verdict = dedup.decide(kept, batch.now, batch.group.route.repeat_interval, send_resolved=ch.send_resolved)
         if verdict.reason is None:
             continue
-        rows.append(row(_payload(builder, batch, verdict.alerts, verdict.reason), ch.name, batch.now, flush_id))
+        news = _news_in(verdict.alerts, verdict.reason)
+        rows.append(row(_payload(builder, batch, verdict.alerts, verdict.reason, news), ch.name, batch.now, flush_id))
         for m in verdict.alerts:
             told[m.id].append(ch.name)
             reasons[m.id] = verdict.reason
@@ -69,9 +71,18 @@ def plan_flush(
     return FlushPlan(tuple(rows), updates, removed, decisions, next_flush_at, touched, batch.tick, held_back=held_back)
 
 
-def _payload(builder: PayloadBuilder, batch: Batch, members: Sequence[Member], reason: str) -> NotificationPayload:
+def _payload(
+    builder: PayloadBuilder, batch: Batch, members: Sequence[Member], reason: str, news: tuple[int, ...] | None = None
+) -> NotificationPayload:
     g = batch.group
-    return builder.payload(g.receiver, g.key, g.labels, [m.alert for m in members], reason)
+    return builder.payload(g.receiver, g.key, g.labels, [m.alert for m in members], reason, news)
+
+
+def _news_in(members: Sequence[Member], reason: str) -> tuple[int, ...] | None:
+    """The members a message is news about (`_news`), so that only their histories record its delivery;
+    None when it is news about all of them."""
+    news = tuple(m.id for m in members if _news(m, reason))
+    return None if len(news) == len(members) else news
 
 
 def _newly_muted(muted: Sequence[Muted]) -> list[Muted]:
