@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -64,13 +65,19 @@ def location(root: str, loc: tuple[int | str, ...]) -> str:
 _NEVER = frozenset('<>"`{}|\\^')
 # Control and format characters (zero-width, bidi overrides) and every kind of space or line break.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+# The same test for ASCII text, where those are the controls, DEL and the space: every message's alert
+# links pass here, and a category looked up per character was a few per cent of a storm (bench/NOTES.md).
+_ASCII_UNSAFE = re.compile(r'[\x00-\x20\x7f<>"`{}|\\^]')
 
 
 def usable_url(text: str | None) -> bool:
     """An http(s) URL with a host and only characters a URL may hold: safe to write into a link."""
     if not text or not text.lower().startswith(("http://", "https://")):
         return False
-    if any(ch in _NEVER or ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text):
+    if text.isascii():
+        if _ASCII_UNSAFE.search(text):
+            return False
+    elif any(ch in _NEVER or ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text):
         return False
     try:
         return bool(urlsplit(text).hostname)

@@ -5,6 +5,7 @@ payload they receive is read the way the service would read it."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from html.parser import HTMLParser
 
@@ -66,6 +67,16 @@ def test_a_url_no_valid_url_looks_like_is_not_usable(url: str) -> None:
 )
 def test_ordinary_urls_stay_usable(url: str) -> None:
     assert usable_url(url)
+
+
+def test_every_character_is_judged_by_what_it_is_in_ascii_text_and_beyond() -> None:
+    """ASCII text takes a quicker test than a Unicode category per character: it must refuse exactly what
+    the categories refuse (controls, spaces, the characters no URL holds)."""
+    never, invisible = set('<>"`{}|\\^'), {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
+    samples = [chr(c) for c in range(128)] + ["\u00a0", "\u200b", "\u202e", "\u2028", "\u3000", "é", "검"]
+    for ch in samples:
+        safe = ch not in never and not ch.isspace() and unicodedata.category(ch) not in invisible
+        assert usable_url(f"https://x.test/a{ch}b") is safe, repr(ch)
 
 
 async def test_slack_a_url_cannot_break_out_of_its_link(slack: SlackStandIn, http: httpx.AsyncClient) -> None:

@@ -1,12 +1,12 @@
 """The one-click links a message carries for each open alert: Acknowledge, Resolve, Silence 1h, each
 `{external_url}/actions/{action}/{token}` with a token signed by the server secret (the web side's
 `web/actions.py` shows and performs them). Made when the message is rendered, never stored: the outbox
-holds no credential, and a retry gets a fresh expiry."""
+holds no credential, and a retry gets a fresh expiry (a minute's links are made once: `expiry`)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from alerthub.channels.message import Link
@@ -21,11 +21,19 @@ from alerthub.store.database import Database
 _OFFERED = {"firing": (Action.ACK, Action.RESOLVE, Action.SILENCE), "acknowledged": (Action.RESOLVE, Action.SILENCE)}
 
 
+LINKS_KEPT = 20_000
+
+LinksKey = tuple[int, int, tuple[Action, ...], str, int, str, tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class ActionLinker:
     codec: ActionTokenCodec
     ttl: timedelta
     clock: Clock
+    # The links made, by everything they are made of: within a minute an alert listed again in its
+    # group's next message gets the same links (`expiry`), made once. Kept by `LinkerSource` across sends.
+    made: dict[LinksKey, tuple[Link, ...]] = field(default_factory=dict)
 
     def links(self, alert: AlertSnapshot, external_url: str | None, holder: str, t: dict[str, str]) -> tuple[Link, ...]:
         """`holder` is who the message goes to (`channel:<name>`, or a person's name): the alert's history
@@ -35,16 +43,27 @@ class ActionLinker:
             return ()
         expires = expiry(int((self.clock() + self.ttl).timestamp()), self.ttl)
         base = external_url.rstrip("/")
+        key = (alert.id, alert.episode, offered, holder, expires, base, tuple(t[f"action_{a.value}"] for a in offered))
+        links = self.made.get(key)
+        if links is None:
+            if len(self.made) >= LINKS_KEPT:
+                self.made.clear()
+            links = self.made[key] = self._links(alert, offered, holder, expires, base, key[-1])
+        return links
+
+    def _links(
+        self,
+        alert: AlertSnapshot,
+        offered: tuple[Action, ...],
+        holder: str,
+        expires: int,
+        base: str,
+        labels: tuple[str, ...],
+    ) -> tuple[Link, ...]:
         tokens = {action: self._token(alert, action, holder, expires) for action in offered}
         return tuple(
-            Link(
-                t[f"action_{a.value}"],
-                f"{base}/actions/{a.value}/{token}",
-                a.value,
-                token,
-                f"{alert.id}.{alert.episode}",
-            )
-            for a, token in tokens.items()
+            Link(label, f"{base}/actions/{a.value}/{token}", a.value, token, f"{alert.id}.{alert.episode}")
+            for label, (a, token) in zip(labels, tokens.items(), strict=True)
         )
 
     def _token(self, alert: AlertSnapshot, action: Action, holder: str, expires: int) -> str:
@@ -53,8 +72,8 @@ class ActionLinker:
 
 def expiry(at: int, ttl: timedelta) -> int:
     """A link lasting an hour or more expires on a whole minute, up to a minute before its `ttl` is up:
-    messages signed within one minute then carry the same token for an alert, made once (the codec keeps
-    it), where a storm re-sends each growing group every `group_interval`. A shorter link keeps its second."""
+    messages made within one minute then carry the same links for an alert, made once (`ActionLinker.made`),
+    where a storm re-sends each growing group every `group_interval`. A shorter link keeps its second."""
     return at - at % 60 if ttl >= timedelta(hours=1) else at
 
 
@@ -78,8 +97,9 @@ class LinkerSource:
         self.config = config
         self.clock = clock
         self.codec = stored_codec(db, config.auth, clock)
+        self.made: dict[LinksKey, tuple[Link, ...]] = {}
 
     async def __call__(self) -> ActionLinker | None:
         if not self.config.server.action_links:
             return None
-        return ActionLinker(await self.codec(), self.config.server.action_link_ttl, self.clock)
+        return ActionLinker(await self.codec(), self.config.server.action_link_ttl, self.clock, self.made)

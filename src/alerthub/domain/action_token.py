@@ -15,9 +15,6 @@ import orjson
 from alerthub.errors import ExpiredError, ForbiddenError
 
 VERSION = "a1"
-# Tokens made, kept to be handed out again: a storm re-sends a growing group each group_interval, and
-# every listed alert's links in each of those messages were signed anew (bench/NOTES.md).
-TOKENS_KEPT = 20_000
 
 
 class Action(StrEnum):
@@ -40,18 +37,8 @@ class ActionTokenCodec:
 
     def __init__(self, secret: str) -> None:
         self._key = hashlib.sha256(b"alerthub-action:" + secret.encode()).digest()
-        self._made: dict[ActionGrant, str] = {}
 
     def encode(self, grant: ActionGrant) -> str:
-        """The same grant always gives the same token, so a token made once is handed out again."""
-        token = self._made.get(grant)
-        if token is None:
-            if len(self._made) >= TOKENS_KEPT:
-                self._made.clear()
-            token = self._made[grant] = self._encode(grant)
-        return token
-
-    def _encode(self, grant: ActionGrant) -> str:
         fields = {
             "a": grant.alert_id,
             "e": grant.episode,
