@@ -46,6 +46,23 @@ async def test_resolved_alert_carries_ends_at(receiver: Receiver, http: httpx.As
     assert "X-Alerthub-Signature" not in receiver.requests[0].headers
 
 
+async def test_a_group_sent_again_shows_each_alert_as_its_snapshot_says(
+    receiver: Receiver, http: httpx.AsyncClient
+) -> None:
+    """One channel sends a growing group again and again: an unchanged alert reads as before, a changed
+    one (a new snapshot) as it is now."""
+    ch, cfg = channel(receiver.base_url + "/hook")
+    firing = snapshot()
+    joined = replace(firing, id=8, fingerprint="fp8", labels={"host": "web-2"})
+    resolved = replace(firing, state="resolved", resolved_at="2026-11-27T10:00:00Z")
+    for alerts in ((firing,), (firing, joined), (resolved, joined)):
+        await ch.send(render(payload(*alerts), cfg), http)
+    first, grown, changed = (r.json()["alerts"] for r in receiver.requests)
+    assert grown[0] == first[0] and grown[1]["labels"]["host"] == "web-2"
+    assert (changed[0]["status"], changed[0]["endsAt"]) == ("resolved", "2026-11-27T10:00:00Z")
+    assert changed[1] == grown[1]
+
+
 @pytest.mark.parametrize(("status", "retryable"), [(500, True), (503, True), (408, True), (400, False), (410, False)])
 async def test_status_classification(status: int, retryable: bool, http: httpx.AsyncClient) -> None:
     server = Receiver(status)
