@@ -83,6 +83,16 @@ def test_the_sandbox_refuses_python_internals_and_falls_back_to_the_default() ->
     assert message.title == "[HIGH] shop.example is down — shop.example"
 
 
+@pytest.mark.parametrize("key", ["title", "body", "html"])
+def test_every_override_is_sandboxed_though_our_own_templates_are_not(key: str) -> None:
+    """Our templates run outside the sandbox (they are ours); an override from the config never does."""
+    reach = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
+    own = render(payload(), channel())
+    message = render(payload(), channel(templates={key: reach}))
+    assert "<class" not in f"{message.title}{message.body}{message.html}"
+    assert (message.title, message.body, message.html) == (own.title, own.body, own.html)
+
+
 def test_a_broken_override_is_a_config_error_with_its_location() -> None:
     with pytest.raises(ConfigError) as caught:
         Renderer(channel(templates={"body": "{% if %}", "nope": "x"}))
