@@ -67,7 +67,7 @@ _NEVER = frozenset('<>"`{}|\\^')
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 # The same test for ASCII text, where those are the controls, DEL and the space: every message's alert
 # links pass here, and a category looked up per character was a few per cent of a storm (bench/NOTES.md).
-_ASCII_UNSAFE = re.compile(r'[\x00-\x20\x7f<>"`{}|\\^]')
+_ASCII_UNSAFE = re.compile("[\\x00-\\x20\\x7f" + re.escape("".join(sorted(_NEVER))) + "]")
 
 
 def usable_url(text: str | None) -> bool:

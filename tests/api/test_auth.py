@@ -13,7 +13,7 @@ from alerthub.hub import Hub
 from alerthub.services.auth import AuthService
 from alerthub.services.credentials import Scope
 from support.clock import FakeClock
-from support.counting import statements_sent
+from support.counting import statements_sent, writes_in
 
 SEED = {"rule_name": "system_memory_high", "metric_data": {"metric_value": 95.5}}
 HTML = {"Accept": "text/html"}
@@ -387,5 +387,5 @@ async def test_no_get_route_changes_state_for_a_read_token_or_a_read_only_cookie
                         path, params={"expect_every": "1m"}, headers={"Accept": "text/html", **headers}
                     )
                     assert answer.status_code < 500, (path, who)
-                    writes = [s for s in sent if s.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+                    writes = writes_in(sent)
                     assert writes == [], f"GET {path} with a {who} wrote: {writes}"

@@ -45,7 +45,12 @@ class Counts:
 
     @property
     def writes(self) -> int:
-        return sum(1 for s in self.sent if s.lstrip().upper().startswith(_WRITES))
+        return len(writes_in(self.sent))
+
+
+def writes_in(sent: list[str]) -> list[str]:
+    """The statements among `sent` that change rows."""
+    return [s for s in sent if s.lstrip().upper().startswith(_WRITES)]
 
 
 @contextmanager

@@ -40,7 +40,7 @@ VIEWS_KEPT = 20_000  # alert views a channel keeps for its next messages; the ol
 HTML_COLOURS = {"critical": "#c0392b", "high": "#d35400", "warning": "#b7950b", "info": "#2471a3"}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def environment(html: bool, escape: Callable[[str], str] | None = None, *, sandboxed: bool = True) -> Environment:
     """Where templates are compiled. A template override gets the sandbox, which keeps it from reaching
     Python internals: overrides come from the config file, but the data they format comes from outside.

@@ -37,18 +37,15 @@ async def append_delivery_events(conn: AsyncConnection, *attempts: Attempt) -> N
     looked_up = await deliveries.alert_ids(conn, missing)
     links = {a.row.id or 0: _told(a.row, a.row.alert_ids or looked_up.get(a.row.id or 0, ())) for a in attempts}
     episodes = await deliveries.episodes(conn, sorted({i for ids in links.values() for i in ids}))
-    made: dict[tuple[int, int], AlertEvent] = {}  # a message's alerts mostly share an episode: one event each
-    out: list[tuple[int, AlertEvent]] = []
-    for index, attempt in enumerate(attempts):
-        for alert_id in links[attempt.row.id or 0]:
-            episode = episodes.get(alert_id)
-            if episode is None:
-                continue
-            event = made.get((index, episode))
-            if event is None:
-                event = made[index, episode] = _event(attempt, episode)
-            out.append((alert_id, event))
-    await events.append_events(conn, out)
+    await events.append_events(
+        conn,
+        [
+            (alert_id, _event(attempt, episodes[alert_id]))
+            for attempt in attempts
+            for alert_id in links[attempt.row.id or 0]
+            if alert_id in episodes
+        ],
+    )
 
 
 def _told(row: Notification, linked: Sequence[int]) -> Sequence[int]:

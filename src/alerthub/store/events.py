@@ -25,7 +25,7 @@ async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, Alert
     """Append-only: history rows are never updated or deleted."""
     if not events:
         return
-    rows = _rows(events)
+    rows = [_row(alert_id, e) for alert_id, e in events]
     held = _deferred.get(id(conn))
     if held is not None and held[0] is conn:
         held[1].extend(rows)
@@ -76,18 +76,6 @@ async def history(conn: AsyncConnection, alert_id: int, kinds: Sequence[EventKin
     if kinds:
         query = query.where(alert_event.c.kind.in_([k.value for k in kinds]))
     return [_event(row) for row in (await conn.execute(query)).all()]
-
-
-def _rows(events: Sequence[tuple[int, AlertEvent]]) -> list[dict[str, Any]]:
-    """One row per event; an event appended to many alerts (a message's delivery) is turned into a row once."""
-    made: dict[int, dict[str, Any]] = {}
-    out = []
-    for alert_id, e in events:
-        row = made.get(id(e))  # every event is held by `events` meanwhile, so no id is reused
-        if row is None:
-            row = made[id(e)] = _row(alert_id, e)
-        out.append({**row, "alert_id": alert_id})
-    return out
 
 
 def _row(alert_id: int, e: AlertEvent) -> dict[str, Any]:
