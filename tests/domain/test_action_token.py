@@ -62,3 +62,49 @@ def test_an_expired_token_is_gone() -> None:
     codec = ActionTokenCodec("s")
     with pytest.raises(ExpiredError):
         codec.decode(codec.encode(GRANT), GRANT.expires)
+
+
+@given(
+    alert_id=st.integers(1, 10**18 - 1),
+    episode=st.integers(1, 10**9 - 1),
+    action=st.sampled_from(Action),
+    expires=st.integers(NOW + 1, 2**40),
+)
+def test_a_button_fits_telegrams_64_bytes_and_checks_back_to_its_grant(
+    alert_id: int, episode: int, action: Action, expires: int
+) -> None:
+    codec = ActionTokenCodec("server secret")
+    ref = codec.button(alert_id, episode, action, expires)
+    assert len(f"{action.value}:{ref}".encode()) <= 64
+    assert all(c.isalnum() or c in "-_." for c in ref)
+    assert codec.check_button(action.value, ref, "alice", NOW) == ActionGrant(
+        alert_id, episode, action, "alice", expires
+    )
+
+
+def test_a_forged_button_is_refused() -> None:
+    """A Telegram client can put any data in a press: another alert, action, episode or expiry, another
+    hub's signature, or no signature at all (the unsigned `<id>.<episode>` of earlier versions)."""
+    codec = ActionTokenCodec("s")
+    ref = codec.button(42, 3, Action.RESOLVE, NOW + 3600)
+    number, episode, expiry, signature = ref.split(".")
+    forged = {
+        "another alert": ("resolve", f"43.{episode}.{expiry}.{signature}"),
+        "another action": ("ack", ref),
+        "another episode": ("resolve", f"{number}.4.{expiry}.{signature}"),
+        "a later expiry": ("resolve", f"{number}.{episode}.zzzzzz.{signature}"),
+        "another hub's": ("resolve", ActionTokenCodec("theirs").button(42, 3, Action.RESOLVE, NOW + 3600)),
+        "garbage": ("resolve", "...."),
+    }
+    for case, (action, data) in forged.items():
+        with pytest.raises(ForbiddenError, match="not valid"):
+            codec.check_button(action, data, "mallory", NOW)
+            pytest.fail(case)
+    with pytest.raises(ForbiddenError, match="earlier alerthub"):
+        codec.check_button("resolve", "42.3", "mallory", NOW)
+
+
+def test_an_expired_button_is_gone() -> None:
+    codec = ActionTokenCodec("s")
+    with pytest.raises(ExpiredError):
+        codec.check_button("ack", codec.button(42, 3, Action.ACK, NOW), "alice", NOW)

@@ -7,6 +7,7 @@ nothing; a confirmed update is not read twice."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ import pytest
 from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config
 from alerthub.delivery.action_links import stored_codec
+from alerthub.domain.action_token import Action
 from alerthub.hub import Hub, check_config
 from alerthub.services.actions import ActionService
 from alerthub.services.silences import SilenceService
@@ -77,11 +79,10 @@ async def test_a_press_acknowledges_as_the_person_and_edits_the_message(
     assert "telegram-buttons-0" in hub.background
     alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
     buttons = await sent_buttons(hub, telegram, http)
-    assert buttons == {
-        "ack": f"ack:{alert_id}.1",
-        "resolve": f"resolve:{alert_id}.1",
-        "silence": f"silence:{alert_id}.1",
-    }
+    assert set(buttons) == {"ack", "resolve", "silence"}
+    for action, data in buttons.items():  # the alert, its episode, the expiry, a signature
+        assert re.fullmatch(rf"{action}:{alert_id}\.1\.[0-9a-z]+\.[A-Za-z0-9_-]{{16}}", data)
+        assert len(data.encode()) <= 64
     now = int(clock().timestamp())
     telegram.press(1, buttons["ack"], ALICE, "alice", date=now)
     pressed = telegram.updates[-1]["callback_query"]["id"]
@@ -103,23 +104,38 @@ async def test_a_press_acknowledges_as_the_person_and_edits_the_message(
     assert len(telegram.edited) == 1
 
 
-@pytest.mark.parametrize("case", ["expired", "no such alert", "earlier episode"])
+@pytest.mark.parametrize(
+    "case", ["message too old", "button expired", "no such alert", "earlier episode", "unsigned", "forged"]
+)
 async def test_a_press_that_cannot_act_is_answered_and_changes_nothing(
     hub: Hub, clock: FakeClock, telegram: TelegramStandIn, http: HttpClient, case: str
 ) -> None:
     alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
     buttons = await sent_buttons(hub, telegram, http)
-    now = int(clock().timestamp())
-    data = {
-        "expired": buttons["resolve"],
-        "no such alert": "resolve:999999.1",
-        "earlier episode": f"resolve:{alert_id}.7",
-    }[case]
-    date = now - 25 * 3600 if case == "expired" else now
+    other = await fire(hub, "disk_full", 97.0, host="web-2")
+    codec = await stored_codec(hub.db, hub.config.auth, hub.clock)()
+    date = int(clock().timestamp())
+    ref = buttons["resolve"].removeprefix("resolve:")
+    data, said = buttons["resolve"], "not valid"
+    if case == "message too old":
+        date, said = date - 25 * 3600, "expired"
+    elif case == "button expired":  # its own signed expiry, whatever the message's date says
+        clock.advance(hours=25)
+        date, said = int(clock().timestamp()), "expired"
+    elif case == "no such alert":
+        data, said = f"resolve:{codec.button(999999, 1, Action.RESOLVE, date + 60)}", "999999"
+    elif case == "earlier episode":
+        data, said = f"resolve:{codec.button(alert_id, 7, Action.RESOLVE, date + 60)}", "fired again"
+    elif case == "unsigned":  # as buttons were made before they were signed
+        data, said = f"resolve:{alert_id}.1", "earlier alerthub"
+    elif case == "forged":  # a client of its own puts another alert's id in a genuine button's data
+        data = f"resolve:{other}.{ref.split('.', 1)[1]}"
     telegram.press(1, data, ALICE, "alice", date=date)
     assert await presses(hub).poll_once(http, wait=0) == 1
     assert telegram.answered[-1]["show_alert"] is True
-    assert (await hub.alerts.get(alert_id)).alert.state.value == "firing"
+    assert said in telegram.answered[-1]["text"]
+    for alert in (alert_id, other):
+        assert (await hub.alerts.get(alert)).alert.state.value == "firing"
     assert telegram.edited == []
 
 

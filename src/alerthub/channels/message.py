@@ -26,8 +26,9 @@ class MessageStyle:
 @dataclass(frozen=True, slots=True)
 class Link:
     """`action`, `token` and `ref`: on a one-click action link (`ack`, `resolve`, `silence`), what a channel
-    with buttons of its own puts in a button instead of the URL: the signed token (Slack), or the alert
-    and its episode as `<id>.<episode>` where only 64 bytes fit (Telegram's callback_data)."""
+    with buttons of its own puts in a button instead of the URL: the signed token (Slack), or a shorter
+    signed reference to the alert, its episode and the expiry where only 64 bytes fit (Telegram's
+    callback_data; `ActionTokenCodec.button`)."""
 
     label: str
     url: str

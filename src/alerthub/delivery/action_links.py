@@ -62,9 +62,12 @@ class ActionLinker:
     ) -> tuple[Link, ...]:
         tokens = {action: self._token(alert, action, holder, expires) for action in offered}
         return tuple(
-            Link(label, f"{base}/actions/{a.value}/{token}", a.value, token, f"{alert.id}.{alert.episode}")
+            Link(label, f"{base}/actions/{a.value}/{token}", a.value, token, self._button(alert, a, expires))
             for label, (a, token) in zip(labels, tokens.items(), strict=True)
         )
+
+    def _button(self, alert: AlertSnapshot, action: Action, expires: int) -> str:
+        return self.codec.button(alert.id, alert.episode, action, expires)
 
     def _token(self, alert: AlertSnapshot, action: Action, holder: str, expires: int) -> str:
         return self.codec.encode(ActionGrant(alert.id, alert.episode, action, holder, expires))

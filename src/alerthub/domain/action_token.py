@@ -15,6 +15,8 @@ import orjson
 from alerthub.errors import ExpiredError, ForbiddenError
 
 VERSION = "a1"
+# Characters of a button's signature: 96 bits, where a whole token would not fit in 64 bytes.
+_BUTTON_SIGNATURE = 16
 
 
 class Action(StrEnum):
@@ -64,12 +66,50 @@ class ActionTokenCodec:
             raise ExpiredError("this action link has expired; open the alert in alerthub instead")
         return grant
 
+    def button(self, alert_id: int, episode: int, action: Action, expires: int) -> str:
+        """`<id>.<episode>.<expiry>.<signature>`: a grant without its person, short enough for a button
+        that holds 64 bytes with its action (Telegram's `callback_data`); the service that carries the
+        press names who pressed. Signed, so a client that forges a press cannot name another alert."""
+        ref = f"{alert_id}.{episode}.{_b36(expires)}"
+        return f"{ref}.{self._sign_button(action.value, ref)}"
+
+    def check_button(self, action: str, ref: str, person: str, now: float) -> ActionGrant:
+        """The grant a `button` ref holds for `person`; ForbiddenError for anything not made by `button`
+        for this action, ExpiredError once expired."""
+        parts = ref.split(".")
+        if len(parts) == 2:  # `<id>.<episode>`, unsigned, as buttons were made before 2026-12
+            raise ForbiddenError("this button is from an earlier alerthub and no longer acts: use the message's link")
+        signed = len(parts) == 4 and hmac.compare_digest(
+            parts[3].encode(), self._sign_button(action, ".".join(parts[:3])).encode()
+        )
+        if not signed:  # what we signed is well-formed: an action of ours, whole numbers
+            raise ForbiddenError("this button is not valid: it was changed or not made by this hub")
+        grant = ActionGrant(int(parts[0]), int(parts[1]), Action(action), person, int(parts[2], 36))
+        if grant.expires <= now:
+            raise ExpiredError("this button has expired: act from the alert's page in alerthub")
+        return grant
+
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def _sign_button(self, action: str, ref: str) -> str:
+        # Apart from `_sign`'s messages: a token's payload is base64, which never holds a colon.
+        message = f"button:{action}:{ref}".encode()
+        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())[:_BUTTON_SIGNATURE]
 
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
 
 
 def _unb64(text: str) -> bytes:

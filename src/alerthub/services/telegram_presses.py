@@ -22,9 +22,8 @@ from alerthub.channels.redact import hider
 from alerthub.channels.telegram import TelegramChannelConfig
 from alerthub.config.models import Config
 from alerthub.delivery.client import ClientFactory, delivery_client
-from alerthub.domain.action_token import Action, ActionGrant
 from alerthub.domain.clock import Clock
-from alerthub.errors import InputError
+from alerthub.errors import ExpiredError, InputError
 from alerthub.loops import wait_or_stop
 from alerthub.oncall.roster import Roster
 from alerthub.services.actions import DONE, ActionService
@@ -133,11 +132,10 @@ class TelegramPresses:
     async def handle(self, http: HttpClient, press: TelegramPress) -> None:
         person = self._person(press.user_id) or f"telegram:{press.user_name}"
         now = int(self.clock().timestamp())
-        expires = (press.sent_at or now) + int(self.ttl.total_seconds())
-        grant = ActionGrant(press.alert_id, press.episode, Action(press.action), person, expires)
         try:
-            if now > expires:
-                raise InputError("this button has expired: act from the alert's page in alerthub")
+            grant = (await self.actions.codec()).check_button(press.action, press.ref, person, now)
+            if press.sent_at is not None and now > press.sent_at + int(self.ttl.total_seconds()):
+                raise ExpiredError("this button has expired: act from the alert's page in alerthub")
             await self.actions.act(await self.actions.check(grant), "telegram", person)
         except InputError as exc:
             await self._call(

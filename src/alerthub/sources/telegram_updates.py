@@ -5,9 +5,11 @@ long polling the Bot API's `getUpdates`, so no public URL is needed:
       telegram:
         poll_updates: true
 
-A button's `callback_data` is `<action>:<alert id>.<episode>` (Telegram allows 64 bytes, too few for a
-signed token); only Telegram hands us the press, over the bot's own token, and whoever reads the chat
-could use its links anyway. A press is a `callback_query` update (Bot API, "CallbackQuery")."""
+A button's `callback_data` is `<action>:<ref>`, the ref naming the alert, its episode and the expiry, and
+signed (`ActionTokenCodec.button`: Telegram allows 64 bytes, too few for a whole token). Only Telegram
+hands us the press, over the bot's own token, but a client of its own can put any data in a press of a
+message it sees: the signature keeps it to the alerts the chat was sent buttons for. A press is a
+`callback_query` update (Bot API, "CallbackQuery")."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from alerthub.config.models import Config, Strict
 from alerthub.errors import Problem
 from alerthub.sources.contracts import Settings, json_object
 
-_DATA = re.compile(r"^(ack|resolve|silence):([0-9]{1,18})\.([0-9]{1,9})$")
+_DATA = re.compile(r"^(ack|resolve|silence):([0-9a-zA-Z._-]{1,57})$")
 
 
 class TelegramConfig(Strict):
@@ -36,8 +38,7 @@ class TelegramPress:
 
     callback_id: str
     action: str
-    alert_id: int
-    episode: int
+    ref: str  # checked by `ActionTokenCodec.check_button`
     user_id: str
     user_name: str
     chat_id: str | None
@@ -70,8 +71,7 @@ def _press(query: object) -> TelegramPress | None:
     return TelegramPress(
         callback_id=query["id"],
         action=data.group(1),
-        alert_id=int(data.group(2)),
-        episode=int(data.group(3)),
+        ref=data.group(2),
         user_id=str(user.get("id") or ""),
         user_name=str(user.get("username") or user.get("first_name") or user.get("id") or "someone"),
         chat_id=str(chat) if isinstance(chat, int | str) else None,
