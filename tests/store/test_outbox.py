@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import orjson
+import pytest
 from sqlalchemy import select
 
 from alerthub.delivery.sending import payload_of
+from alerthub.domain.by_identity import ByIdentity
 from alerthub.domain.notification import (
     AlertSnapshot,
     HandoffNote,
@@ -20,7 +22,7 @@ from alerthub.domain.notification import (
 from alerthub.domain.signal import Signal
 from alerthub.hub import Hub
 from alerthub.store import deliveries, outbox
-from alerthub.store.outbox import NewNotification, payload_json
+from alerthub.store.outbox import NewNotification, SnapshotDicts, payload_json
 from alerthub.store.tables import notification_alert
 from support.clock import FakeClock
 
@@ -53,9 +55,14 @@ PAYLOAD = NotificationPayload(
 )
 
 
-def test_the_fast_payload_json_is_the_contracts_json() -> None:
-    assert orjson.dumps(payload_json(PAYLOAD)) == orjson.dumps(PAYLOAD.to_json())
-    assert NotificationPayload.from_json(orjson.loads(orjson.dumps(payload_json(PAYLOAD)))) == PAYLOAD
+@pytest.mark.parametrize("kept", [False, True], ids=["alone", "with kept snapshot dicts"])
+def test_the_fast_payload_json_is_the_contracts_json(kept: bool) -> None:
+    dicts: SnapshotDicts | None = ByIdentity(10) if kept else None
+    for _ in range(2):  # the second time from the kept dicts
+        assert orjson.dumps(payload_json(PAYLOAD, dicts)) == orjson.dumps(PAYLOAD.to_json())
+        assert NotificationPayload.from_json(orjson.loads(orjson.dumps(payload_json(PAYLOAD, dicts)))) == PAYLOAD
+    if dicts is not None:
+        assert len(dicts) == 1  # one snapshot, listed twice: one dict
 
 
 async def test_a_notification_links_every_alert_it_carries_once(hub: Hub, clock: FakeClock) -> None:

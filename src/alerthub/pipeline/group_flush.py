@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import Alert
+from alerthub.domain.by_identity import ByIdentity
 from alerthub.domain.notification import NotificationStatus
 from alerthub.pipeline.batch import Batch, Group, Member, Stage
 from alerthub.pipeline.dependencies import name_the_affected
@@ -39,6 +40,8 @@ class Flusher:
         # Only a rule's cooldown needs each alert's last notification (by any group): read it only then.
         self.cooldowns = any(rule.cooldown for rule in setup.rules)
         self.alerts = AlertCache()
+        # Each snapshot's dict for the outbox, made once while its group keeps growing.
+        self.snapshot_dicts: outbox.SnapshotDicts = ByIdentity(20_000)
         self.express: Express = NoExpress()  # the composition root gives it this process's delivery worker
 
     async def stages(self, conn: AsyncConnection, now: datetime, firing: Sequence[FiringAlert]) -> list[Stage]:
@@ -120,14 +123,14 @@ class Flusher:
         if self.setup.dependencies:
             rows = await name_the_affected(conn, self.setup.dependencies, rows)
         claims = self.express.claims({n.channel for n in rows}, now) if rows else {}
-        ids = await outbox.enqueue(conn, rows, claims)
+        ids = await outbox.enqueue(conn, rows, claims, self.snapshot_dicts)
         await escalations.start(conn, [s for p in plans for s in p.escalations], now)
         await mute_log.record(conn, [e for p in plans for e in p.held_back])
         await append_events(conn, [d for p in plans for d in p.decisions])
         await group_timers.finish_flushes(conn, flushed, now)
         if not claims:
             return plans
-        handed = {n.idempotency_key: n for n in outbox.claimed(rows, ids, claims)}
+        handed = {n.idempotency_key: n for n in outbox.claimed(rows, ids, claims, self.snapshot_dicts)}
         return [
             replace(p, express=tuple(handed[n.idempotency_key] for n in p.notifications if n.idempotency_key in handed))
             for p in plans

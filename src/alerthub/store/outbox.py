@@ -60,15 +60,23 @@ def _links(dialect: str) -> Any:
 _LINKS = {name: _links(name) for name in ("postgresql", "sqlite")}
 
 
+# The dicts of the snapshots a dispatcher's messages carry, by snapshot (domain/by_identity.py).
+SnapshotDicts = ByIdentity[AlertSnapshot, dict[str, Any]]
+
+
 async def enqueue(
-    conn: AsyncConnection, rows: Sequence[NewNotification], claims: Mapping[str, Claim] | None = None
+    conn: AsyncConnection,
+    rows: Sequence[NewNotification],
+    claims: Mapping[str, Claim] | None = None,
+    dicts: SnapshotDicts | None = None,
 ) -> list[int]:
     """Insert the rows and their alert links in two statements; returns the new ids in order. A row due
-    now for a channel in `claims` is written as that claim's, `sending` (see `claimed`)."""
+    now for a channel in `claims` is written as that claim's, `sending` (see `claimed`). `dicts`: the
+    caller's snapshot dicts kept between calls (a dispatcher's growing groups), if it keeps any."""
     if not rows:
         return []
     # One payload often serves several rows (every channel of a group): serialise it once.
-    payloads = {id(r.payload): payload_json(r.payload) for r in rows}
+    payloads = {id(r.payload): payload_json(r.payload, dicts) for r in rows}
     values = [_values(r, payloads[id(r.payload)], _claim_of(r, claims)) for r in rows]
     inserted = await insert_rows(conn, notification, values, returning=("id", "idempotency_key"))
     # Matched back by the unique key, not by order (the database does not promise RETURNING's order).
@@ -109,7 +117,12 @@ def _claim_of(r: NewNotification, claims: Mapping[str, Claim] | None) -> Claim |
     return claims.get(r.channel)
 
 
-def claimed(rows: Sequence[NewNotification], ids: Sequence[int], claims: Mapping[str, Claim]) -> list[Notification]:
+def claimed(
+    rows: Sequence[NewNotification],
+    ids: Sequence[int],
+    claims: Mapping[str, Claim],
+    dicts: SnapshotDicts | None = None,
+) -> list[Notification]:
     """The rows `enqueue` wrote under a claim, as a claim would have read them back, with the payload
     objects themselves (`decoded`): the stored JSON decodes to the same (tests/store/test_outbox.py)."""
     out = []
@@ -126,7 +139,7 @@ def claimed(rows: Sequence[NewNotification], ids: Sequence[int], claims: Mapping
                 channel=r.channel,
                 kind=r.kind,
                 status=NotificationStatus.SENDING,
-                payload=payload_json(r.payload),
+                payload=payload_json(r.payload, dicts),
                 attempts=1,
                 created_at=r.created_at,
                 next_attempt_at=r.next_attempt_at,
@@ -144,20 +157,16 @@ _PAYLOAD_FIELDS = tuple(f.name for f in fields(NotificationPayload))
 _SNAPSHOT_FIELDS = tuple(f.name for f in fields(AlertSnapshot))
 
 
-def payload_json(payload: NotificationPayload) -> dict[str, Any]:
+def payload_json(payload: NotificationPayload, dicts: SnapshotDicts | None = None) -> dict[str, Any]:
     """`payload.to_json()` without `dataclasses.asdict`'s deep copy, on every message a flush writes: the
     dict shares the frozen payload's dicts (and its tuples and notes stay as they are), so it is only
-    ever read: serialised, or kept beside the payload it came from (`claimed`)."""
-    alerts = [_snapshot_json(a) for a in payload.alerts]
+    ever read: serialised, or kept beside the payload it came from (`claimed`). With `dicts`, each
+    snapshot is turned into a dict once."""
+    if dicts is None:
+        alerts = [_snapshot_dict(a) for a in payload.alerts]
+    else:
+        alerts = [dicts.get(a, _snapshot_dict) for a in payload.alerts]
     return {name: alerts if name == "alerts" else getattr(payload, name) for name in _PAYLOAD_FIELDS}
-
-
-# Each snapshot is turned into a dict once (domain/by_identity.py).
-_SNAPSHOT_DICTS: ByIdentity[AlertSnapshot, dict[str, Any]] = ByIdentity(20_000)
-
-
-def _snapshot_json(a: AlertSnapshot) -> dict[str, Any]:
-    return _SNAPSHOT_DICTS.get(a, _snapshot_dict)
 
 
 def _snapshot_dict(a: AlertSnapshot) -> dict[str, Any]:
