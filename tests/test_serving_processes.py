@@ -8,6 +8,8 @@ import collections
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from alerthub.serving_processes import _sockets_dir
 from support.processes import ServerProcess, run_cli, running, write_config
 from support.standins import Receiver
 
@@ -201,3 +204,18 @@ def test_sighup_to_the_parent_reloads_every_worker(database: str, receiver: Rece
         log = server.log()
     assert now > started, f"not every worker reloaded:\n{log[-3000:]}"
     assert log.count("configuration reloaded") == 2, log[-3000:]
+
+
+def test_a_start_removes_the_sockets_a_killed_parent_left(tmp_path: Path) -> None:
+    """A parent killed by SIGKILL leaves its workers' sockets directory: the next start removes it, and
+    only that (a live server's, and anything not ours, stay)."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    left = tmp_path / f"alerthub-workers-{int(gone.stdout)}-abc"
+    live = tmp_path / f"alerthub-workers-{os.getppid()}-def"
+    earlier = tmp_path / "alerthub-workers-k2j4h_x"  # before the pid was in the name: not recognised
+    for path in (left, live, earlier):
+        path.mkdir()
+        (path / "0.sock").touch()
+    made = _sockets_dir(tmp_path)
+    assert not left.exists() and live.exists() and earlier.exists()
+    assert made.name.startswith(f"alerthub-workers-{os.getpid()}-") and made.stat().st_mode & 0o777 == 0o700

@@ -59,7 +59,7 @@ def serve_processes(*, host: str, port: int, role: Role, workers: int, main: Wor
     reserved = port_socket(host, port, listen=not BALANCED)
     bound = reserved.getsockname()[1]
     logger.info("alerthub starting: role=%s listen=%s:%d workers=%d", role.value, host, bound, workers)
-    sockets = Path(tempfile.mkdtemp(prefix="alerthub-workers-"))
+    sockets = _sockets_dir(Path(tempfile.gettempdir()))
     paths = [sockets / f"{i}.sock" for i in range(workers)]
     parent = os.getpid()
     children: dict[int, int] = {}
@@ -78,6 +78,30 @@ def serve_processes(*, host: str, port: int, role: Role, workers: int, main: Wor
         if os.getpid() == parent:
             reserved.close()
             shutil.rmtree(sockets, ignore_errors=True)
+
+
+_SOCKETS_PREFIX = "alerthub-workers-"
+
+
+def _sockets_dir(under: Path) -> Path:
+    """A directory of the workers' metrics sockets (mode 0700), named with this process's pid. A parent
+    killed by SIGKILL cannot remove its own: the next start removes those of ours whose pid is gone."""
+    for stale in under.glob(f"{_SOCKETS_PREFIX}*-*"):
+        pid = stale.name.removeprefix(_SOCKETS_PREFIX).split("-", 1)[0]
+        with contextlib.suppress(OSError, ValueError):
+            if stale.stat().st_uid == os.getuid() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{_SOCKETS_PREFIX}{os.getpid()}-", dir=under))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # Where the kernel spreads connections over sockets bound to one port with SO_REUSEPORT (Linux), each
