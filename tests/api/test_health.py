@@ -7,6 +7,7 @@ from sqlalchemy import text
 from alerthub import __version__
 from alerthub.api.app import create_app
 from alerthub.config.models import Config
+from alerthub.domain import recurrence
 from alerthub.domain.silence import Silence
 from alerthub.hub import Hub, build_hub
 from alerthub.store import silences
@@ -70,6 +71,11 @@ async def test_metrics_parse_and_carry_what_an_operator_watches(
     await enqueue(hub.db, clock(), "discord", payload(alert))
     async with hub.db.write() as conn:
         await silences.add(conn, Silence("s1", (), clock(), clock() + timedelta(hours=1), "ops", "", clock(), clock()))
+        # Every day for an hour from three hours ago: in its series, but muting nothing now.
+        since = clock() - timedelta(hours=3)
+        daily = recurrence.parse("FREQ=DAILY", timedelta(hours=1), "UTC", since)
+        between = Silence("s2", (), since, clock() + timedelta(days=30), "ops", "", since, since, recurrence=daily)
+        await silences.add(conn, between)
     clock.advance(75)
     answer = await client.get("/metrics")
     assert answer.status_code == 200
@@ -83,7 +89,7 @@ async def test_metrics_parse_and_carry_what_an_operator_watches(
     assert samples[("alerthub_open_alerts", (("severity", "warning"),))] == 1
     assert samples[("alerthub_open_alerts", (("severity", "high"),))] >= 1  # the disk alert
     assert samples[("alerthub_open_alerts", (("severity", "info"),))] == 0
-    assert samples[("alerthub_silences_active", ())] == 1
+    assert samples[("alerthub_silences_active", ())] == 1  # not the recurring one between its occurrences
     assert samples[("alerthub_build_info", (("version", __version__),))] == 1
     names = {name for name, _ in samples}
     assert {"process_resident_memory_bytes", "python_info", "python_gc_collections_total"} <= names

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.alert import AlertState
 from alerthub.domain.notification import NotificationStatus
-from alerthub.store.tables import alert, notification, silence
+from alerthub.store import silences
+from alerthub.store.tables import alert, notification
 
 n = notification
 _NOW = bindparam("now", type_=n.c.next_attempt_at.type)
@@ -36,10 +37,6 @@ _OPEN_BY_SEVERITY = (
     select(alert.c.severity, func.count())
     .where(alert.c.state.in_([s.value for s in AlertState if s.is_open]))
     .group_by(alert.c.severity)
-)
-_ACTIVE_SILENCES = select(func.count()).where(
-    silence.c.ends_at > bindparam("now", type_=silence.c.ends_at.type),
-    silence.c.starts_at <= bindparam("now", type_=silence.c.starts_at.type),
 )
 
 
@@ -66,7 +63,8 @@ async def open_by_severity(conn: AsyncConnection) -> dict[str, int]:
 
 
 async def active_silences(conn: AsyncConnection, now: datetime) -> int:
-    return int((await conn.execute(_ACTIVE_SILENCES, {"now": now})).scalar_one())
+    """Silences muting now: a recurring one only inside an occurrence (`silences.active`)."""
+    return len(await silences.active(conn, now))
 
 
 async def operator_gauges(conn: AsyncConnection, now: datetime) -> OperatorGauges:
