@@ -144,6 +144,24 @@ def test_each_link_is_a_signed_grant_that_expires(config: Config, clock: FakeClo
         codec.decode(message.alerts[0].actions[0].url.rsplit("/", 1)[1], (clock() + timedelta(hours=24)).timestamp())
 
 
+def test_only_a_channel_with_buttons_that_need_them_gets_signed_button_refs(config: Config, clock: FakeClock) -> None:
+    """Telegram's buttons carry a short signed ref (64 bytes); no other channel uses one, so none is made."""
+    codec = ActionTokenCodec("s" * 40)
+    linker = ActionLinker(codec, timedelta(hours=24), clock)
+    telegram = {"name": "tg", "type": "telegram", "bot_token": "1:x", "chat_id": "-1"}
+    with_buttons = Config.model_validate({"channels": [{**telegram, "buttons": True}]}).channels[0]
+    without = Config.model_validate({"channels": [telegram]}).channels[0]
+    refs = [link.ref for link in render(payload(snapshot("firing")), with_buttons, linker=linker).alerts[0].actions]
+    grants = [
+        codec.check_button(a.value, ref or "", "alice", clock().timestamp())
+        for a, ref in zip(Action, refs, strict=True)
+    ]
+    assert [(g.alert_id, g.episode, g.action) for g in grants] == [(7, 3, a) for a in Action]
+    for channel in (without, config.channels[0], config.channels[1]):  # Telegram without buttons, Discord, email
+        actions = render(payload(snapshot("firing")), channel, linker=linker).alerts[0].actions
+        assert len(actions) == 3 and all(link.ref is None for link in actions)
+
+
 def test_messages_within_a_minute_carry_the_same_links_and_a_later_one_new_links(
     config: Config, clock: FakeClock
 ) -> None:

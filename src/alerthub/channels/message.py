@@ -21,6 +21,8 @@ class MessageStyle:
     html: bool = False
     escape: Callable[[str], str] | None = None
     html_part: bool = False
+    # Its buttons (when a channel turns them on) carry `Link.ref`, the short signed reference, not the token.
+    button_refs: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ class TelegramChannel:
     kind: ClassVar[str] = "telegram"
     config_model: ClassVar[type[ChannelSettings]] = TelegramChannelConfig
     threads: ClassVar[ThreadStyle] = "reply"
-    style: ClassVar[MessageStyle] = MessageStyle("telegram.html.j2", html=True)
+    style: ClassVar[MessageStyle] = MessageStyle("telegram.html.j2", html=True, button_refs=True)
     pace: ClassVar[Pace] = Pace(1 / 3, 3)  # about 1 a second per chat, 20 a minute in a group
     in_flight: ClassVar[int] = 1
     pages_by: ClassVar[PageStyle] = "direct"

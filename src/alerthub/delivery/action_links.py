@@ -23,7 +23,7 @@ _OFFERED = {"firing": (Action.ACK, Action.RESOLVE, Action.SILENCE), "acknowledge
 
 LINKS_KEPT = 20_000
 
-LinksKey = tuple[int, int, tuple[Action, ...], str, int, str, tuple[str, ...]]
+LinksKey = tuple[int, int, tuple[Action, ...], str, int, str, tuple[str, ...], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +35,23 @@ class ActionLinker:
     # group's next message gets the same links (`expiry`), made once. Kept by `LinkerSource` across sends.
     made: dict[LinksKey, tuple[Link, ...]] = field(default_factory=dict)
 
-    def links(self, alert: AlertSnapshot, external_url: str | None, holder: str, t: dict[str, str]) -> tuple[Link, ...]:
+    def links(
+        self, alert: AlertSnapshot, external_url: str | None, holder: str, t: dict[str, str], *, refs: bool = False
+    ) -> tuple[Link, ...]:
         """`holder` is who the message goes to (`channel:<name>`, or a person's name): the alert's history
-        names them when the link is used."""
+        names them when the link is used. `refs`: each link also carries its button's signed `ref`."""
         offered = _OFFERED.get(alert.state, ())
         if not external_url or not offered:
             return ()
         expires = expiry(int((self.clock() + self.ttl).timestamp()), self.ttl)
         base = external_url.rstrip("/")
-        key = (alert.id, alert.episode, offered, holder, expires, base, tuple(t[f"action_{a.value}"] for a in offered))
+        labels = tuple(t[f"action_{a.value}"] for a in offered)
+        key = (alert.id, alert.episode, offered, holder, expires, base, labels, refs)
         links = self.made.get(key)
         if links is None:
             if len(self.made) >= LINKS_KEPT:
                 self.made.clear()
-            links = self.made[key] = self._links(alert, offered, holder, expires, base, key[-1])
+            links = self.made[key] = self._links(alert, offered, holder, expires, base, labels, refs)
         return links
 
     def _links(
@@ -59,15 +62,16 @@ class ActionLinker:
         expires: int,
         base: str,
         labels: tuple[str, ...],
+        refs: bool,
     ) -> tuple[Link, ...]:
         tokens = {action: self._token(alert, action, holder, expires) for action in offered}
         return tuple(
-            Link(label, f"{base}/actions/{a.value}/{token}", a.value, token, self._button(alert, a, expires))
+            Link(label, f"{base}/actions/{a.value}/{token}", a.value, token, self._button(alert, a, expires, refs))
             for label, (a, token) in zip(labels, tokens.items(), strict=True)
         )
 
-    def _button(self, alert: AlertSnapshot, action: Action, expires: int) -> str:
-        return self.codec.button(alert.id, alert.episode, action, expires)
+    def _button(self, alert: AlertSnapshot, action: Action, expires: int, refs: bool) -> str | None:
+        return self.codec.button(alert.id, alert.episode, action, expires) if refs else None
 
     def _token(self, alert: AlertSnapshot, action: Action, holder: str, expires: int) -> str:
         return self.codec.encode(ActionGrant(alert.id, alert.episode, action, holder, expires))

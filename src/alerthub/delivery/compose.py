@@ -65,6 +65,8 @@ class Renderer:
     def __init__(self, channel: ChannelEntry) -> None:
         self.channel = channel
         self.style = message_style(channel.type)
+        # Made only for buttons that are on: signing them is most of what making a message's links costs.
+        self.button_refs = self.style.button_refs and bool(getattr(channel, "buttons", False))
         self.zone = zone(channel.time_zone)
         self.defaults = {
             "title": environment(False, sandboxed=False).get_template("title.txt.j2"),
@@ -103,7 +105,7 @@ class Renderer:
         def actions(index: int, a: AlertSnapshot) -> tuple[Link, ...]:
             if linker is None or payload.reason == "test" or index >= LISTED:  # only listed alerts show them
                 return ()
-            return linker.links(a, payload.external_url, holder, t)
+            return linker.links(a, payload.external_url, holder, t, refs=self.button_refs)
 
         views = tuple(self._view(a, t, payload.external_url, actions(i, a)) for i, a in enumerate(payload.alerts))
         status = message_status(payload)
