@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import httpx
+import pytest
+
+from alerthub.config.models import Config
 from alerthub.delivery.digest import digest_payload, is_follow_up, split
-from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
+from alerthub.domain.notification import (
+    AlertSnapshot,
+    NoiseReport,
+    Notification,
+    NotificationPayload,
+    NotificationStatus,
+)
+from alerthub.hub import Hub
+from support.clock import FakeClock
+from support.delivery_config import channels_config
+from support.outbox_rows import add_alert, enqueue, payload, rows
+from support.standins import DiscordStandIn, SMTPStandIn
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -71,3 +87,35 @@ def test_digest_keeps_the_latest_snapshot_and_puts_the_worst_first() -> None:
     assert [(a.id, a.state) for a in merged.alerts] == [(2, "firing"), (3, "firing"), (1, "resolved")]
     assert merged.reason == "digest" and merged.status == "firing"
     assert merged.common_labels == {"service": "s"}
+
+
+@pytest.fixture
+def config(discord: DiscordStandIn, smtp: SMTPStandIn) -> Config:
+    return channels_config(discord, smtp)
+
+
+WEEK = NoiseReport("2026-11-23", "2026-11-30", (("disk_full", 41, 3),), (), 57, 12, "UTC", 9, 240.0, 3600.0, ())
+
+
+@pytest.mark.parametrize("notice", ["noise report", "silence ending"])
+async def test_a_notice_a_digest_would_lose_waits_for_budget_instead(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, http: httpx.AsyncClient, notice: str
+) -> None:
+    """A digest keeps alerts only: a noise report's figures or a silence's heads-up merged into one would
+    be marked sent and never read. Over budget, the notice waits and goes out whole."""
+    for i in range(6):
+        await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock(), labels={"host": f"h{i}"})))
+    if notice == "noise report":
+        body, kind, says = replace(payload(), reason="noise report", noise_report=WEEK), "noise_report", "disk_full"
+    else:
+        muted = await add_alert(hub.db, clock(), labels={"host": "db-1"})
+        note = "Silence s-1 (maintenance), ending 2026-11-27 10:00 UTC"
+        body, kind, says = replace(payload(muted), mute_note=note), "silence_expiring", "maintenance"
+    await enqueue(hub.db, clock(), "discord", body, kind=kind)
+    await hub.delivery.tick(http)  # Discord's 5 per 2 s: four alone, a digest of two, the notice waits
+    assert len(discord.posted()) == 5 and not any(says in str(m) for m in discord.posted())
+    clock.advance(2)
+    await hub.delivery.tick(http)
+    assert says in str(discord.posted()[-1])
+    [told] = [r for r in await rows(hub.db) if r.kind == kind]
+    assert told.status is NotificationStatus.SENT and "merged_into" not in told.extra

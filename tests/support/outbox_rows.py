@@ -107,9 +107,10 @@ async def enqueue(
     }
     async with db.write() as conn:
         row_id: int = (await conn.execute(insert(notification).returning(notification.c.id), [row])).scalar_one()
-        await conn.execute(
-            insert(notification_alert), [{"notification_id": row_id, "alert_id": a.id} for a in body.alerts]
-        )
+        if body.alerts:  # a notice about no alert (a noise report) links none
+            await conn.execute(
+                insert(notification_alert), [{"notification_id": row_id, "alert_id": a.id} for a in body.alerts]
+            )
     return row_id
 
 

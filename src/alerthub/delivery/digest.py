@@ -22,6 +22,17 @@ def is_follow_up(row: Notification) -> bool:
     )
 
 
+# What a payload may say beside its alerts, which a digest (alerts only) would drop: a noise report's
+# figures, a silence-about-to-end or mute note, a page's note, a handoff.
+_BESIDE_ALERTS = ("noise_report", "mute_note", "page_note", "handoff")
+
+
+def says_more_than_its_alerts(row: Notification) -> bool:
+    """A notice whose point is not only its alerts: merged into a digest, what it says would be lost."""
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    return any(payload.get(key) for key in _BESIDE_ALERTS)
+
+
 def split(
     rows: Sequence[Notification], tokens: int, keep_apart: Callable[[Notification], bool]
 ) -> tuple[list[Notification], list[Notification], list[Notification]]:

@@ -246,10 +246,12 @@ class DeliveryWorker:
         edits = self.channels[name].threads == "edit"
         # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord, nor a
         # page or a handoff message (addressed to people a digest would not reach), nor a mute's summary (a
-        # digest itself).
+        # digest itself), nor a notice a digest would lose the point of (a noise report, a silence ending).
         apart = ("digest", PAGE, MUTE_SUMMARY, HANDOFF)
         singles, merged, held = digest.split(
-            rows, tokens, lambda r: r.kind in apart or (edits and digest.is_follow_up(r))
+            rows,
+            tokens,
+            lambda r: r.kind in apart or digest.says_more_than_its_alerts(r) or (edits and digest.is_follow_up(r)),
         )
         await self._release(held)
         queue: list[Notification] = list(singles)
