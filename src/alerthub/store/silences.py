@@ -43,8 +43,10 @@ async def active(conn: AsyncConnection, now: datetime) -> list[Silence]:
     """The silences muting now. A recurring one is here only inside an occurrence, and as that occurrence
     alone (its span, no recurrence): what mutes an alert "until" is the occurrence's end, not the series'.
     Only to be read: it is not the stored silence."""
-    query = select(silence).where(silence.c.starts_at <= now, silence.c.ends_at > now).order_by(silence.c.id)
-    found = [_silence(row) for row in (await conn.execute(query)).all()]
+    # Ordered here, not by the query: ORDER BY id made SQLite walk every silence kept (expired ones stay
+    # for `retention.silences`) by its primary key instead of the live ones by `ix_silence_ends_at`.
+    query = select(silence).where(silence.c.starts_at <= now, silence.c.ends_at > now)
+    found = sorted((_silence(row) for row in (await conn.execute(query)).all()), key=lambda s: s.id)
     return [occurrence for s in found if (occurrence := _in_force(s, now)) is not None]
 
 
