@@ -7,7 +7,9 @@ import httpx
 import pytest
 
 from alerthub.config.models import Config
-from alerthub.delivery.digest import digest_payload, is_follow_up, split
+from alerthub.delivery.digest import digest_payload, is_follow_up, page_payload, split
+from alerthub.delivery.digest import pages_together as split_pages
+from alerthub.delivery.sending import payload_of
 from alerthub.domain.notification import (
     AlertSnapshot,
     NoiseReport,
@@ -119,3 +121,20 @@ async def test_a_notice_a_digest_would_lose_waits_for_budget_instead(
     assert says in str(discord.posted()[-1])
     [told] = [r for r in await rows(hub.db) if r.kind == kind]
     assert told.status is NotificationStatus.SENT and "merged_into" not in told.extra
+
+
+def page(row_id: int, *people: str, receiver: str = "ops") -> Notification:
+    """An escalation step's page of one alert to `people` (none: the channel's own ping)."""
+    body = NotificationPayload(receiver, "g", "firing", "escalation", {}, {}, {}, (snap(row_id),), paged=people)
+    body = replace(body, page_note="step 1 of 2: first page")
+    return replace(note(row_id, snap(row_id)), kind="page", receiver=receiver, payload=body.to_json(), thread_key=None)
+
+
+def test_pages_to_the_same_people_go_as_one_and_others_stay_their_own() -> None:
+    alice = [page(i, "alice") for i in range(3)]
+    bob, elsewhere, nobody = page(5, "bob"), page(6, "alice", receiver="db"), [page(7), page(8)]
+    together = split_pages([*alice, bob, elsewhere, *nobody, note(9, snap(9))])
+    assert together == [alice, nobody]  # bob alone, the other receiver's page alone, the group message apart
+    merged = page_payload([payload_of(r) for r in alice])
+    assert merged.paged == ("alice",) and merged.page_note == "step 1 of 2: first page"
+    assert [a.id for a in merged.alerts] == [0, 1, 2] and merged.reason == "escalation"

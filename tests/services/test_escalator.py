@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from alerthub.config.models import Config
 from alerthub.domain.escalation import EscalationState
+from alerthub.domain.signal import Signal
 from alerthub.hub import Hub, build_hub
 from alerthub.store import escalations
 from alerthub.store.database import Database
@@ -189,3 +190,38 @@ async def test_a_step_nobody_can_be_reached_by_still_speaks_in_its_channels(
     [event] = [e for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "escalation"]
     said = "step 1 of 2: paged nobody by name via discord (first page); alice has no contact for discord"
     assert event.reason == said
+
+
+async def test_alerts_escalating_together_page_each_person_once_per_step(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    """An outage: three alerts fire at once and escalate in step, each on its own. alice gets one page
+    listing all three, then bob one mail, not three each; every alert's history still tells its steps,
+    and every page row is accounted for, merged into the one that went."""
+    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(3)]
+    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
+    await deliver(hub, http)
+    [page] = pages(discord)
+    assert page["allowed_mentions"]["users"] == [ALICE]
+    assert all(f"web-{i}" in str(page) for i in range(3))
+    assert page["content"] == f"<@{ALICE}> Page: [CRITICAL] 3 alerts"
+    assert "Paging alice. step 1 of 2: first page" in page["embeds"][0]["description"]
+    clock.advance(minutes=10)
+    await deliver(hub, http)
+    [mail] = smtp.mails
+    assert mail.rcpt_tos == ["bob@example.com"]
+    assert all(f"web-{i}" in mail.message.get_body(("plain",)).get_content() for i in range(3))
+    for alert_id in ids:
+        told = [e.reason for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "escalation"]
+        assert told == [
+            "step 1 of 2: paged alice via discord (first page)",
+            "step 2 of 2: paged bob via mail (no acknowledgement after 10m)",
+        ]
+    async with hub.db.read() as conn:
+        found = (await conn.execute(select(notification).where(notification.c.kind == "page"))).all()
+    sent = {r.id: r for r in found if r.merged_into is None}
+    assert [r.status for r in sent.values()] == ["sent", "sent"]  # one page per step
+    assert (
+        sorted(sent[r.merged_into].channel for r in found if r.merged_into is not None)
+        == ["discord"] * 3 + ["mail"] * 3
+    )

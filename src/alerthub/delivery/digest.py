@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
 from alerthub.domain.severity import Severity
+from alerthub.store.handoffs import HANDOFF
+from alerthub.store.outbox import MUTE_SUMMARY, PAGE
 
 FOLLOW_UP_REASONS = ("acknowledged", "some alerts resolved", "all alerts resolved")
 
@@ -27,10 +30,17 @@ def is_follow_up(row: Notification) -> bool:
 _BESIDE_ALERTS = ("noise_report", "mute_note", "page_note", "handoff")
 
 
-def says_more_than_its_alerts(row: Notification) -> bool:
-    """A notice whose point is not only its alerts: merged into a digest, what it says would be lost."""
+# A digest is never merged again (its rows follow it one level deep), nor a page or a handoff message
+# (addressed to people a digest would not reach), nor a mute's summary (a digest itself).
+_APART = ("digest", PAGE, MUTE_SUMMARY, HANDOFF)
+
+
+def kept_apart(row: Notification, *, edits: bool) -> bool:
+    """A row that waits for budget rather than be merged into a digest: of a kind in `_APART`, a notice
+    whose point is more than its alerts (what it says would be lost), or, on a channel that edits its
+    messages (`edits`, Discord), an edit of an earlier one."""
     payload = row.payload if isinstance(row.payload, dict) else {}
-    return any(payload.get(key) for key in _BESIDE_ALERTS)
+    return row.kind in _APART or any(payload.get(key) for key in _BESIDE_ALERTS) or (edits and is_follow_up(row))
 
 
 def split(
@@ -53,6 +63,32 @@ def split(
         merged = []
         held = [r for r in held if r is not spare[0]]
     return singles, merged, held
+
+
+def pages_together(rows: Sequence[Notification]) -> list[list[Notification]]:
+    """Pages claimed together for the same people from the same receiver, two or more (the alerts of an
+    outage escalating in step): each list becomes one page, so a person is paged once per step, not once
+    per alert, and a channel's pace does not spread a hundred pages over minutes."""
+    by_whom: dict[tuple[str, tuple[str, ...]], list[Notification]] = {}
+    for r in rows:
+        payload = r.payload if isinstance(r.payload, dict) else {}
+        if r.kind == PAGE:  # named people, or nobody by name (the channel's own ping)
+            by_whom.setdefault((r.receiver, tuple(payload.get("paged") or ())), []).append(r)
+    return [together for together in by_whom.values() if len(together) > 1]
+
+
+def page_payload(payloads: Sequence[NotificationPayload]) -> NotificationPayload:
+    """Pages to the same people as one: every alert, the worst first, and each step's note once."""
+    first = payloads[0]
+    alerts = digest_payload("", payloads)
+    notes = dict.fromkeys(p.page_note for p in payloads if p.page_note)
+    return replace(
+        alerts,
+        group_key=f"pages:{first.receiver}:{','.join(first.paged)}",
+        reason=first.reason,
+        paged=first.paged,
+        page_note="; ".join(notes) or None,
+    )
 
 
 def digest_payload(channel: str, payloads: Sequence[NotificationPayload]) -> NotificationPayload:
@@ -86,13 +122,14 @@ def digest_row(
     now: datetime,
     worker: str,
     lease_until: datetime,
+    kind: str = "digest",
 ) -> dict[str, object]:
     return {
-        "idempotency_key": f"digest:{channel}:{rows[0].id}:{uuid.uuid4().hex[:16]}"[:100],
+        "idempotency_key": f"{kind}:{channel}:{rows[0].id}:{uuid.uuid4().hex[:16]}"[:100],
         "group_key": payload.group_key,
         "receiver": rows[0].receiver,
         "channel": channel,
-        "kind": "digest",
+        "kind": kind,
         "status": NotificationStatus.SENDING.value,
         "payload": payload.to_json(),
         "attempts": 1,

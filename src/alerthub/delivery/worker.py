@@ -35,8 +35,7 @@ from alerthub.errors import DeliveryError
 from alerthub.loops import nap, wake_on
 from alerthub.store import channel_state, deliveries
 from alerthub.store.database import Database
-from alerthub.store.handoffs import HANDOFF
-from alerthub.store.outbox import MUTE_SUMMARY, PAGE, Claim
+from alerthub.store.outbox import Claim
 from alerthub.telemetry import LoopFailureLog
 
 logger = logging.getLogger(__name__)
@@ -243,16 +242,11 @@ class DeliveryWorker:
             error = DeliveryError(f"no channel named {name!r} is configured", retryable=False)
             await self._record([self.sender.failure(row, None, error) for row in rows])
             return
+        for together in digest.pages_together(rows):
+            page, gone = await self._merge(name, together, pages=True), {id(r) for r in together[1:]}
+            rows = [page if r is together[0] else r for r in rows if id(r) not in gone]
         edits = self.channels[name].threads == "edit"
-        # A digest is never merged again (its rows follow it one level deep), nor an edit on Discord, nor a
-        # page or a handoff message (addressed to people a digest would not reach), nor a mute's summary (a
-        # digest itself), nor a notice a digest would lose the point of (a noise report, a silence ending).
-        apart = ("digest", PAGE, MUTE_SUMMARY, HANDOFF)
-        singles, merged, held = digest.split(
-            rows,
-            tokens,
-            lambda r: r.kind in apart or digest.says_more_than_its_alerts(r) or (edits and digest.is_follow_up(r)),
-        )
+        singles, merged, held = digest.split(rows, tokens, lambda r: digest.kept_apart(r, edits=edits))
         await self._release(held)
         queue: list[Notification] = list(singles)
         if merged:
@@ -279,9 +273,10 @@ class DeliveryWorker:
         async with self.db.write() as conn:
             await deliveries.release(conn, [r.id for r in rows if r.id is not None], resume)
 
-    async def _merge(self, name: str, rows: Sequence[Notification]) -> Notification:
+    async def _merge(self, name: str, rows: Sequence[Notification], *, pages: bool = False) -> Notification:
         now = self.clock()
-        found = await digest_rows.merge(self.db, now, name, rows, self.worker_id, now + self.config.delivery.lease)
+        lease_until = now + self.config.delivery.lease
+        found = await digest_rows.merge(self.db, now, name, rows, self.worker_id, lease_until, pages=pages)
         self.metrics.notifications.labels(name, "merged").inc(len(rows))
         return found
 

@@ -85,7 +85,7 @@ class Escalator:
         """Take every step due now (up to a pass's worth); returns how many escalations moved."""
         async with self.db.read() as conn:
             due = await escalations.due(conn, self.clock(), _PER_PASS)
-        moved = 0
+        moved, paged = 0, False
         for esc in due:
             try:
                 taken = await self._step(esc)
@@ -99,8 +99,9 @@ class Escalator:
                 continue
             moved += 1
             self.hooks.run_after_commit(taken.saved)
-            if taken.pages:
-                self.wake_delivery.set()
+            paged = paged or taken.pages > 0
+        if paged:  # once the whole pass is queued: the pages of alerts escalating together go as one
+            self.wake_delivery.set()
         return moved
 
     async def _step(self, due: Escalation) -> _Taken | None:
