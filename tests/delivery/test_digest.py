@@ -138,3 +138,6 @@ def test_pages_to_the_same_people_go_as_one_and_others_stay_their_own() -> None:
     merged = page_payload([payload_of(r) for r in alice])
     assert merged.paged == ("alice",) and merged.page_note == "step 1 of 2: first page"
     assert [a.id for a in merged.alerts] == [0, 1, 2] and merged.reason == "escalation"
+    # Pages merged already, waiting for budget beside new ones, are not merged again.
+    waiting = replace(page(10, "alice"), group_key=merged.group_key, payload=merged.to_json())
+    assert split_pages([waiting, page(11, "alice")]) == []

@@ -65,6 +65,9 @@ def split(
     return singles, merged, held
 
 
+_PAGES = "pages:"  # the group key of pages merged into one
+
+
 def pages_together(rows: Sequence[Notification]) -> list[list[Notification]]:
     """Pages claimed together for the same people from the same receiver, two or more (the alerts of an
     outage escalating in step): each list becomes one page, so a person is paged once per step, not once
@@ -72,7 +75,9 @@ def pages_together(rows: Sequence[Notification]) -> list[list[Notification]]:
     by_whom: dict[tuple[str, tuple[str, ...]], list[Notification]] = {}
     for r in rows:
         payload = r.payload if isinstance(r.payload, dict) else {}
-        if r.kind == PAGE:  # named people, or nobody by name (the channel's own ping)
+        # Pages merged already are not merged again (their rows follow them one level deep, as a
+        # digest's do), though one can wait for budget and be claimed beside new pages.
+        if r.kind == PAGE and not r.group_key.startswith(_PAGES):
             by_whom.setdefault((r.receiver, tuple(payload.get("paged") or ())), []).append(r)
     return [together for together in by_whom.values() if len(together) > 1]
 
@@ -84,7 +89,7 @@ def page_payload(payloads: Sequence[NotificationPayload]) -> NotificationPayload
     notes = dict.fromkeys(p.page_note for p in payloads if p.page_note)
     return replace(
         alerts,
-        group_key=f"pages:{first.receiver}:{','.join(first.paged)}",
+        group_key=f"{_PAGES}{first.receiver}:{','.join(first.paged)}",
         reason=first.reason,
         paged=first.paged,
         page_note="; ".join(notes) or None,
