@@ -1,6 +1,7 @@
 """Digest instead of drop: when a channel's budget is spent and rows wait for it, they are merged
 into one message when budget returns. Each merged row keeps its link (`merged_into`) and takes the
-digest's outcome, so the delivery log still accounts for every notification."""
+digest's outcome, so the delivery log still accounts for every notification. Pages are merged the same
+way, but only with each other and whatever the budget: one page per person and step (`pages_together`)."""
 
 from __future__ import annotations
 
