@@ -2,7 +2,7 @@
 critical alert pages the person on call (a mention that can ping nobody else), then the next step after
 its wait and not before, and stops at the first acknowledgement; an acknowledgement that lapses pages
 again; a resolution or a repeat of the alert changes nothing more; two instances take each step once;
-and the trace tells the whole story."""
+alerts escalating together page each person once per step; and the trace tells the whole story."""
 
 from __future__ import annotations
 
