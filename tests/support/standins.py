@@ -398,8 +398,9 @@ class _TelegramHTML(HTMLParser):
 
 
 class TelegramStandIn(StandIn):
-    """Bot API `POST /bot<token>/sendMessage` with `parse_mode: HTML`: refuses HTML it cannot parse
-    and text over 4096 characters after entity parsing; about 1 message per second per chat. Button
+    """Bot API `POST /bot<token>/sendMessage` with `parse_mode: HTML`: refuses HTML it cannot parse,
+    text over 4096 characters after entity parsing and a button's `callback_data` outside 1-64 bytes
+    (`BUTTON_DATA_INVALID`); about 1 message per second per chat. Button
     presses (`press`) come back through `getUpdates`, are answered with `answerCallbackQuery` and the
     message changed with `editMessageText`."""
 
@@ -448,6 +449,9 @@ class TelegramStandIn(StandIn):
             return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"})
         if visible > 4096:
             return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"})
+        rows = body.get("reply_markup", {}).get("inline_keyboard", [])
+        if any(not 1 <= len(b.get("callback_data", "x").encode()) <= 64 for row in rows for b in row):
+            return Reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: BUTTON_DATA_INVALID"})
         self.sent.append(body)
         return Reply(
             200, {"ok": True, "result": {"message_id": len(self.sent), "chat": {"id": body["chat_id"]}, "text": text}}
