@@ -12,9 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
+from alerthub.api.app import create_app
 from alerthub.config.models import Config
 from alerthub.delivery.client import delivery_client
-from alerthub.hub import Hub
+from alerthub.domain.signal import Signal
+from alerthub.hub import Hub, build_hub
+from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.pipeline import dispatcher, fire
 from support.standins import SlackStandIn
@@ -156,3 +159,35 @@ def test_buttons_without_a_signing_secret_are_a_configuration_error(slack: Slack
 
     problems = [str(p) for p in check_config(slack_config(slack, secret=None))]
     assert "channels.slack.buttons: needs integrations.slack.signing_secret to accept the presses" in problems
+
+
+async def test_a_page_for_several_alerts_is_acknowledged_whole_from_its_button(
+    clock: FakeClock, slack: SlackStandIn, db: Database
+) -> None:
+    config = Config.model_validate(
+        {
+            **slack_config(slack).model_dump(mode="json", exclude_unset=True),
+            "escalation_policies": [{"name": "page alice", "steps": [{"notify": ["person:alice"]}]}],
+            "receivers": [{"name": "ops", "channels": ["slack"], "escalation": "page alice"}],
+            "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s"},
+        }
+    )
+    hub = build_hub(config, clock=clock, db=db)
+    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(2)]
+    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
+    await dispatcher(hub).run_once()
+    await hub.escalator.run_once()
+    async with delivery_client() as http:
+        await hub.delivery.tick(http)
+    [page] = [r.json() for r in slack.requests if r.path.startswith("/services/") and "Page: " in r.json()["text"]]
+    assert set(buttons(page)) == {"ack_all", "ack", "resolve", "silence"}  # Slack wants each action_id once
+
+    app = create_app(hub, migrate=False, run_background=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test") as client:
+        headers, body = SlackStandIn.press(SECRET, int(clock().timestamp()), payload(slack, page, "ack_all"))
+        assert (await client.post(PATH, content=body, headers=headers)).status_code == 200
+    [update] = await until_answered(slack, 1)
+    assert update["text"] == "All acknowledged by alice"
+    for alert_id in ids:
+        alert = (await hub.alerts.get(alert_id)).alert
+        assert alert.state.value == "acknowledged" and alert.acknowledged_by == "alice via slack"

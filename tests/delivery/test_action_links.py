@@ -5,6 +5,7 @@ nothing, its button acts, and the alert's history names the channel it came from
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from alerthub.config.models import Config, RuleConfig
 from alerthub.delivery.action_links import ActionLinker
-from alerthub.delivery.compose import render
+from alerthub.delivery.compose import Renderer, render
 from alerthub.delivery.worker import DeliveryWorker
 from alerthub.domain.action_token import Action, ActionTokenCodec
 from alerthub.domain.notification import AlertSnapshot, NotificationPayload
@@ -152,11 +153,12 @@ def test_only_a_channel_with_buttons_that_need_them_gets_signed_button_refs(conf
     with_buttons = Config.model_validate({"channels": [{**telegram, "buttons": True}]}).channels[0]
     without = Config.model_validate({"channels": [telegram]}).channels[0]
     refs = [link.ref for link in render(payload(snapshot("firing")), with_buttons, linker=linker).alerts[0].actions]
+    offered = (Action.ACK, Action.RESOLVE, Action.SILENCE)
     grants = [
         codec.check_button(a.value, ref or "", "alice", clock().timestamp())
-        for a, ref in zip(Action, refs, strict=True)
+        for a, ref in zip(offered, refs, strict=True)
     ]
-    assert [(g.alert_id, g.episode, g.action) for g in grants] == [(7, 3, a) for a in Action]
+    assert [(g.alert_id, g.episode, g.action) for g in grants] == [(7, 3, a) for a in offered]
     for channel in (without, config.channels[0], config.channels[1]):  # Telegram without buttons, Discord, email
         actions = render(payload(snapshot("firing")), channel, linker=linker).alerts[0].actions
         assert len(actions) == 3 and all(link.ref is None for link in actions)
@@ -237,3 +239,30 @@ def test_the_seed_monitors_issue_and_dashboard_urls_are_the_source_link(config: 
         message = render(payload(snapshot("firing", **parse_send(body).annotations)), config.channels[0])
         assert message.alerts[0].source_url == url
         assert f"[Source]({url})" in message.body
+
+
+def test_only_a_page_for_several_firing_alerts_offers_to_acknowledge_them_all(config: Config, clock: FakeClock) -> None:
+    """A page names its outbox row in one more link, acting as the paged person; a page for one firing
+    alert, a channel's own message and a test offer none (each alert's own links do)."""
+    codec = ActionTokenCodec("s" * 40)
+    linker = ActionLinker(codec, timedelta(hours=24), clock)
+    discord = Renderer(config.channels[0])
+    other = replace(snapshot("firing"), id=8)
+    page = replace(payload(snapshot("firing"), other, reason="escalation"), paged=("alice",), page_note="step 1")
+    first, *rest = discord.render(page, "k", linker, page=41).links
+    assert first.label == "Acknowledge all 2" and first.action == "ack_all" and first.ref is None
+    grant = codec.decode(first.url.rsplit("/", 1)[1], clock().timestamp())
+    assert (grant.action, grant.page, grant.alert_id, grant.person) == (Action.ACK_ALL, 41, 0, "alice")
+    assert [link.action for link in rest if link.action] == ["ack", "resolve", "silence"]  # the first alert's
+    acknowledged = replace(page, alerts=(snapshot("firing"), replace(other, state="acknowledged")))
+    for message in (
+        discord.render(page, "k", linker),  # not a page: the channel's own message
+        discord.render(acknowledged, "k", linker, page=41),
+        discord.render(replace(page, reason="test"), "k", linker, page=41),
+    ):
+        assert all(link.action != "ack_all" for link in message.links)
+    telegram = {"name": "tg", "type": "telegram", "bot_token": "1:x", "chat_id": "-1", "buttons": True}
+    on_telegram = Renderer(Config.model_validate({"channels": [telegram]}).channels[0]).render(
+        page, "k", linker, page=41
+    )
+    assert on_telegram.links[0].ref is not None and "Acknowledge all 2</a>" in on_telegram.body

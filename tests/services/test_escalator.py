@@ -2,11 +2,13 @@
 critical alert pages the person on call (a mention that can ping nobody else), then the next step after
 its wait and not before, and stops at the first acknowledgement; an acknowledgement that lapses pages
 again; a resolution or a repeat of the alert changes nothing more; two instances take each step once;
-alerts escalating together page each person once per step; and the trace tells the whole story."""
+alerts escalating together page each person once per step, and one link acknowledges them all; and
+the trace tells the whole story."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -14,9 +16,13 @@ import pytest
 from sqlalchemy import func, select
 
 from alerthub.config.models import Config
+from alerthub.delivery.action_links import stored_codec
 from alerthub.domain.escalation import EscalationState
 from alerthub.domain.signal import Signal
+from alerthub.errors import ConflictError, ForbiddenError
 from alerthub.hub import Hub, build_hub
+from alerthub.services.actions import ActionService
+from alerthub.services.silences import SilenceService
 from alerthub.store import escalations
 from alerthub.store.database import Database
 from alerthub.store.tables import notification
@@ -210,7 +216,10 @@ async def test_alerts_escalating_together_page_each_person_once_per_step(
     await deliver(hub, http)
     [mail] = smtp.mails
     assert mail.rcpt_tos == ["bob@example.com"]
-    assert all(f"web-{i}" in mail.message.get_body(("plain",)).get_content() for i in range(3))
+    plain = mail.message.get_body(("plain",)).get_content()
+    assert all(f"web-{i}" in plain for i in range(3))
+    assert "Acknowledge all 3: http://hub.test/actions/ack_all/" in plain  # acting as bob, on all three
+    assert ">Acknowledge all 3</a>" in mail.message.get_body(("html",)).get_content()
     for alert_id in ids:
         told = [e.reason for e in (await hub.alerts.trace(alert_id)).history if e.kind.value == "escalation"]
         assert told == [
@@ -225,3 +234,41 @@ async def test_alerts_escalating_together_page_each_person_once_per_step(
         sorted(sent[r.merged_into].channel for r in found if r.merged_into is not None)
         == ["discord"] * 3 + ["mail"] * 3
     )
+
+
+async def test_acknowledge_all_on_a_page_for_several_alerts_stops_every_escalation(
+    hub: Hub, clock: FakeClock, discord: DiscordStandIn, smtp: SMTPStandIn, http: httpx.AsyncClient
+) -> None:
+    """The page listing three alerts carries one link for all of them: alice acknowledges the page, as
+    she would on PagerDuty, and bob is never paged, though one alert was acknowledged on its own first.
+    The link acts once: a second use has nothing left to acknowledge."""
+    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(3)]
+    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
+    await deliver(hub, http)
+    [page] = pages(discord)
+    links = re.findall(r"\[([^\]]+)\]\((http://hub\.test/actions/ack_all/[^)]+)\)", page["embeds"][0]["description"])
+    [(label, url)] = links
+    assert label == "Acknowledge all 3"
+    [group_message] = [r.json() for r in discord.requests if r.method == "POST" and r.json() != page]
+    assert "ack_all" not in str(group_message)  # the channel's group message is not a page
+    await hub.alerts.acknowledge(ids[0], "carol")
+
+    codec = stored_codec(hub.db, hub.config.auth, hub.clock)
+    actions = ActionService(lambda: hub.alerts, SilenceService(hub.db, hub.clock), codec, hub.clock)
+    token = url.rsplit("/", 1)[1]
+    looked = await actions.look("ack_all", token)
+    assert sorted(a.id for a in looked.alerts) == ids[1:]  # what the confirmation page lists
+    done = await actions.perform("ack_all", token)
+    assert sorted(a.id for a in done.alerts) == ids[1:]
+    for alert_id in ids[1:]:
+        found = (await hub.alerts.get(alert_id)).alert
+        assert found.state.value == "acknowledged" and found.acknowledged_by == "alice via link"
+    assert (await hub.alerts.get(ids[0])).alert.acknowledged_by == "carol"
+    with pytest.raises(ConflictError, match="every alert this page listed is already acknowledged"):
+        await actions.perform("ack_all", token)
+
+    clock.advance(minutes=10)
+    await deliver(hub, http)
+    assert smtp.mails == [] and len(pages(discord)) == 1  # nobody else is paged
+    with pytest.raises(ForbiddenError):  # the path names the action the token was signed for
+        await actions.look("ack", token)

@@ -17,10 +17,12 @@ from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config
 from alerthub.delivery.action_links import stored_codec
 from alerthub.domain.action_token import Action
-from alerthub.hub import Hub, check_config
+from alerthub.domain.signal import Signal
+from alerthub.hub import Hub, build_hub, check_config
 from alerthub.services.actions import ActionService
 from alerthub.services.silences import SilenceService
 from alerthub.services.telegram_presses import TelegramPresses, bots_of
+from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.pipeline import dispatcher, fire
 from support.standins import TelegramStandIn
@@ -165,3 +167,35 @@ async def test_the_hubs_loop_reads_presses_until_stopped(
     alert = (await hub.alerts.get(alert_id)).alert
     assert alert.state.value == "resolved"
     assert telegram.answered[-1]["text"] == "Resolved by alice"
+
+
+async def test_a_page_for_several_alerts_is_acknowledged_whole_from_its_button(
+    clock: FakeClock, telegram: TelegramStandIn, http: HttpClient, db: Database
+) -> None:
+    """Three alerts escalate together: alice's page, in her own chat, has one more button that
+    acknowledges all three, within Telegram's 64 bytes."""
+    base = telegram_config(telegram).model_dump(mode="json", exclude_unset=True)
+    config = Config.model_validate(
+        {
+            **base,
+            "escalation_policies": [{"name": "page alice", "steps": [{"notify": ["person:alice"]}]}],
+            "receivers": [{"name": "ops", "channels": ["tg"], "escalation": "page alice"}],
+            "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s"},
+        }
+    )
+    hub = build_hub(config, clock=clock, db=db)
+    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(3)]
+    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
+    await dispatcher(hub).run_once()
+    await hub.escalator.run_once()
+    await hub.delivery.tick(http)
+    [page] = [m for m in telegram.sent if m["chat_id"] == str(ALICE)]
+    [row] = page["reply_markup"]["inline_keyboard"]
+    [data] = [b["callback_data"] for b in row if b["callback_data"].startswith("ack_all:")]
+    assert len(data.encode()) <= 64 and "Acknowledge all 3" in page["text"]
+    telegram.press(telegram.sent.index(page) + 1, data, ALICE, "alice", date=int(clock().timestamp()))
+    assert await presses(hub).poll_once(http, wait=0) == 1
+    assert telegram.answered[-1]["text"] == "All acknowledged by alice"
+    for alert_id in ids:
+        alert = (await hub.alerts.get(alert_id)).alert
+        assert alert.state.value == "acknowledged" and alert.acknowledged_by == "alice via telegram"

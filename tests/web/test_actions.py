@@ -9,8 +9,13 @@ import pytest
 
 from alerthub.config.models import Config, RuleConfig
 from alerthub.domain.action_token import Action, ActionGrant
+from alerthub.domain.notification import NotificationStatus
 from alerthub.domain.severity import Severity
+from alerthub.hub import Hub
 from alerthub.services.actions import ActionService
+from alerthub.store import outbox
+from alerthub.store.outbox import PAGE, NewNotification
+from support.channel_samples import payload, snapshot
 from support.clock import FakeClock
 
 HTML = {"Accept": "text/html"}
@@ -122,3 +127,39 @@ async def test_a_cross_site_post_is_refused(client: httpx.AsyncClient, clock: Fa
     page = await client.post(url, headers={**HTML, "Sec-Fetch-Site": "cross-site"})
     assert page.status_code == 403
     assert await state(client, alert_id) == "firing"
+
+
+async def test_a_pages_acknowledge_all_link_shows_its_alerts_and_acknowledges_them(
+    client: httpx.AsyncClient, hub: Hub, clock: FakeClock
+) -> None:
+    ids = [await fire(client, f"web-{i}") for i in range(3)]
+    sent = payload(*(snapshot(alert_id) for alert_id in ids))
+    page = NewNotification(
+        "page-1",
+        "pages:ops",
+        "ops",
+        "discord",
+        PAGE,
+        NotificationStatus.SENT,
+        sent,
+        clock.now,
+        clock.now,
+        "",
+        tuple(ids),
+    )
+    async with hub.db.write() as conn:
+        [page_id] = await outbox.enqueue(conn, [page])
+    service: ActionService = client._transport.app.state.actions  # type: ignore[attr-defined]
+    grant = ActionGrant(0, 0, Action.ACK_ALL, "kim", int(clock.now.timestamp()) + 3600, page=page_id)
+    url = f"/actions/ack_all/{(await service.codec()).encode(grant)}"
+    await hub.alerts.resolve(ids[2], "lee")  # resolved since the page: not acknowledged, not listed
+
+    shown = await client.get(url, headers=HTML)
+    assert shown.status_code == 200 and "Acknowledge every alert of this page" in shown.text
+    assert f"#{ids[0]}" in shown.text and f"#{ids[1]}" in shown.text and f"#{ids[2]}" not in shown.text
+    assert [await state(client, i) for i in ids] == ["firing", "firing", "resolved"]
+    done = await client.post(url, headers=HTML)
+    assert done.status_code == 200 and "Acknowledged" in done.text
+    assert [await state(client, i) for i in ids] == ["acknowledged", "acknowledged", "resolved"]
+    again = await client.post(url, headers=HTML)
+    assert again.status_code == 409 and "every alert this page listed is already acknowledged" in again.text

@@ -22,6 +22,7 @@ from alerthub.domain.notification import Notification, NotificationPayload
 from alerthub.errors import DeliveryError
 from alerthub.store import deliveries
 from alerthub.store.database import Database
+from alerthub.store.outbox import PAGE
 
 logger = logging.getLogger("alerthub.delivery.worker")  # where these lines were always logged
 
@@ -74,7 +75,8 @@ class Sender:
             return outcome.Suppressed(row, self.clock(), SUPPRESSED)
         try:
             linker = await self.linker()
-            message = self.renderers[row.channel].render(payload, row.idempotency_key, linker)
+            page = row.id if row.kind == PAGE else None
+            message = self.renderers[row.channel].render(payload, row.idempotency_key, linker, page)
             if payload.paged:
                 message = replace(message, recipients=self._recipients(row.channel, payload.paged))
             result = await self._send(row, message, http)

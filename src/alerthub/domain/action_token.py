@@ -1,6 +1,7 @@
 """Signed one-click action links: `{public_url}/actions/{action}/{token}` in a message lets its reader
 acknowledge, resolve or silence the alert without logging in, because the token is the credential. It
-names the alert, its episode, the action and who it was sent to, and it expires."""
+names the alert, its episode, the action and who it was sent to, and it expires. `ack_all` names a
+page instead (its outbox row), and acknowledges every alert that page listed."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Action(StrEnum):
     ACK = "ack"
     RESOLVE = "resolve"
     SILENCE = "silence"
+    ACK_ALL = "ack_all"  # every alert of a page for several: one act stops their escalation
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,7 @@ class ActionGrant:
     action: Action
     person: str  # who the message went to: a person's name, or `channel:<name>`
     expires: int  # Unix seconds
+    page: int = 0  # `ack_all`: the page's notification id (its alert id and episode are 0)
 
 
 class ActionTokenCodec:
@@ -48,6 +51,8 @@ class ActionTokenCodec:
             "p": grant.person,
             "t": grant.expires,
         }
+        if grant.page:
+            fields["n"] = grant.page
         payload = _b64(orjson.dumps(fields))
         return f"{VERSION}.{payload}.{self._sign(payload)}"
 
@@ -59,7 +64,9 @@ class ActionTokenCodec:
             raise ForbiddenError("this action link is not valid: it was changed or not made by this hub")
         try:
             data = orjson.loads(_unb64(payload))
-            grant = ActionGrant(int(data["a"]), int(data["e"]), Action(data["x"]), str(data["p"]), int(data["t"]))
+            grant = ActionGrant(
+                int(data["a"]), int(data["e"]), Action(data["x"]), str(data["p"]), int(data["t"]), int(data.get("n", 0))
+            )
         except (ValueError, KeyError, TypeError) as exc:  # signed by us, so only an older format lands here
             raise ForbiddenError("this action link is not valid") from exc
         if grant.expires <= now:
@@ -69,7 +76,8 @@ class ActionTokenCodec:
     def button(self, alert_id: int, episode: int, action: Action, expires: int) -> str:
         """`<id>.<episode>.<expiry>.<signature>`: a grant without its person, short enough for a button
         that holds 64 bytes with its action (Telegram's `callback_data`); the service that carries the
-        press names who pressed. Signed, so a client that forges a press cannot name another alert."""
+        press names who pressed. Signed, so a client that forges a press cannot name another alert.
+        `ack_all`: `alert_id` is the page's notification id, `episode` 0 (the action is signed with it)."""
         ref = f"{alert_id}.{episode}.{_b36(expires)}"
         return f"{ref}.{self._sign_button(action.value, ref)}"
 
@@ -84,7 +92,11 @@ class ActionTokenCodec:
         )
         if not signed:  # what we signed is well-formed: an action of ours, whole numbers
             raise ForbiddenError("this button is not valid: it was changed or not made by this hub")
-        grant = ActionGrant(int(parts[0]), int(parts[1]), Action(action), person, int(parts[2], 36))
+        expires = int(parts[2], 36)
+        if action == Action.ACK_ALL:
+            grant = ActionGrant(0, 0, Action.ACK_ALL, person, expires, page=int(parts[0]))
+        else:
+            grant = ActionGrant(int(parts[0]), int(parts[1]), Action(action), person, expires)
         if grant.expires <= now:
             raise ExpiredError("this button has expired: act from the alert's page in alerthub")
         return grant

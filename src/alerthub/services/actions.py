@@ -18,7 +18,13 @@ from alerthub.services.silences import SilenceDraft, SilenceService
 
 SILENCE_FOR = timedelta(hours=1)
 _FROM = {"link": "a message link", "slack": "a Slack button", "telegram": "a Telegram button"}
-DONE = {"ack": "Acknowledged", "resolve": "Resolved", "silence": "Silenced for 1h"}  # what a message says after
+DONE = {  # what a message says after
+    "ack": "Acknowledged",
+    "ack_all": "All acknowledged",
+    "resolve": "Resolved",
+    "silence": "Silenced for 1h",
+}
+_NOTHING_LEFT = "every alert this page listed is already acknowledged or resolved, or has fired again since"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,7 @@ class ActionView:
     grant: ActionGrant
     alert: Alert
     done: str = ""  # after `perform`: what was done, e.g. the new silence's id
+    alerts: tuple[Alert, ...] = ()  # `ack_all`: the page's alerts it acts on (or acted on); `alert` is the first
 
 
 class ActionService:
@@ -58,6 +65,12 @@ class ActionService:
 
     async def check(self, grant: ActionGrant) -> ActionView:
         """The grant's alert, if the action still applies to it (ConflictError otherwise)."""
+        if grant.action is Action.ACK_ALL:
+            listed = await self.alerts.listed_by(grant.page)
+            firing = tuple(a for a in listed if a.state is AlertState.FIRING)
+            if not firing:
+                raise ConflictError(_NOTHING_LEFT)
+            return ActionView(grant, firing[0], alerts=firing)
         alert = (await self.alerts.get(grant.alert_id)).alert
         _check_applies(grant, alert)
         return ActionView(grant, alert)
@@ -71,6 +84,14 @@ class ActionService:
         """Do what a checked grant allows (`check` or `look` made `view`)."""
         who = f"{person or view.grant.person} via {via}"
         where = _FROM.get(via, via)
+        if view.grant.action is Action.ACK_ALL:
+            episodes = {a.id or 0: a.episode for a in view.alerts}
+            done = await self.alerts.acknowledge_many(
+                episodes, who, f"acknowledged from {where}, with every alert of its page"
+            )
+            if not done:  # acknowledged or resolved since the page was looked at
+                raise ConflictError(_NOTHING_LEFT)
+            return ActionView(view.grant, done[0], alerts=done)
         if view.grant.action is Action.ACK:
             alert = await self.alerts.acknowledge(view.alert.id or 0, who, f"acknowledged from {where}")
             return ActionView(view.grant, alert)

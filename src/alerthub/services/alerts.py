@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from alerthub.domain.alert import Alert, AlertChange, AlertEvent, AlertState, EventKind
 from alerthub.domain.clock import Clock
 from alerthub.domain.escalation import Escalation
-from alerthub.domain.notification import Notification
+from alerthub.domain.notification import Notification, NotificationPayload
 from alerthub.errors import ConflictError, NotFoundError
 from alerthub.ingest.hooks import Hooks
 from alerthub.pipeline.inhibit import InhibitRule
 from alerthub.rules.lifecycle import acknowledge, resolve
 from alerthub.services.muting import NOT_MUTED, MuteState, read_judge
-from alerthub.store import alert_queries, escalations, events, notifications
+from alerthub.store import alert_queries, deliveries, escalations, events, notifications
 from alerthub.store import alerts as alert_store
 from alerthub.store.database import Database
 
@@ -72,6 +72,35 @@ class AlertService:
             return change
 
         return await self._act(alert_id, act)
+
+    async def acknowledge_many(self, episodes: Mapping[int, int], who: str, comment: str = "") -> tuple[Alert, ...]:
+        """Acknowledge, in one transaction, each alert (id -> episode) still firing in that episode; the
+        others (acknowledged or resolved since, fired again, gone) are left as they are."""
+        async with self.db.write() as conn:
+            found = [a for i in sorted(episodes) if (a := await alert_store.get(conn, i, for_update=True))]
+            now = self.clock()
+            changes = [
+                change
+                for a in found
+                if a.episode == episodes[a.id or 0]
+                and (change := acknowledge(a, f"user:{who}", comment or "acknowledged", now, comment))
+            ]
+            if not changes:
+                return ()
+            saved = await alert_store.save_changes(conn, changes)
+            await self.hooks.run_in_transaction(conn, saved, now)
+        self.hooks.run_after_commit(saved)
+        return tuple(c.after for c in saved)
+
+    async def listed_by(self, notification_id: int) -> tuple[Alert, ...]:
+        """The alerts a sent message listed that are still in the episode it told of, as they are now."""
+        async with self.db.read() as conn:
+            row = await deliveries.get(conn, notification_id)
+            if row is None:
+                raise NotFoundError(f"no message with id {notification_id}: it was pruned")
+            told = {a.id: a.episode for a in NotificationPayload.from_json(row.payload).alerts}
+            found = await alert_store.get_many(conn, told)
+        return tuple(a for a in found if a.episode == told[a.id or 0])
 
     async def resolve(self, alert_id: int, who: str, comment: str = "") -> Alert:
         def act(a: Alert) -> AlertChange:

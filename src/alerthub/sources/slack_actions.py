@@ -8,7 +8,7 @@ Slack to `POST /webhooks/slack/interactions` once a Slack app with interactivity
 A press is verified as Slack documents ("Verifying requests from Slack"): `X-Slack-Signature` is `v0=` and
 the hex HMAC-SHA256, keyed by the app's signing secret, of `v0:{X-Slack-Request-Timestamp}:{raw body}`;
 a timestamp more than five minutes from now is refused, so a captured request cannot be replayed later.
-The body is a form whose `payload` field is JSON: the button's `action_id` (`ack`, `resolve`, `silence`),
+The body is a form whose `payload` field is JSON: the button's `action_id` (`ack`, `ack_all`, `resolve`, `silence`),
 its `value` (the signed action token alerthub put there), who pressed it and the `response_url` through
 which the original message is updated."""
 
@@ -30,7 +30,7 @@ from alerthub.sources.signatures import hmac_sha256_hex
 from alerthub.validation import usable_url
 
 MAX_AGE = 300  # seconds a request's timestamp may be from now (Slack's own advice)
-ACTIONS = ("ack", "resolve", "silence")
+ACTIONS = ("ack", "ack_all", "resolve", "silence")
 PATH = "/webhooks/slack/interactions"
 
 

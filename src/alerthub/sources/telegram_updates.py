@@ -21,7 +21,7 @@ from alerthub.config.models import Config, Strict
 from alerthub.errors import Problem
 from alerthub.sources.contracts import Settings, json_object
 
-_DATA = re.compile(r"^(ack|resolve|silence):([0-9a-zA-Z._-]{1,57})$")
+_DATA = re.compile(r"^(ack|ack_all|resolve|silence):([0-9a-zA-Z._-]{1,57})$")
 
 
 class TelegramConfig(Strict):
