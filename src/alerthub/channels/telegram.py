@@ -82,13 +82,18 @@ class TelegramChannel:
             "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True},
         }
-        buttons = [
-            {"text": item.label, "callback_data": f"{item.action}:{item.ref}"}
-            for item in message.links
-            if self.config.buttons and item.action and item.ref
+        pressable = [item for item in message.links if self.config.buttons and item.action and item.ref]
+        # A page's "Acknowledge all N" gets a row of its own: four buttons in one row cut its label short.
+        rows = [
+            [
+                {"text": item.label, "callback_data": f"{item.action}:{item.ref}"}
+                for item in pressable
+                if whole == (item.action == "ack_all")
+            ]
+            for whole in (True, False)
         ]
-        if buttons:
-            body["reply_markup"] = {"inline_keyboard": [buttons]}
+        if pressable:
+            body["reply_markup"] = {"inline_keyboard": [row for row in rows if row]}
         return body
 
 
