@@ -241,28 +241,31 @@ def test_the_seed_monitors_issue_and_dashboard_urls_are_the_source_link(config: 
         assert f"[Source]({url})" in message.body
 
 
-def test_only_a_page_for_several_firing_alerts_offers_to_acknowledge_them_all(config: Config, clock: FakeClock) -> None:
-    """A page names its outbox row in one more link, acting as the paged person; a page for one firing
-    alert, a channel's own message and a test offer none (each alert's own links do)."""
+def test_a_message_for_several_firing_alerts_offers_to_acknowledge_them_all(config: Config, clock: FakeClock) -> None:
+    """The message names its outbox row in one more link, acting as whom it went to (the paged person);
+    a message with one firing alert, a test, and a row the sender does not offer it for have none (each
+    alert's own links do)."""
     codec = ActionTokenCodec("s" * 40)
     linker = ActionLinker(codec, timedelta(hours=24), clock)
     discord = Renderer(config.channels[0])
     other = replace(snapshot("firing"), id=8)
     page = replace(payload(snapshot("firing"), other, reason="escalation"), paged=("alice",), page_note="step 1")
-    first, *rest = discord.render(page, "k", linker, page=41).links
+    first, *rest = discord.render(page, "k", linker, row_id=41).links
     assert first.label == "Acknowledge all 2" and first.action == "ack_all" and first.ref is None
     grant = codec.decode(first.url.rsplit("/", 1)[1], clock().timestamp())
-    assert (grant.action, grant.page, grant.alert_id, grant.person) == (Action.ACK_ALL, 41, 0, "alice")
+    assert (grant.action, grant.message, grant.alert_id, grant.person) == (Action.ACK_ALL, 41, 0, "alice")
     assert [link.action for link in rest if link.action] == ["ack", "resolve", "silence"]  # the first alert's
+    group = discord.render(payload(snapshot("firing"), other), "k", linker, row_id=42).links[0]
+    assert codec.decode(group.url.rsplit("/", 1)[1], clock().timestamp()).person == "channel:discord"
     acknowledged = replace(page, alerts=(snapshot("firing"), replace(other, state="acknowledged")))
     for message in (
-        discord.render(page, "k", linker),  # not a page: the channel's own message
-        discord.render(acknowledged, "k", linker, page=41),
-        discord.render(replace(page, reason="test"), "k", linker, page=41),
+        discord.render(page, "k", linker),  # no row: a mute's summary, a notice
+        discord.render(acknowledged, "k", linker, row_id=41),
+        discord.render(replace(page, reason="test"), "k", linker, row_id=41),
     ):
         assert all(link.action != "ack_all" for link in message.links)
     telegram = {"name": "tg", "type": "telegram", "bot_token": "1:x", "chat_id": "-1", "buttons": True}
     on_telegram = Renderer(Config.model_validate({"channels": [telegram]}).channels[0]).render(
-        page, "k", linker, page=41
+        page, "k", linker, row_id=41
     )
     assert on_telegram.links[0].ref is not None and "Acknowledge all 2</a>" in on_telegram.body

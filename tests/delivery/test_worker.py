@@ -149,6 +149,7 @@ async def test_a_burst_is_paced_and_digested_with_no_429(
     assert len(digests) == 2 and len(every) == 52
     digest_body = discord.posted()[-1]["embeds"][0]
     assert digest_body["title"].startswith("[CRITICAL] Digest: 20 alerts")
+    assert "[Acknowledge all 20](http" in digest_body["description"]  # one act for the whole digest
     async with hub.db.read() as conn:
         merged = [await deliveries.get(conn, r.id or 0) for r in every if r.kind != "digest"]
     assert sum(1 for m in merged if m and m.extra["merged_into"]) == 46

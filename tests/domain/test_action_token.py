@@ -82,18 +82,18 @@ def test_a_button_fits_telegrams_64_bytes_and_checks_back_to_its_grant(
     )
 
 
-@given(page=st.integers(1, 10**18 - 1), expires=st.integers(NOW + 1, 2**40))
-def test_a_pages_acknowledge_all_names_the_page_in_its_token_and_its_button(page: int, expires: int) -> None:
+@given(message=st.integers(1, 10**18 - 1), expires=st.integers(NOW + 1, 2**40))
+def test_acknowledge_all_names_the_message_in_its_token_and_its_button(message: int, expires: int) -> None:
     codec = ActionTokenCodec("server secret")
-    grant = ActionGrant(0, 0, Action.ACK_ALL, "alice", expires, page=page)
+    grant = ActionGrant(0, 0, Action.ACK_ALL, "alice", expires, message=message)
     assert codec.decode(codec.encode(grant), NOW) == grant
-    ref = codec.button(page, 0, Action.ACK_ALL, expires)
+    ref = codec.button(message, 0, Action.ACK_ALL, expires)
     assert len(f"ack_all:{ref}".encode()) <= 64
     assert codec.check_button("ack_all", ref, "alice", NOW) == grant
     with pytest.raises(ForbiddenError, match="not valid"):  # not an alert's acknowledgement
         codec.check_button("ack", ref, "alice", NOW)
-    with pytest.raises(ForbiddenError, match="not valid"):  # an alert's button cannot stand for a page
-        codec.check_button("ack_all", codec.button(page, 0, Action.ACK, expires), "alice", NOW)
+    with pytest.raises(ForbiddenError, match="not valid"):  # an alert's button cannot stand for a message
+        codec.check_button("ack_all", codec.button(message, 0, Action.ACK, expires), "alice", NOW)
 
 
 def test_a_forged_button_is_refused() -> None:

@@ -150,16 +150,16 @@ async def test_a_pages_acknowledge_all_link_shows_its_alerts_and_acknowledges_th
     async with hub.db.write() as conn:
         [page_id] = await outbox.enqueue(conn, [page])
     service: ActionService = client._transport.app.state.actions  # type: ignore[attr-defined]
-    grant = ActionGrant(0, 0, Action.ACK_ALL, "kim", int(clock.now.timestamp()) + 3600, page=page_id)
+    grant = ActionGrant(0, 0, Action.ACK_ALL, "kim", int(clock.now.timestamp()) + 3600, message=page_id)
     url = f"/actions/ack_all/{(await service.codec()).encode(grant)}"
     await hub.alerts.resolve(ids[2], "lee")  # resolved since the page: not acknowledged, not listed
 
     shown = await client.get(url, headers=HTML)
-    assert shown.status_code == 200 and "Acknowledge every alert of this page" in shown.text
+    assert shown.status_code == 200 and "Acknowledge every alert of this message" in shown.text
     assert f"#{ids[0]}" in shown.text and f"#{ids[1]}" in shown.text and f"#{ids[2]}" not in shown.text
     assert [await state(client, i) for i in ids] == ["firing", "firing", "resolved"]
     done = await client.post(url, headers=HTML)
     assert done.status_code == 200 and "Acknowledged" in done.text
     assert [await state(client, i) for i in ids] == ["acknowledged", "acknowledged", "resolved"]
     again = await client.post(url, headers=HTML)
-    assert again.status_code == 409 and "every alert this page listed is already acknowledged" in again.text
+    assert again.status_code == 409 and "every alert this message listed is already acknowledged" in again.text

@@ -83,7 +83,7 @@ class TelegramChannel:
             "link_preview_options": {"is_disabled": True},
         }
         pressable = [item for item in message.links if self.config.buttons and item.action and item.ref]
-        # A page's "Acknowledge all N" gets a row of its own: four buttons in one row cut its label short.
+        # "Acknowledge all N" gets a row of its own: four buttons in one row cut its label short.
         rows = [
             [
                 {"text": item.label, "callback_data": f"{item.action}:{item.ref}"}

@@ -54,16 +54,16 @@ class ActionLinker:
             links = self.made[key] = self._links(alert, offered, holder, expires, base, labels, refs)
         return links
 
-    def page_link(
-        self, page: int, external_url: str | None, holder: str, label: str, *, refs: bool = False
+    def whole_link(
+        self, message: int, external_url: str | None, holder: str, label: str, *, refs: bool = False
     ) -> Link | None:
-        """One link acknowledging every alert the page (its outbox row `page`) lists; made afresh for
-        each page, as each is sent once."""
+        """One link acknowledging every alert the message (its outbox row `message`) lists; made afresh
+        for each message, as each is sent once."""
         if not external_url:
             return None
         expires = expiry(int((self.clock() + self.ttl).timestamp()), self.ttl)
-        token = self.codec.encode(ActionGrant(0, 0, Action.ACK_ALL, holder, expires, page=page))
-        ref = self.codec.button(page, 0, Action.ACK_ALL, expires) if refs else None
+        token = self.codec.encode(ActionGrant(0, 0, Action.ACK_ALL, holder, expires, message=message))
+        ref = self.codec.button(message, 0, Action.ACK_ALL, expires) if refs else None
         url = f"{external_url.rstrip('/')}/actions/{Action.ACK_ALL.value}/{token}"
         return Link(label, url, Action.ACK_ALL.value, token, ref)
 

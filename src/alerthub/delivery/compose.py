@@ -100,9 +100,9 @@ class Renderer:
         payload: NotificationPayload,
         idempotency_key: str = "",
         linker: ActionLinker | None = None,
-        page: int | None = None,
+        row_id: int | None = None,
     ) -> RenderedMessage:
-        """`page`: the outbox row of a page being sent, for its Acknowledge-all link."""
+        """`row_id`: the outbox row being sent, when its alerts may be acknowledged together."""
         t = words(self.channel.language)
         # A page to one person acts as that person; any other message as whoever reads the channel.
         holder = payload.paged[0] if len(payload.paged) == 1 else f"channel:{self.channel.name}"
@@ -115,7 +115,7 @@ class Renderer:
         views = tuple(self._view(a, t, payload.external_url, actions(i, a)) for i, a in enumerate(payload.alerts))
         status = message_status(payload)
         severity = top_severity(payload)
-        ack_all = self._ack_all(payload, t, holder, linker, page)
+        ack_all = self._ack_all(payload, t, holder, linker, row_id)
         links = (ack_all, *message_links(views, t)) if ack_all else message_links(views, t)
         context = self._context(payload, t, views, status, severity, links)
         context["ack_all"] = ack_all
@@ -140,17 +140,17 @@ class Renderer:
         t: dict[str, str],
         holder: str,
         linker: ActionLinker | None,
-        page: int | None,
+        row_id: int | None,
     ) -> Link | None:
-        """A page for several firing alerts acknowledges them all with one act: each alert's own link
-        acts on it alone, and until each is acknowledged its escalation pages the next step."""
-        if linker is None or page is None or payload.reason == "test":
+        """A message (or page) about several firing alerts acknowledges them all with one act: each
+        alert's own link acts on it alone, and until each is acknowledged its escalation pages on."""
+        if linker is None or row_id is None or payload.reason == "test":
             return None
         firing = sum(1 for a in payload.alerts if a.state == "firing")
         if firing < 2:
             return None
         label = t["action_ack_all"].format(n=firing)
-        return linker.page_link(page, payload.external_url, holder, label, refs=self.button_refs)
+        return linker.whole_link(row_id, payload.external_url, holder, label, refs=self.button_refs)
 
     def _view(
         self, a: AlertSnapshot, t: dict[str, str], external_url: str | None, actions: tuple[Link, ...]

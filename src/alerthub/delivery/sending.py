@@ -32,6 +32,9 @@ Addresses = Callable[[str, str], tuple[str, ...]]
 
 FIRST = "first notification"
 SUPPRESSED = "not sent: send_resolved is false for this channel"
+# Messages whose firing alerts one link acknowledges together: a group's, a digest, a page. Not a mute's
+# summary or a notice, whose point is what they report.
+_ACKNOWLEDGED_WHOLE = frozenset({"firing", "digest", PAGE})
 # Threads a digest replies in at most: mail clients cut a References header much longer than this.
 DIGEST_THREADS = 50
 
@@ -75,8 +78,8 @@ class Sender:
             return outcome.Suppressed(row, self.clock(), SUPPRESSED)
         try:
             linker = await self.linker()
-            page = row.id if row.kind == PAGE else None
-            message = self.renderers[row.channel].render(payload, row.idempotency_key, linker, page)
+            whole = row.id if row.kind in _ACKNOWLEDGED_WHOLE else None
+            message = self.renderers[row.channel].render(payload, row.idempotency_key, linker, whole)
             if payload.paged:
                 message = replace(message, recipients=self._recipients(row.channel, payload.paged))
             result = await self._send(row, message, http)

@@ -1,7 +1,7 @@
 """Signed one-click action links: `{public_url}/actions/{action}/{token}` in a message lets its reader
 acknowledge, resolve or silence the alert without logging in, because the token is the credential. It
 names the alert, its episode, the action and who it was sent to, and it expires. `ack_all` names a
-page instead (its outbox row), and acknowledges every alert that page listed."""
+message instead (its outbox row), and acknowledges every alert that message listed."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Action(StrEnum):
     ACK = "ack"
     RESOLVE = "resolve"
     SILENCE = "silence"
-    ACK_ALL = "ack_all"  # every alert of a page for several: one act stops their escalation
+    ACK_ALL = "ack_all"  # every alert a message for several listed: one act stops their escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class ActionGrant:
     action: Action
     person: str  # who the message went to: a person's name, or `channel:<name>`
     expires: int  # Unix seconds
-    page: int = 0  # `ack_all`: the page's notification id (its alert id and episode are 0)
+    message: int = 0  # `ack_all`: the message's notification id (its alert id and episode are 0)
 
 
 class ActionTokenCodec:
@@ -51,8 +51,8 @@ class ActionTokenCodec:
             "p": grant.person,
             "t": grant.expires,
         }
-        if grant.page:
-            fields["n"] = grant.page
+        if grant.message:
+            fields["n"] = grant.message
         payload = _b64(orjson.dumps(fields))
         return f"{VERSION}.{payload}.{self._sign(payload)}"
 
@@ -77,7 +77,7 @@ class ActionTokenCodec:
         """`<id>.<episode>.<expiry>.<signature>`: a grant without its person, short enough for a button
         that holds 64 bytes with its action (Telegram's `callback_data`); the service that carries the
         press names who pressed. Signed, so a client that forges a press cannot name another alert.
-        `ack_all`: `alert_id` is the page's notification id, `episode` 0 (the action is signed with it)."""
+        `ack_all`: `alert_id` is the message's notification id, `episode` 0 (the action is signed with it)."""
         ref = f"{alert_id}.{episode}.{_b36(expires)}"
         return f"{ref}.{self._sign_button(action.value, ref)}"
 
@@ -94,7 +94,7 @@ class ActionTokenCodec:
             raise ForbiddenError("this button is not valid: it was changed or not made by this hub")
         expires = int(parts[2], 36)
         if action == Action.ACK_ALL:
-            grant = ActionGrant(0, 0, Action.ACK_ALL, person, expires, page=int(parts[0]))
+            grant = ActionGrant(0, 0, Action.ACK_ALL, person, expires, message=int(parts[0]))
         else:
             grant = ActionGrant(int(parts[0]), int(parts[1]), Action(action), person, expires)
         if grant.expires <= now:

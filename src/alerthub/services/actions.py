@@ -24,7 +24,7 @@ DONE = {  # what a message says after
     "resolve": "Resolved",
     "silence": "Silenced for 1h",
 }
-_NOTHING_LEFT = "every alert this page listed is already acknowledged or resolved, or has fired again since"
+_NOTHING_LEFT = "every alert this message listed is already acknowledged or resolved, or has fired again since"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class ActionView:
     grant: ActionGrant
     alert: Alert
     done: str = ""  # after `perform`: what was done, e.g. the new silence's id
-    alerts: tuple[Alert, ...] = ()  # `ack_all`: the page's alerts it acts on (or acted on); `alert` is the first
+    alerts: tuple[Alert, ...] = ()  # `ack_all`: the message's alerts it acts on (or acted on); `alert` is the first
 
 
 class ActionService:
@@ -66,7 +66,7 @@ class ActionService:
     async def check(self, grant: ActionGrant) -> ActionView:
         """The grant's alert, if the action still applies to it (ConflictError otherwise)."""
         if grant.action is Action.ACK_ALL:
-            listed = await self.alerts.listed_by(grant.page)
+            listed = await self.alerts.listed_by(grant.message)
             firing = tuple(a for a in listed if a.state is AlertState.FIRING)
             if not firing:
                 raise ConflictError(_NOTHING_LEFT)
@@ -87,9 +87,9 @@ class ActionService:
         if view.grant.action is Action.ACK_ALL:
             episodes = {a.id or 0: a.episode for a in view.alerts}
             done = await self.alerts.acknowledge_many(
-                episodes, who, f"acknowledged from {where}, with every alert of its page"
+                episodes, who, f"acknowledged from {where}, with every alert of its message"
             )
-            if not done:  # acknowledged or resolved since the page was looked at
+            if not done:  # acknowledged or resolved since the link was looked at
                 raise ConflictError(_NOTHING_LEFT)
             return ActionView(view.grant, done[0], alerts=done)
         if view.grant.action is Action.ACK:

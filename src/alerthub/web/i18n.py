@@ -23,7 +23,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "nav.overview": ("Overview", "개요"),
     "nav.action": ("Alert action", "알림 조치"),
     "action.ack": ("Acknowledge", "확인 처리"),
-    "action.ack_all": ("Acknowledge every alert of this page", "이 호출의 알림 모두 확인 처리"),
+    "action.ack_all": ("Acknowledge every alert of this message", "이 메시지의 알림 모두 확인 처리"),
     "action.done.ack_all": ("Acknowledged", "확인 처리됨"),
     "action.resolve": ("Resolve", "해결 처리"),
     "action.silence": ("Silence for 1 hour", "1시간 무음"),
