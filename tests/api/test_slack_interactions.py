@@ -15,11 +15,10 @@ import pytest
 from alerthub.api.app import create_app
 from alerthub.config.models import Config
 from alerthub.delivery.client import delivery_client
-from alerthub.domain.signal import Signal
 from alerthub.hub import Hub, build_hub
 from alerthub.store.database import Database
 from support.clock import FakeClock
-from support.pipeline import dispatcher, fire
+from support.pipeline import dispatcher, fire, page_together, paging
 from support.standins import SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documented example signing secret
@@ -164,21 +163,9 @@ def test_buttons_without_a_signing_secret_are_a_configuration_error(slack: Slack
 async def test_a_page_for_several_alerts_is_acknowledged_whole_from_its_button(
     clock: FakeClock, slack: SlackStandIn, db: Database
 ) -> None:
-    config = Config.model_validate(
-        {
-            **slack_config(slack).model_dump(mode="json", exclude_unset=True),
-            "escalation_policies": [{"name": "page alice", "steps": [{"notify": ["person:alice"]}]}],
-            "receivers": [{"name": "ops", "channels": ["slack"], "escalation": "page alice"}],
-            "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s"},
-        }
-    )
-    hub = build_hub(config, clock=clock, db=db)
-    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(2)]
-    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
-    await dispatcher(hub).run_once()
-    await hub.escalator.run_once()
+    hub = build_hub(paging(slack_config(slack), "slack"), clock=clock, db=db)
     async with delivery_client() as http:
-        await hub.delivery.tick(http)
+        ids = await page_together(hub, http, 2)
     [page] = [r.json() for r in slack.requests if r.path.startswith("/services/") and "Page: " in r.json()["text"]]
     assert set(buttons(page)) == {"ack_all", "ack", "resolve", "silence"}  # Slack wants each action_id once
 

@@ -17,14 +17,13 @@ from alerthub.channels.http import HttpClient
 from alerthub.config.models import Config
 from alerthub.delivery.action_links import stored_codec
 from alerthub.domain.action_token import Action
-from alerthub.domain.signal import Signal
 from alerthub.hub import Hub, build_hub, check_config
 from alerthub.services.actions import ActionService
 from alerthub.services.silences import SilenceService
 from alerthub.services.telegram_presses import TelegramPresses, bots_of
 from alerthub.store.database import Database
 from support.clock import FakeClock
-from support.pipeline import dispatcher, fire
+from support.pipeline import dispatcher, fire, page_together, paging
 from support.standins import TelegramStandIn
 
 ALICE = 4242
@@ -174,21 +173,8 @@ async def test_a_page_for_several_alerts_is_acknowledged_whole_from_its_button(
 ) -> None:
     """Three alerts escalate together: alice's page, in her own chat, has one more button that
     acknowledges all three, within Telegram's 64 bytes."""
-    base = telegram_config(telegram).model_dump(mode="json", exclude_unset=True)
-    config = Config.model_validate(
-        {
-            **base,
-            "escalation_policies": [{"name": "page alice", "steps": [{"notify": ["person:alice"]}]}],
-            "receivers": [{"name": "ops", "channels": ["tg"], "escalation": "page alice"}],
-            "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s"},
-        }
-    )
-    hub = build_hub(config, clock=clock, db=db)
-    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(3)]
-    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
-    await dispatcher(hub).run_once()
-    await hub.escalator.run_once()
-    await hub.delivery.tick(http)
+    hub = build_hub(paging(telegram_config(telegram), "tg"), clock=clock, db=db)
+    ids = await page_together(hub, http, 3)
     [page] = [m for m in telegram.sent if m["chat_id"] == str(ALICE)]
     [[whole], alone] = page["reply_markup"]["inline_keyboard"]  # in a row of its own, above the first alert's
     assert [b["callback_data"].split(":")[0] for b in alone] == ["ack", "resolve", "silence"]

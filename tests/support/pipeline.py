@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from alerthub.channels.http import HttpClient
+from alerthub.config.models import Config
 from alerthub.domain.notification import NotificationPayload
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.hub import Hub
@@ -83,3 +85,26 @@ def dispatcher(hub: Hub) -> Dispatcher:
 async def trace(hub: Hub, alert_id: int) -> list[str]:
     detail = await hub.alerts.trace(alert_id)
     return [f"{e.actor}: {e.reason}" for e in detail.history if e.kind.value == "decision"]
+
+
+def paging(config: Config, channel: str, person: str = "alice") -> Config:
+    """`config` with alerts grouped by rule and each paged at once to `person` over `channel`."""
+    return Config.model_validate(
+        {
+            **config.model_dump(mode="json", exclude_unset=True),
+            "escalation_policies": [{"name": "page", "steps": [{"notify": [f"person:{person}"]}]}],
+            "receivers": [{"name": "ops", "channels": [channel], "escalation": "page"}],
+            "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s"},
+        }
+    )
+
+
+async def page_together(hub: Hub, http: HttpClient, count: int) -> list[int]:
+    """`count` alerts of one rule fire at once, are flushed, escalate and are delivered (`paging`): one page
+    lists them all. Their ids."""
+    signals = [Signal("disk_full", "test", value=97.0, labels={"host": f"web-{i}"}) for i in range(count)]
+    ids = [r.alert_id for r in await hub.ingest.ingest(signals)]
+    await dispatcher(hub).run_once()
+    await hub.escalator.run_once()
+    await hub.delivery.tick(http)
+    return ids
