@@ -7,7 +7,7 @@ from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerthub.domain.recurrence import Recurrence
@@ -39,14 +39,19 @@ async def list_all(conn: AsyncConnection, *, limit: int = 1000) -> list[Silence]
     return [_silence(row) for row in (await conn.execute(query)).all()]
 
 
+# Every flush reads it (each fresh group an ingest flushes too): built once, with the time bound.
+_NOW = bindparam("b_now", type_=silence.c.starts_at.type)
+_ACTIVE = select(silence).where(silence.c.starts_at <= _NOW, silence.c.ends_at > _NOW)
+
+
 async def active(conn: AsyncConnection, now: datetime) -> list[Silence]:
     """The silences muting now. A recurring one is here only inside an occurrence, and as that occurrence
     alone (its span, no recurrence): what mutes an alert "until" is the occurrence's end, not the series'.
     Only to be read: it is not the stored silence."""
     # Ordered here, not by the query: ORDER BY id made SQLite walk every silence kept (expired ones stay
     # for `retention.silences`) by its primary key instead of the live ones by `ix_silence_ends_at`.
-    query = select(silence).where(silence.c.starts_at <= now, silence.c.ends_at > now)
-    found = sorted((_silence(row) for row in (await conn.execute(query)).all()), key=lambda s: s.id)
+    rows = (await conn.execute(_ACTIVE, {"b_now": now})).all()
+    found = sorted((_silence(row) for row in rows), key=lambda s: s.id)
     return [occurrence for s in found if (occurrence := _in_force(s, now)) is not None]
 
 
