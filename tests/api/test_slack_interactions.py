@@ -5,7 +5,6 @@ signing secret is 401 and changes nothing; a press that no longer applies is tol
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.pipeline import dispatcher, fire, page_together, paging
 from support.standins import SlackStandIn
+from support.waiting import eventually
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documented example signing secret
 ALICE = "U024BE7LH"
@@ -82,10 +82,10 @@ def payload(slack: SlackStandIn, message: dict[str, Any], action: str, user: str
 
 
 async def until_answered(slack: SlackStandIn, count: int) -> list[dict[str, Any]]:
-    for _ in range(100):
-        if len(slack.responses()) >= count:
-            break
-        await asyncio.sleep(0.02)
+    async def answered() -> bool:
+        return len(slack.responses()) >= count
+
+    await eventually(answered)
     return slack.responses()
 
 

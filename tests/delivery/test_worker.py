@@ -17,6 +17,7 @@ from alerthub.store.tables import message_thread
 from support.clock import FakeClock
 from support.outbox_rows import add_alert, delivery_events, enqueue, payload, row, rows
 from support.standins import DiscordStandIn, Reply, SMTPStandIn
+from support.waiting import eventually
 
 RATE_LIMITED = Reply(
     429,
@@ -284,10 +285,11 @@ async def test_the_loop_wakes_on_the_event_and_stops(
     task = asyncio.create_task(hub.background["delivery"](stop))
     row_id = await enqueue(hub.db, clock(), "discord", payload(await add_alert(hub.db, clock())))
     hub.wake_delivery.set()
-    for _ in range(100):
-        if (await row(hub.db, row_id)).status is NotificationStatus.SENT:
-            break
-        await asyncio.sleep(0.02)
+
+    async def sent() -> bool:
+        return (await row(hub.db, row_id)).status is NotificationStatus.SENT
+
+    await eventually(sent)
     stop.set()
     await asyncio.wait_for(task, 5)
     assert (await row(hub.db, row_id)).status is NotificationStatus.SENT

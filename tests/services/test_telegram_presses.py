@@ -25,6 +25,7 @@ from alerthub.store.database import Database
 from support.clock import FakeClock
 from support.pipeline import dispatcher, fire, page_together, paging
 from support.standins import TelegramStandIn
+from support.waiting import eventually
 
 ALICE = 4242
 
@@ -157,10 +158,11 @@ async def test_the_hubs_loop_reads_presses_until_stopped(
     telegram.press(1, buttons["resolve"], ALICE, "alice", date=int(clock().timestamp()))
     stop = asyncio.Event()
     loop = asyncio.create_task(hub.background["telegram-buttons-0"](stop))
-    for _ in range(200):
-        if (await hub.alerts.get(alert_id)).alert.state.value == "resolved":
-            break
-        await asyncio.sleep(0.02)
+
+    async def resolved() -> bool:
+        return (await hub.alerts.get(alert_id)).alert.state.value == "resolved"
+
+    await eventually(resolved)
     stop.set()
     await asyncio.wait_for(loop, 5)
     alert = (await hub.alerts.get(alert_id)).alert

@@ -45,6 +45,7 @@ from alerthub.sources.signatures import require_token
 from alerthub.store.database import Database
 from alerthub.validation import parse_json
 from support.clock import FakeClock
+from support.waiting import eventually
 
 # Every registered integration: a new source's registry line adds its key here without another edit.
 KNOWN = ", ".join(sorted(SOURCES.settings))
@@ -251,13 +252,15 @@ async def test_a_registered_pull_source_is_planned_polled_and_reported(
     ]
     stop = asyncio.Event()
     task = asyncio.create_task(fake_hub.background["poller:fake"](stop))
-    for _ in range(100):  # bounded: the first run starts at once
+
+    async def ran() -> bool:
         _, statuses = await monitoring_status(fake_hub.db, planned_monitors(fake_hub.config))
-        if statuses[0].last_success is not None:
-            break
-        await asyncio.sleep(0.05)
+        return statuses[0].last_success is not None
+
+    await eventually(ran, every=0.05)
     stop.set()
-    await asyncio.wait_for(task, timeout=2)
+    await asyncio.wait_for(task, timeout=5)
+    _, statuses = await monitoring_status(fake_hub.db, planned_monitors(fake_hub.config))
     assert statuses[0].healthy and statuses[0].last_success is not None
     alerts = (await fake_client.get("/api/alerts", params={"rule": "fake_busy"})).json()["alerts"]
     assert [(a["state"], a["source"]) for a in alerts] == [("firing", "fake")]
