@@ -13,7 +13,7 @@ from datetime import datetime
 from alerthub.domain.notification import AlertSnapshot, Notification, NotificationPayload, NotificationStatus
 from alerthub.domain.severity import Severity
 from alerthub.store.handoffs import HANDOFF
-from alerthub.store.outbox import MUTE_SUMMARY, PAGE
+from alerthub.store.outbox import DIGEST, MUTE_SUMMARY, PAGE
 
 FOLLOW_UP_REASONS = ("acknowledged", "some alerts resolved", "all alerts resolved")
 
@@ -33,7 +33,7 @@ _BESIDE_ALERTS = ("noise_report", "mute_note", "page_note", "handoff")
 
 # A digest is never merged again (its rows follow it one level deep), nor a page or a handoff message
 # (addressed to people a digest would not reach), nor a mute's summary (a digest itself).
-_APART = ("digest", PAGE, MUTE_SUMMARY, HANDOFF)
+_APART = (DIGEST, PAGE, MUTE_SUMMARY, HANDOFF)
 
 
 def kept_apart(row: Notification, *, edits: bool) -> bool:
@@ -128,7 +128,7 @@ def digest_row(
     now: datetime,
     worker: str,
     lease_until: datetime,
-    kind: str = "digest",
+    kind: str = DIGEST,
 ) -> dict[str, object]:
     return {
         "idempotency_key": f"{kind}:{channel}:{rows[0].id}:{uuid.uuid4().hex[:16]}"[:100],

@@ -12,7 +12,7 @@ from alerthub.delivery.sending import payload_of
 from alerthub.domain.notification import Notification
 from alerthub.store import deliveries
 from alerthub.store.database import Database
-from alerthub.store.outbox import PAGE
+from alerthub.store.outbox import DIGEST, PAGE
 
 
 async def merge(
@@ -28,7 +28,7 @@ async def merge(
     """A digest of `rows`; with `pages`, one page of pages to the same people (`digest.pages_together`)."""
     payloads = [p for p in (payload_of(r) for r in rows) if p is not None]
     merged = digest.page_payload(payloads) if pages else digest.digest_payload(channel, payloads)
-    kind, why = (PAGE, "one page for alerts escalating together") if pages else ("digest", "channel budget spent")
+    kind, why = (PAGE, "one page for alerts escalating together") if pages else (DIGEST, "channel budget spent")
     values = digest.digest_row(channel, rows, merged, now=now, worker=worker, lease_until=lease_until, kind=kind)
     alert_ids = sorted({a for r in rows for a in r.alert_ids})
     async with db.write() as conn:

@@ -17,6 +17,7 @@ from alerthub.domain.alert import AlertEvent, EventKind
 from alerthub.domain.notification import Notification, NotificationPayload, NotificationStatus
 from alerthub.store import channel_state, deliveries, events
 from alerthub.store.channel_state import ChannelState
+from alerthub.store.outbox import DIGEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +120,12 @@ async def record(
     fallback channels enqueued, by row id."""
     sent = [o for o in outcomes if isinstance(o, Sent)]
     failed = [o for o in outcomes if isinstance(o, Failed)]
-    await deliveries.mark_sent(conn, [(_id(o.row), o.now, o.external_id, o.row.kind == "digest") for o in sent])
+    await deliveries.mark_sent(conn, [(_id(o.row), o.now, o.external_id, o.row.kind == DIGEST) for o in sent])
     await deliveries.mark_retry(
         conn, [(_id(o.row), o.decision.retry_at, o.text) for o in failed if o.decision.retry_at]
     )
     await deliveries.mark_failed(
-        conn, [(_id(o.row), o.text, o.row.kind == "digest") for o in failed if o.decision.retry_at is None]
+        conn, [(_id(o.row), o.text, o.row.kind == DIGEST) for o in failed if o.decision.retry_at is None]
     )
     await deliveries.mark_suppressed(conn, [(_id(o.row), o.note) for o in outcomes if isinstance(o, Suppressed)])
     for s in sent:

@@ -22,7 +22,7 @@ from alerthub.domain.notification import Notification, NotificationPayload
 from alerthub.errors import DeliveryError
 from alerthub.store import deliveries
 from alerthub.store.database import Database
-from alerthub.store.outbox import PAGE
+from alerthub.store.outbox import DIGEST, PAGE
 
 logger = logging.getLogger("alerthub.delivery.worker")  # where these lines were always logged
 
@@ -34,7 +34,7 @@ FIRST = "first notification"
 SUPPRESSED = "not sent: send_resolved is false for this channel"
 # Messages whose firing alerts one link acknowledges together: a group's, a digest, a page. Not a mute's
 # summary or a notice, whose point is what they report.
-_ACKNOWLEDGED_WHOLE = frozenset({"firing", "digest", PAGE})
+_ACKNOWLEDGED_WHOLE = frozenset({"firing", DIGEST, PAGE})
 # Threads a digest replies in at most: mail clients cut a References header much longer than this.
 DIGEST_THREADS = 50
 
@@ -99,7 +99,7 @@ class Sender:
 
     async def _send(self, row: Notification, message: RenderedMessage, http: HttpClient) -> SendResult:
         channel = self.channels[row.channel]
-        if row.kind == "digest" and row.id is not None and isinstance(channel, RepliesToThreads):
+        if row.kind == DIGEST and row.id is not None and isinstance(channel, RepliesToThreads):
             async with self.db.read() as conn:
                 threads = await deliveries.merged_threads(conn, row.id, row.channel, DIGEST_THREADS)
             if threads:

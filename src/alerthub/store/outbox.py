@@ -20,6 +20,7 @@ from alerthub.store.bulk import insert_rows
 from alerthub.store.tables import notification, notification_alert
 
 PAGE = "page"  # the kind of an escalation step's message to people
+DIGEST = "digest"  # the kind of a message standing for the rows a channel's rate limit held back
 MUTE_SUMMARY = "mute_summary"  # the kind of a message about what a mute held back, sent when it ends
 
 
