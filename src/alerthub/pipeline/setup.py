@@ -39,13 +39,15 @@ class PipelineSetup:
     def mute_stages(self, active: Sequence[Silence], firing: Sequence[FiringAlert]) -> list[Stage]:
         """Inhibition, time windows, silences: Alertmanager's order. `firing` are the possible sources of
         inhibition (read only when there are inhibit rules); dedup, fan-out and enqueue follow per
-        channel in `flush_plan.plan_flush`."""
-        return [
-            FlapStage(),  # first: a flapping alert is held back whatever else would mute it
-            MuteStage("inhibit", Inhibitor(self.inhibit_rules, firing)),
-            TimeWindowStage(self.intervals),
-            MuteStage("silence", Silencer(active)),
-        ]
+        channel in `flush_plan.plan_flush`. A muter with nothing to mute by (no inhibit rule or no
+        firing alert, no live silence) is left out: it would keep every member, after asking about each."""
+        stages: list[Stage] = [FlapStage()]  # first: a flapping alert is held back whatever else would mute it
+        if self.inhibit_rules and firing:
+            stages.append(MuteStage("inhibit", Inhibitor(self.inhibit_rules, firing)))
+        stages.append(TimeWindowStage(self.intervals))
+        if active:
+            stages.append(MuteStage("silence", Silencer(active)))
+        return stages
 
 
 def build_setup(config: Config, rules: RuleLookup) -> PipelineSetup:
