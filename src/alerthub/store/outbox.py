@@ -48,14 +48,18 @@ class Claim:
 
 
 def _links(dialect: str) -> Any:
-    """One parameter set per notification, its alert ids as one array: a grown group's message links a
-    hundred alerts, and SQLAlchemy's work per parameter set was most of the cost of writing the links."""
-    nid = sql_cast(bindparam("b_nid"), BigInteger)
+    """Every link of one `enqueue` call in one statement, as two arrays of the same length (notification
+    ids, alert ids), in alert id order. A grown group's message links a hundred alerts, and the hundred
+    groups of a storm link every alert again each second: inserted in alert id order, neighbouring links
+    land in the same pages of the alert id index instead of one random page each (bench/NOTES.md)."""
     if dialect == "postgresql":
-        ids: Any = func.unnest(sql_cast(bindparam("b_ids"), postgresql.ARRAY(BigInteger))).column_valued()
-    else:
-        ids = func.json_each(bindparam("b_ids", type_=String)).table_valued("value").c.value
-    return insert(notification_alert).from_select(["notification_id", "alert_id"], select(nid, ids))
+        arrays = [sql_cast(bindparam(name), postgresql.ARRAY(BigInteger)) for name in ("b_nids", "b_aids")]
+        pairs = func.unnest(*arrays).table_valued("nid", "aid").render_derived()
+        return insert(notification_alert).from_select(["notification_id", "alert_id"], select(pairs.c.nid, pairs.c.aid))
+    # SQLite: one JSON array of [notification id, alert id] pairs.
+    each = func.json_each(bindparam("b_pairs", type_=String)).table_valued("value")
+    nid, aid = (sql_cast(func.json_extract(each.c.value, f"$[{i}]"), BigInteger) for i in (0, 1))
+    return insert(notification_alert).from_select(["notification_id", "alert_id"], select(nid, aid))
 
 
 _LINKS = {name: _links(name) for name in ("postgresql", "sqlite")}
@@ -83,14 +87,14 @@ async def enqueue(
     # Matched back by the unique key, not by order (the database does not promise RETURNING's order).
     by_key = {row.idempotency_key: row.id for row in inserted}
     ids = [by_key[r.idempotency_key] for r in rows]
-    pg = conn.dialect.name == "postgresql"
-    links = [
-        {"b_nid": nid, "b_ids": ids_ if pg else orjson.dumps(ids_).decode()}
-        for nid, r in zip(ids, rows, strict=True)
-        if (ids_ := sorted(set(r.alert_ids)))
-    ]
-    if links:
-        await conn.execute(_LINKS["postgresql" if pg else "sqlite"], links)
+    links = sorted(((aid, nid) for nid, r in zip(ids, rows, strict=True) for aid in set(r.alert_ids)))
+    if not links:
+        return ids
+    if conn.dialect.name == "postgresql":
+        params: dict[str, Any] = {"b_nids": [n for _, n in links], "b_aids": [a for a, _ in links]}
+        await conn.execute(_LINKS["postgresql"], params)
+    else:
+        await conn.execute(_LINKS["sqlite"], {"b_pairs": orjson.dumps([(n, a) for a, n in links]).decode()})
     return ids
 
 
