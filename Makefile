@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint bench bench-backtest clean
+.PHONY: run test lint bench bench-backtest bench-wave clean
 
 # Tests, linters and every extra: what lint, test and bench need.
 $(STAMP): pyproject.toml
@@ -41,6 +41,11 @@ bench: $(STAMP)
 # `alerthub backtest` over a week of 100,000 logged signals (bench/backtest.py); apart from `bench`, which it would lengthen.
 bench-backtest: $(STAMP)
 	$(BIN)/python bench/backtest.py
+
+# The storm's flush waves in one process, without HTTP (bench/wave.py): the dispatcher's cost per wave, quiet
+# enough to compare two commits.
+bench-wave: $(STAMP)
+	$(BIN)/python bench/wave.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
