@@ -77,7 +77,7 @@ class AlertService:
         """Acknowledge, in one transaction, each alert (id -> episode) still firing in that episode; the
         others (acknowledged or resolved since, fired again, gone) are left as they are."""
         async with self.db.write() as conn:
-            found = [a for i in sorted(episodes) if (a := await alert_store.get(conn, i, for_update=True))]
+            found = await alert_store.get_many(conn, episodes, for_update=True)
             now = self.clock()
             changes = [
                 change

@@ -42,15 +42,18 @@ async def get(conn: AsyncConnection, alert_id: int, *, for_update: bool = False)
     return to_alert(row) if row else None
 
 
-async def get_many(conn: AsyncConnection, alert_ids: Iterable[int]) -> list[Alert]:
+async def get_many(conn: AsyncConnection, alert_ids: Iterable[int], *, for_update: bool = False) -> list[Alert]:
+    """In id order; `for_update` locks them (PostgreSQL) in that order, in one statement."""
     wanted = sorted(set(alert_ids))
     if not wanted:
         return []
-    rows = (await conn.execute(_BY_IDS, {"ids": wanted})).all()
+    query = _BY_IDS_FOR_UPDATE if for_update and conn.dialect.name == "postgresql" else _BY_IDS
+    rows = (await conn.execute(query, {"ids": wanted})).all()
     return [to_alert(row) for row in rows]
 
 
 _BY_IDS = select(alert).where(alert.c.id.in_(bindparam("ids", expanding=True))).order_by(alert.c.id)
+_BY_IDS_FOR_UPDATE = _BY_IDS.with_for_update()
 
 
 async def save_changes(conn: AsyncConnection, changes: Sequence[AlertChange]) -> list[AlertChange]:
