@@ -48,15 +48,15 @@ class Claim:
 
 
 def _links(dialect: str) -> Any:
-    """Every link of one `enqueue` call in one statement, as two arrays of the same length (notification
-    ids, alert ids), in alert id order. A grown group's message links a hundred alerts, and the hundred
-    groups of a storm link every alert again each second: inserted in alert id order, neighbouring links
-    land in the same pages of the alert id index instead of one random page each (bench/NOTES.md)."""
+    """Every link of one `enqueue` call in one statement, in alert id order: on PostgreSQL two arrays of
+    the same length (notification ids, alert ids), on SQLite one JSON array of pairs. A grown group's
+    message links a hundred alerts, and the hundred groups of a storm link every alert again each second:
+    inserted in alert id order, neighbouring links land in the same pages of the alert id index instead
+    of one random page each (bench/NOTES.md)."""
     if dialect == "postgresql":
         arrays = [sql_cast(bindparam(name), postgresql.ARRAY(BigInteger)) for name in ("b_nids", "b_aids")]
         pairs = func.unnest(*arrays).table_valued("nid", "aid").render_derived()
         return insert(notification_alert).from_select(["notification_id", "alert_id"], select(pairs.c.nid, pairs.c.aid))
-    # SQLite: one JSON array of [notification id, alert id] pairs.
     each = func.json_each(bindparam("b_pairs", type_=String)).table_valued("value")
     nid, aid = (sql_cast(func.json_extract(each.c.value, f"$[{i}]"), BigInteger) for i in (0, 1))
     return insert(notification_alert).from_select(["notification_id", "alert_id"], select(nid, aid))
