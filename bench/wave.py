@@ -28,20 +28,13 @@ from pathlib import Path
 from alerthub.config.models import Config
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.hub import build_hub
+from alerthub.services.replay import SimulatedClock
 from alerthub.serving import tune_garbage_collector
 from alerthub.store.migrate import upgrade
 
 GROUPS = 100
 PER_GROUP_PER_SECOND = 10
 PER_REQUEST = 10  # as the storm's sender batches
-
-
-class HandClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def config(path: Path) -> Config:
@@ -73,7 +66,7 @@ def config(path: Path) -> Config:
 
 async def waves(seconds: int, profile: Path | None) -> list[float]:
     """Each second's dispatcher passes, in seconds of wall time (this process does nothing else)."""
-    clock = HandClock()
+    clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
     with tempfile.TemporaryDirectory(prefix="bench-wave-") as workdir:
         hub = build_hub(config(Path(workdir) / "alerthub.db"), clock=clock)
         await upgrade(hub.db)
@@ -84,7 +77,7 @@ async def waves(seconds: int, profile: Path | None) -> list[float]:
                 batch = [_signal(sent + i) for i in range(PER_REQUEST)]
                 sent += PER_REQUEST
                 await hub.ingest.ingest(batch, known_rules_only=False)
-            clock.now += timedelta(seconds=1)
+            clock.move_to(clock.now + timedelta(seconds=1))
             profiler = cProfile.Profile() if profile and second == seconds - 1 else None
             started = time.perf_counter()
             if profiler:

@@ -87,7 +87,7 @@ async def enqueue(
     # Matched back by the unique key, not by order (the database does not promise RETURNING's order).
     by_key = {row.idempotency_key: row.id for row in inserted}
     ids = [by_key[r.idempotency_key] for r in rows]
-    links = sorted(((aid, nid) for nid, r in zip(ids, rows, strict=True) for aid in set(r.alert_ids)))
+    links = sorted((aid, nid) for nid, r in zip(ids, rows, strict=True) for aid in set(r.alert_ids))
     if not links:
         return ids
     if conn.dialect.name == "postgresql":
