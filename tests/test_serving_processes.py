@@ -161,7 +161,8 @@ def test_workers_die_with_a_killed_parent(database: str, receiver: Receiver, tmp
         while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(_alive(pid) for pid in workers)
-        with pytest.raises(httpx.ConnectError):
+        # Nobody answers: refused, or (seen once in CI) reset by whatever took the freed port meanwhile.
+        with pytest.raises((httpx.ConnectError, httpx.ReadError)):
             httpx.get(server.url + "/healthz", timeout=2)
 
 
