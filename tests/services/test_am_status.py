@@ -3,6 +3,7 @@ as an alerthub configuration; the cluster's peers are this instance and those ho
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from alerthub.config.models import Config
 from alerthub.hub import Hub
 from alerthub.services.am_status import StatusService, duration_text, original_config, this_instance
 from alerthub.store.monitors import take_lease
+from alerthub.store.open_alerts import live_lease_owners
 from support.clock import FakeClock
 
 SECRETS = ["tg-bot-secret", "mail-pass", "apprise-secret", "session-secret-0123456789", "pg-pass", "hdr-secret"]
@@ -66,3 +68,26 @@ async def test_peers_are_this_instance_and_the_holders_of_live_leases(hub: Hub, 
         (this_instance(), "127.0.0.1:8000"),
         ("otherhost:4242", "otherhost"),
     ]
+
+
+async def test_a_hub_running_every_loop_is_a_single_peer(hub: Hub, clock: FakeClock) -> None:
+    stop = asyncio.Event()
+    loops = [asyncio.create_task(run(stop)) for run in hub.background.values()]
+    try:
+        owners = await holders_of_live_leases(hub, clock, at_least=1)  # the heartbeat checker leads at once
+        status = await StatusService(hub.db, clock, hub.config).status()
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*loops), timeout=10)
+    assert owners
+    assert [p.name for p in status.peers] == [this_instance()], owners
+
+
+async def holders_of_live_leases(hub: Hub, clock: FakeClock, at_least: int) -> list[str]:
+    for _ in range(200):
+        async with hub.db.read() as conn:
+            owners = await live_lease_owners(conn, clock())
+        if len(owners) >= at_least:
+            break
+        await asyncio.sleep(0.025)
+    return owners

@@ -84,7 +84,7 @@ def tally(rows: Iterable[Written], config: Config, unknown: Mapping[str, int]) -
             counts["muted"] += 1
             continue
         is_page, dark = row.kind == PAGE, night.at_night(row)
-        counts.update(messages=1, night=dark, pages=is_page, night_pages=is_page and dark)
+        counts.update(messages=1, night=int(dark), pages=int(is_page), night_pages=int(is_page and dark))
         rules.update(row.rules)
     channels = tuple(ChannelCount(r, c, **counts) for (r, c), counts in sorted(per_channel.items()))
     return Outcome(channels, dict(sorted(rules.items())), dict(sorted(unknown.items())))

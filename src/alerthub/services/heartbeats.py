@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,6 +18,7 @@ from alerthub.config.models import Config
 from alerthub.domain.clock import Clock
 from alerthub.domain.durations import format_duration
 from alerthub.domain.heartbeat import Heartbeat, HeartbeatStatus
+from alerthub.domain.instance import new_instance_id
 from alerthub.domain.labels import fingerprint
 from alerthub.domain.signal import Signal, SignalStatus
 from alerthub.domain.summaries import say
@@ -136,7 +136,7 @@ class HeartbeatService:
         return signals
 
     async def run(self, stop: asyncio.Event) -> None:
-        owner = uuid.uuid4().hex
+        owner = new_instance_id()
         while not stop.is_set():
             try:
                 now = self.clock()
