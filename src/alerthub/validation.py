@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -12,6 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Validation
 from alerthub.errors import InputError, Problem
 
 M = TypeVar("M", bound=BaseModel)
+J = TypeVar("J")
 
 # The instants Python can hold in UTC. An offset time outside them (`0001-01-01T00:00:00+05:00`) parses,
 # then overflows wherever it is converted to UTC (the store, the Alertmanager parser): a 500. The earliest
@@ -36,13 +37,34 @@ EPOCH_SECONDS = Field(ge=(EARLIEST - _EPOCH) // timedelta(seconds=1), le=(LATEST
 
 
 def parse_json(body: bytes) -> Any:
-    """Strict JSON: NaN, Infinity and trailing garbage are malformed (400), not values."""
+    """Strict JSON: NaN, Infinity and trailing garbage are malformed (400), not values. Free of U+0000
+    (see `without_nul`)."""
     if not body.strip():
         raise InputError("the request body is empty; send a JSON document", [Problem("body", "empty")], 400)
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc}", [Problem("body", str(exc))], 400) from None
+    return without_nul(data) if NUL_ESCAPE in body else data
+
+
+# JSON can carry U+0000 only escaped; a raw NUL byte in a string is malformed.
+NUL_ESCAPE = b"\\u0000"
+NUL, REPLACEMENT = "\x00", "\ufffd"
+
+
+def without_nul(data: J) -> J:
+    """`data` with every U+0000, in keys and values, made U+FFFD. PostgreSQL's text and jsonb cannot
+    hold U+0000 (SQLite can: the same alert must read the same on both), and refusing the body would
+    drop every other alert sent with it: Prometheus does not retry a batch answered 4xx."""
+    cleaned: Any = data
+    if isinstance(data, str):
+        cleaned = data.replace(NUL, REPLACEMENT)
+    elif isinstance(data, list):
+        cleaned = [without_nul(item) for item in data]
+    elif isinstance(data, dict):
+        cleaned = {without_nul(key): without_nul(value) for key, value in data.items()}
+    return cast("J", cleaned)
 
 
 def validate(model: type[M], data: Any, *, root: str = "body") -> M:

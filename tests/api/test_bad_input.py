@@ -90,3 +90,38 @@ async def test_query_and_lookup_errors(client: httpx.AsyncClient, method: str, p
     answer = await client.request(method, path)
     assert answer.status_code == status, answer.text
     assert "detail" in answer.json()
+
+
+async def test_a_nul_in_any_text_is_kept_as_a_replacement_character(client: httpx.AsyncClient, hub: Hub) -> None:
+    # PostgreSQL cannot store U+0000; refusing the body would drop the other alerts sent with it.
+    batch = [{"labels": {"alertname": "Nul", "job": "a\u0000b"}, "annotations": {"summary": "x\u0000"}},
+             {"labels": {"alertname": "Plain"}}]  # fmt: skip
+    assert (await client.post("/api/v2/alerts", json=batch)).status_code == 200
+    seed = {
+        "rule_name": "sentry_error_rate",
+        "metric_data": {"metric_value": 100, "additional_info": "23 errors\u0000", "sentry_data": {"n": "\u0000"}},
+    }
+    assert (await client.post("/api/alerts/send", json=seed)).status_code == 202
+    listed = (await client.get("/api/alerts", params={"limit": 10})).json()["alerts"]
+    by_name = {a["labels"].get("alertname", a["rule_name"]): a for a in listed}
+    assert by_name["Nul"]["labels"]["job"] == "a\ufffdb" and by_name["Nul"]["annotations"]["summary"] == "x\ufffd"
+    assert "Plain" in by_name
+    assert by_name["sentry_error_rate"]["annotations"]["summary"] == "23 errors\ufffd"
+    assert not any("\u0000" in str(a) for a in listed)
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("/api/alerts?label=team:%00", "query"),
+        ("/api/alerts?rule=%00", "query"),
+        ("/api/notifications?channel=%00", "query"),
+        ("/?q=%00", "query"),
+        ("/api/silences/%00", "path"),
+        ("/api/v2/silence/%00", "path"),
+    ],
+)
+async def test_a_nul_in_a_lookup_is_refused_saying_where(client: httpx.AsyncClient, path: str, where: str) -> None:
+    answer = await client.get(path)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errors"] == [{"loc": where, "msg": "holds U+0000 (NUL), which no name or value here may"}]

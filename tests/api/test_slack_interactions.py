@@ -178,3 +178,16 @@ async def test_a_page_for_several_alerts_is_acknowledged_whole_from_its_button(
     for alert_id in ids:
         alert = (await hub.alerts.get(alert_id)).alert
         assert alert.state.value == "acknowledged" and alert.acknowledged_by == "alice via slack"
+
+
+async def test_a_presser_whose_name_holds_a_nul_is_recorded_with_a_replacement_character(
+    hub: Hub, clock: FakeClock, slack: SlackStandIn, client: httpx.AsyncClient
+) -> None:
+    # PostgreSQL's text cannot hold U+0000: the name goes into the alert's history.
+    alert_id = await fire(hub, "disk_full", 97.0, host="web-1")
+    pressed = payload(slack, await posted_message(hub, slack), "ack", "U0MALLORY")
+    pressed["user"]["username"] = "mal\u0000lory"
+    headers, body = SlackStandIn.press(SECRET, int(clock().timestamp()), pressed)
+    assert (await client.post(PATH, content=body, headers=headers)).status_code == 200
+    detail = (await client.get(f"/api/alerts/{alert_id}")).json()
+    assert detail["state"] == "acknowledged" and detail["acknowledged_by"] == "slack:mal\ufffdlory via slack"

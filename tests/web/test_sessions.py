@@ -73,6 +73,18 @@ async def test_the_cookie_of_a_logged_out_session_is_refused(client: httpx.Async
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
 
 
+async def test_a_name_with_a_nul_is_a_failed_login(client: httpx.AsyncClient) -> None:
+    # PostgreSQL's text cannot hold U+0000: the name must not reach the user lookup as it is (a 500).
+    await auth_of(client).add_user("alice", "long enough")
+    page = await client.get("/login", headers=HTML)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    form = {"csrf": csrf.group(1), "username": "alice\x00", "password": "long enough", "next": "/"}
+    answer = await client.post("/login", data=form)
+    assert answer.status_code == 401 and 'value="alice\ufffd"' in answer.text
+    assert (await client.get("/api/alerts")).status_code == 401
+
+
 async def test_one_cookie_works_on_two_instances_and_logout_on_one_ends_it_on_both(
     client: httpx.AsyncClient, other: httpx.AsyncClient
 ) -> None:

@@ -82,6 +82,7 @@ def create_app(
     if fast_ingest:
         # Added before (so inside) the latency and access-control middlewares: it is timed and guarded alike.
         app.add_middleware(IngestLane, routes=[r for r in ingest.router.routes if isinstance(r, APIRoute)])
+    app.add_middleware(errors.RefuseNul)
     app.add_middleware(_Timed, hub=hub)
     api_docs.install(app)
     live_events.install(app, hub)

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerthub.api.responses import JSONResponse
 from alerthub.errors import InputError, Problem, StoreUnavailableError, UnknownRuleError
@@ -89,3 +90,28 @@ def _count(request: Request, status: int) -> None:
     hub = getattr(request.app.state, "hub", None)
     if hub is not None:
         hub.metrics.rejected.labels(str(status)).inc()
+
+
+class RefuseNul:
+    """A path or query string holding U+0000 is a 400 before any route reads it: PostgreSQL's text
+    cannot hold the character, so the lookup would fail as a 500. (A body keeps its alerts, each NUL
+    made U+FFFD, see validation.without_nul; a lookup has nothing to keep.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            where = _holding_nul(scope)
+            if where is not None:
+                problem = Problem(where, "holds U+0000 (NUL), which no name or value here may")
+                await input_error(Request(scope), InputError(str(problem), [problem], 400))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _holding_nul(scope: Scope) -> str | None:
+    if "\x00" in scope["path"]:
+        return "path"
+    query: bytes = scope["query_string"]
+    return "query" if b"%00" in query or b"\x00" in query else None

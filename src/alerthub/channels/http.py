@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from alerthub.validation import NUL_ESCAPE, without_nul
+
 
 @dataclass(frozen=True, slots=True)
 class HttpAnswer:
     """A service's answer, read whole. `headers` look up case-insensitively; `content` is decoded
-    from any Content-Encoding and capped by the client."""
+    from any Content-Encoding and capped by the client; `json()` holds no U+0000 (`without_nul`)."""
 
     status_code: int
     headers: Mapping[str, str]
@@ -24,7 +26,8 @@ class HttpAnswer:
         return self.content.decode(_charset(self.headers.get("Content-Type", "")), errors="replace")
 
     def json(self) -> object:
-        return json.loads(self.content)
+        data = json.loads(self.content)
+        return without_nul(data) if NUL_ESCAPE in self.content else data
 
 
 class HttpClient(Protocol):

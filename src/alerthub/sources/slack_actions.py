@@ -27,7 +27,7 @@ from alerthub.config.models import Config, Strict
 from alerthub.errors import AuthenticationError, InputError, Problem
 from alerthub.sources.contracts import Settings, json_object
 from alerthub.sources.signatures import hmac_sha256_hex
-from alerthub.validation import usable_url
+from alerthub.validation import usable_url, without_nul
 
 MAX_AGE = 300  # seconds a request's timestamp may be from now (Slack's own advice)
 ACTIONS = ("ack", "ack_all", "resolve", "silence")
@@ -107,7 +107,7 @@ def parse(body: bytes) -> SlackPress:
 def _payload(body: bytes) -> dict[str, Any]:
     try:
         form = parse_qs(body.decode("utf-8"), strict_parsing=True)
-        data = json.loads(form["payload"][0])
+        data = without_nul(json.loads(form["payload"][0]))
     except (UnicodeDecodeError, ValueError, KeyError, IndexError):
         data = None
     if not isinstance(data, dict):

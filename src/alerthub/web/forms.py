@@ -13,6 +13,7 @@ from alerthub.api.body import read_body
 from alerthub.errors import InputError
 from alerthub.services.auth import AuthService, LoginFailed, TooManyAttempts
 from alerthub.services.credentials import Session, same_secret
+from alerthub.validation import without_nul
 from alerthub.web import i18n
 from alerthub.web.render import Pages
 
@@ -34,7 +35,7 @@ async def _form(request: Request) -> dict[str, str]:
         raise InputError("send the form as application/x-www-form-urlencoded", status=415)
     raw = await read_body(request, MAX_FORM_BYTES)
     parsed = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=20)
-    return {k: v[0] for k, v in parsed.items()}
+    return without_nul({k: v[0] for k, v in parsed.items()})
 
 
 def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
