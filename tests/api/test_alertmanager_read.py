@@ -228,6 +228,8 @@ async def test_alertmanager_health_paths(client: httpx.AsyncClient) -> None:
     for path in ("/-/healthy", "/-/ready"):
         answer = await client.get(path)
         assert (answer.status_code, answer.text) == (200, "OK")
+        # Alertmanager's management API answers HEAD too, as probes that send it expect.
+        assert (await client.head(path)).status_code == 200, path
 
 
 async def test_the_read_api_takes_a_read_token_and_health_stays_open(client: httpx.AsyncClient) -> None:

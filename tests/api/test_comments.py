@@ -19,6 +19,7 @@ async def test_a_note_lands_in_the_history_and_on_the_page(hub: Hub, client: htt
     assert note["kind"] == "comment" and note["actor"] == "user:kim" and note["alert_id"] == alert_id
     history = (await client.get(f"/api/alerts/{alert_id}")).json()["history"]
     assert history[-1]["kind"] == "comment" and history[-1]["reason"] == "<script>x()</script> restarting"
+    assert isinstance(note["id"], int) and history[-1]["id"] == note["id"]  # the answer is the entry stored
     page = (await client.get(f"/alerts/{alert_id}", headers={"Accept": "text/html"})).text
     assert "&lt;script&gt;x()&lt;/script&gt; restarting" in page and "<script>x()" not in page
     assert 'id="comment-form"' in page

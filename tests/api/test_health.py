@@ -21,6 +21,7 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok"
+    assert [(await client.head(p)).status_code for p in ("/healthz", "/readyz")] == [200, 200]
 
 
 async def test_readyz_is_503_when_schema_is_behind(client: httpx.AsyncClient, hub: Hub) -> None:
@@ -29,6 +30,7 @@ async def test_readyz_is_503_when_schema_is_behind(client: httpx.AsyncClient, hu
     try:
         answer = await client.get("/readyz")
         assert answer.status_code == 503 and answer.json()["status"] == "migrating"
+        assert (await client.head("/readyz")).status_code == 503  # a probe sending HEAD hears the same
     finally:
         # The PostgreSQL database is shared by the session: leave the schema version as it was.
         async with hub.db.write() as conn:

@@ -117,8 +117,7 @@ class AlertService:
             if found is None:
                 raise NotFoundError(f"no alert with id {alert_id}")
             note = AlertEvent(EventKind.COMMENT, self.clock(), f"user:{who}", found.episode, reason=text)
-            await events.append_events(conn, [(alert_id, note)])
-        return note
+            return await events.append_event(conn, alert_id, note)
 
     async def _act(self, alert_id: int, act: Callable[[Alert], AlertChange]) -> Alert:
         async with self.db.write() as conn:

@@ -33,6 +33,13 @@ async def append_events(conn: AsyncConnection, events: Sequence[tuple[int, Alert
     await insert_rows(conn, alert_event, rows)
 
 
+async def append_event(conn: AsyncConnection, alert_id: int, event: AlertEvent) -> AlertEvent:
+    """One event, written at once (not deferred), as stored: with its id and alert id."""
+    query = alert_event.insert().values(_row(alert_id, event)).returning(alert_event.c.id)
+    new_id = (await conn.execute(query)).scalar_one()
+    return replace(event, id=new_id, alert_id=alert_id)
+
+
 @asynccontextmanager
 async def deferred(conn: AsyncConnection) -> AsyncIterator[None]:
     """Within the block, the events appended on `conn` are written together, in order, as it ends: one

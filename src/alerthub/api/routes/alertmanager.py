@@ -121,12 +121,14 @@ async def get_status(hub: HubDep) -> JSONResponse:
 
 
 @router.get("/-/healthy", tags=["health"], response_class=PlainTextResponse)
+@router.head("/-/healthy", include_in_schema=False)
 async def healthy() -> PlainTextResponse:
     """Alertmanager's liveness path: the same answer as /healthz, as Alertmanager's plain text."""
     return PlainTextResponse("OK")
 
 
 @router.get("/-/ready", tags=["health"], response_class=PlainTextResponse)
+@router.head("/-/ready", include_in_schema=False)
 async def ready(hub: HubDep) -> PlainTextResponse:
     """Alertmanager's readiness path: what /readyz says (database reachable, schema current), as text."""
     answer = await readyz(hub)

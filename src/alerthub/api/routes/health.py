@@ -14,12 +14,14 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
+@router.head("/healthz", include_in_schema=False)
 async def healthz() -> JSONResponse:
     """The process is up. Says nothing about the database: see /readyz."""
     return JSONResponse({"status": "ok"})
 
 
 @router.get("/readyz")
+@router.head("/readyz", include_in_schema=False)
 async def readyz(hub: HubDep) -> JSONResponse:
     """Ready when the database answers and its schema is at the latest migration."""
     try:
