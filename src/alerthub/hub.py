@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from alerthub.config import Config, cross_check
-from alerthub.config.loader import parse_config, read_data
+from alerthub.config.loader import besides, parse_config, read_data, salvage
 from alerthub.delivery.action_links import stored_codec
 from alerthub.delivery.channel_checks import (
     check_channel_entries,
@@ -82,13 +82,17 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     """Read and validate the configuration; raise ConfigError listing every problem with its location.
     With no path, `ALERTHUB_CONFIG`, then `./alerthub.yaml`, then the environment variables alone.
     Each channel entry comes back as its type's own config model."""
-    data = read_data(path, env)
+    unset: list[Problem] = []
+    data = read_data(path, env, unset)
     try:
         config = parse_config(data)
     except ConfigError as exc:
-        # The channel types' own keys are checked apart from the file's shape: report them too.
-        raise ConfigError(exc.problems + check_channel_entries(data)) from None
-    problems = check_config(config)
+        # The channel types' own keys are checked apart from the file's shape, and the checks across keys
+        # run on what is valid, so that one pass names everything to fix.
+        shape = unset + besides(unset, exc.problems + check_channel_entries(data))
+        rest = salvage(data)
+        raise ConfigError(shape + (besides(shape, check_config(rest)) if rest else [])) from None
+    problems = unset + besides(unset, check_config(config))
     if problems:
         raise ConfigError(problems)
     return with_channel_models(config)

@@ -180,6 +180,55 @@ def test_an_unset_variable_without_a_default_names_the_variable_and_the_key(tmp_
     assert config.storage.url == "sqlite:///x.db"
 
 
+def test_an_unset_variable_does_not_hide_the_other_problems(tmp_path: Path) -> None:
+    """One run of check-config names everything to fix: the missing secret, a typo elsewhere, and a route
+    naming a receiver nobody defined, but not the empty value the unset variable left behind."""
+    shape = write(
+        tmp_path,
+        'channels:\n  - {name: ops, type: discord, url: "${HOOK}"}\nserver: {prot: 9000}\n',
+    )
+    assert problems(shape) == [
+        "channels[0].url: the environment variable HOOK is not set (write ${HOOK:-} for empty)",
+        "server.prot: unknown key (check the spelling)",
+    ]
+    across = write(
+        tmp_path,
+        'channels:\n  - {name: ops, type: discord, url: "${HOOK}"}\n'
+        "receivers:\n  - {name: team, channels: [ops]}\n"
+        "route: {receiver: nobody}\n",
+    )
+    found = problems(across)
+    assert found[0] == "channels[0].url: the environment variable HOOK is not set (write ${HOOK:-} for empty)"
+    assert len(found) == 2 and "nobody" in found[1], found
+
+
+def test_a_shape_problem_does_not_hide_the_problems_across_keys(tmp_path: Path) -> None:
+    """The README's example: a bad value and a route to a receiver nobody defined, reported in one pass."""
+    path = write(
+        tmp_path,
+        "rules:\n  - {name: a, thresholds: {warning: 1, critical: lots}}\n"
+        'channels:\n  - {name: ops, type: discord, url: "https://discord.test/api/webhooks/1/t"}\n'
+        "receivers:\n  - {name: team, channels: [ops]}\n"
+        "route: {receiver: team, routes: [{receiver: ghost}], group_wait: soon}\n",
+    )
+    assert problems(path) == [
+        "rules[0].thresholds.critical: Input should be a valid number, unable to parse string as a number",
+        "route.group_wait: Value error, must be a duration such as 30s, 5m or 1h, not 'soon'",
+        "route.routes[0].receiver: no receiver or channel named 'ghost'",
+    ]
+
+
+def test_where_a_shape_problem_leaves_nothing_to_check_only_it_is_reported(tmp_path: Path) -> None:
+    """A receiver with no name cannot be left out without every route to it looking wrong: no guesses."""
+    path = write(
+        tmp_path,
+        'channels:\n  - {name: ops, type: discord, url: "https://discord.test/api/webhooks/1/t"}\n'
+        "receivers:\n  - {channels: [ops]}\n"
+        "route: {receiver: team}\n",
+    )
+    assert problems(path) == ["receivers[0].name: Field required"]
+
+
 def test_flapping_is_on_by_default_off_with_false_and_its_keys_are_checked(tmp_path: Path) -> None:
     from alerthub.rules.build import build_ruleset
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import copy
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,22 @@ def read_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     return parse_config(read_data(path, env))
 
 
-def read_data(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+def read_data(
+    path: str | Path | None = None, env: Mapping[str, str] | None = None, unset: list[Problem] | None = None
+) -> dict[str, Any]:
     """The configuration as data, `${VAR}`s expanded: with no path, `ALERTHUB_CONFIG`, then
-    `./alerthub.yaml`, then the environment variables alone."""
+    `./alerthub.yaml`, then the environment variables alone. An unset `${VAR}` raises ConfigError, or,
+    given `unset`, is added to it and read as empty, so that the caller can report the other problems too."""
     env = os.environ if env is None else env
     source = _find(path, env)
     if source is None:
         return config_from_environment(env)
-    data = _read_yaml(source, env)
+    found: list[Problem] = []
+    data = _read_yaml(source, env, found)
+    if found and unset is None:
+        raise ConfigError(found)
+    if unset is not None:
+        unset += found
     if env.get("ALERTHUB_DATABASE_URL") and "url" not in (data.get("storage") or {}):
         data.setdefault("storage", {})
         data["storage"] = {**(data["storage"] or {}), "url": env["ALERTHUB_DATABASE_URL"]}
@@ -41,6 +50,50 @@ def parse_config(data: Mapping[str, Any]) -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([_problem(e) for e in exc.errors()]) from None
+
+
+def salvage(data: Mapping[str, Any]) -> Config | None:
+    """The configuration with every key its shape problems name left to its default, when that makes it
+    valid: so that the checks across keys can run on the rest and report in the same pass. None when a
+    problem sits where nothing can be left out (a required key, a whole section, an entry's type)."""
+    pruned = copy.deepcopy(dict(data))
+    try:
+        return Config.model_validate(pruned)
+    except ValidationError as exc:
+        if not all(_drop(pruned, e["loc"], e["type"] == "extra_forbidden") for e in exc.errors()):
+            return None
+    try:
+        return Config.model_validate(pruned)
+    except ValidationError:
+        return None
+
+
+def _drop(node: Any, loc: Sequence[int | str], unknown: bool) -> bool:
+    """Remove the key at `loc` if it is an unknown key or holds a plain value; False where it cannot."""
+    for step in loc[:-1]:
+        if not _holds(node, step):
+            return False
+        node = node[step]
+    key = loc[-1] if loc else None
+    if not isinstance(node, dict) or key not in node:
+        return False
+    if not unknown and isinstance(node[key], dict | list):
+        return False
+    del node[key]
+    return True
+
+
+def _holds(node: Any, step: int | str) -> bool:
+    if isinstance(node, list):
+        return isinstance(step, int) and 0 <= step < len(node)
+    return isinstance(node, dict) and step in node
+
+
+def besides(reported: Sequence[Problem], problems: Sequence[Problem]) -> list[Problem]:
+    """`problems` less those at or under a key already `reported`: a value read as empty because its
+    variable is unset is wrong for that reason alone."""
+    keys = [p.location for p in reported]
+    return [p for p in problems if not any(p.location == k or p.location.startswith((f"{k}.", f"{k}[")) for k in keys)]
 
 
 def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path | None:
@@ -57,7 +110,7 @@ def _find(path: str | Path | None, env: Mapping[str, str]) -> Path | None:
     return default if default.exists() else None
 
 
-def _read_yaml(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+def _read_yaml(path: Path, env: Mapping[str, str], unset: list[Problem]) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -72,10 +125,7 @@ def _read_yaml(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(str(path), "the top level must be a mapping of keys")])
-    unset: list[Problem] = []
     expanded: dict[str, Any] = _expand(data, env, "", unset)
-    if unset:
-        raise ConfigError(unset)
     return expanded
 
 
