@@ -57,7 +57,7 @@ def salvage(data: Mapping[str, Any]) -> Config | None:
     valid: so that the checks across keys can run on the rest and report in the same pass. None when a
     problem sits where nothing can be left out (a required key, a whole section, an entry's type)."""
     pruned = copy.deepcopy(dict(data))
-    try:
+    try:  # validated again for the errors' own locations (keys and indexes), which their text flattens
         return Config.model_validate(pruned)
     except ValidationError as exc:
         if not all(_drop(pruned, e["loc"], e["type"] == "extra_forbidden") for e in exc.errors()):
@@ -91,7 +91,7 @@ def _holds(node: Any, step: int | str) -> bool:
 
 def besides(reported: Sequence[Problem], problems: Sequence[Problem]) -> list[Problem]:
     """`problems` less those at or under a key already `reported`: a value read as empty because its
-    variable is unset is wrong for that reason alone."""
+    variable is unset, or left to its default because it was wrong, is not reported again for that."""
     keys = [p.location for p in reported]
     return [p for p in problems if not any(p.location == k or p.location.startswith((f"{k}.", f"{k}[")) for k in keys)]
 
