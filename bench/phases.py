@@ -160,6 +160,13 @@ def _wait_for(
         time.sleep(0.2)
 
 
+def _sender_note(sent: dict[str, object]) -> str:
+    """What the sender met besides 200s: alerts it could not hand over are not the server's to notify."""
+    statuses = sent["statuses"]
+    note = "" if set(statuses) == {"200"} else f", statuses {statuses}"  # type: ignore[arg-type]
+    return note + (f", {sent['reconnects']} requests sent again on a new connection" if sent.get("reconnects") else "")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -184,9 +191,7 @@ def end_to_end(server: Server, name: str, receiver_port: int, *, rate: int, coun
         + (f", {missing} missing" if missing else "")
         + (f", {extra} duplicates" if extra else "")
     )
-    statuses = sent["statuses"]
-    if set(statuses) != {"200"}:  # type: ignore[arg-type]
-        note += f", statuses {statuses}"
+    note += _sender_note(sent)
     return Result(
         workload=name,
         server=server.name,
@@ -216,7 +221,7 @@ def storm(server: Server, name: str, receiver_port: int, *, count: int = 10_000,
     firsts = [min(t) for t in ids.values()]
     last = (max(firsts) - started) if len(ids) >= count else None
     req: list[float] = sent["latencies"]  # type: ignore[assignment]
-    note = f"{data['notifications']} notifications, {len(ids)}/{count} alerts covered"
+    note = f"{data['notifications']} notifications, {len(ids)}/{count} alerts covered" + _sender_note(sent)
     return Result(
         workload=name,
         server=server.name,

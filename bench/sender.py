@@ -59,6 +59,7 @@ class Sender:
         self.sent_at: dict[int, float] = {}
         self.latencies: list[float] = []
         self.statuses: Counter[int] = Counter()
+        self.reconnects = 0
 
     async def _connection(self) -> Connection:
         if self.idle:
@@ -67,6 +68,7 @@ class Sender:
         return Connection(reader, writer)
 
     async def send(self, ids: list[int], body: bytes) -> None:
+        reused = bool(self.idle)
         conn = await self._connection()
         started = time.monotonic()
         for n in ids:
@@ -74,8 +76,19 @@ class Sender:
         try:
             status = await conn.post(self.path, body)
         except (ConnectionError, asyncio.IncompleteReadError):
-            self.statuses[-1] += 1
-            return
+            if not reused:
+                self.statuses[-1] += 1
+                return
+            # A connection left idle past the server's keep-alive timeout is closed by then: send again on
+            # a new one, as Go's and Python's HTTP clients do, rather than count the alerts as lost.
+            self.reconnects += 1
+            conn.writer.close()
+            conn = Connection(*await asyncio.open_connection(self.host, self.port))
+            try:
+                status = await conn.post(self.path, body)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.statuses[-1] += 1
+                return
         self.latencies.append(time.monotonic() - started)
         self.statuses[status] += 1
         self.idle.append(conn)
@@ -129,6 +142,7 @@ async def main(args: argparse.Namespace) -> None:
         "sent_at": sender.sent_at,
         "latencies": sender.latencies,
         "statuses": dict(sender.statuses),
+        "reconnects": sender.reconnects,
     }
     sys.stdout.write(json.dumps(result) + "\n")
 
