@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from alerthub.validation import NUL_ESCAPE, without_nul
+from alerthub.validation import json_without_nul
 
 
 @dataclass(frozen=True, slots=True)
 class HttpAnswer:
     """A service's answer, read whole. `headers` look up case-insensitively; `content` is decoded
-    from any Content-Encoding and capped by the client; `json()` holds no U+0000 (`without_nul`)."""
+    from any Content-Encoding and capped by the client; `json()` holds no U+0000 (`json_without_nul`)."""
 
     status_code: int
     headers: Mapping[str, str]
@@ -26,8 +26,7 @@ class HttpAnswer:
         return self.content.decode(_charset(self.headers.get("Content-Type", "")), errors="replace")
 
     def json(self) -> object:
-        data = json.loads(self.content)
-        return without_nul(data) if NUL_ESCAPE in self.content else data
+        return json_without_nul(self.content, json.loads(self.content))
 
 
 class HttpClient(Protocol):
